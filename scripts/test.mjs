@@ -1,0 +1,30 @@
+// Runs every test/**/*.test.ts with node's test runner (tsx loads TypeScript). Extra args are passed on,
+// and file arguments narrow the run: `npm test -- test/core.test.ts`.
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+function find(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) return e.name === 'helpers' || e.name === 'fixtures' ? [] : find(p);
+    return e.name.endsWith('.test.ts') ? [p] : [];
+  });
+}
+
+const args = process.argv.slice(2);
+const files = args.filter((a) => a.endsWith('.ts'));
+const flags = args.filter((a) => !a.endsWith('.ts'));
+const run = spawnSync(
+  process.execPath,
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-concurrency=2',
+    ...flags,
+    ...(files.length ? files : find('test').sort()),
+  ],
+  { stdio: 'inherit' },
+);
+process.exit(run.status ?? 1);

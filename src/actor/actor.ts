@@ -1,0 +1,116 @@
+import { ConfigError, TroupeError } from '../errors.ts';
+import type { Address, MethodArgs, MethodName } from './types.ts';
+
+/** What a handler did during one turn; filled by the Actor helpers, read by the runtime. */
+export interface TurnEffects {
+  segments: unknown[];
+  sends: { type: string; id: string; method: string; args: unknown[] }[];
+}
+
+/** Runtime state bound to an actor instance. Internal: not exported from the package. */
+export interface ActorBinding {
+  id: string;
+  context: unknown;
+  messageId: string;
+  effects: TurnEffects | undefined;
+  apply: (ctx: unknown, seg: unknown) => unknown;
+}
+
+export const binding = Symbol('troupe.binding');
+
+/**
+ * The base class of every actor. `C` is the context (state) type, `S` the segment type appended to
+ * the context log. Public methods of a subclass are its message handlers.
+ *
+ * @example
+ * ```ts
+ * class Counter extends Actor<{ count: number }, { added: number }> {
+ *   static type = 'counter';
+ *   initial() { return { count: 0 }; }
+ *   apply(ctx: { count: number }, seg: { added: number }) { return { count: ctx.count + seg.added }; }
+ *   add(n: number): void { this.append({ added: n }); }
+ *   value(): number { return this.context.count; }
+ * }
+ * ```
+ */
+export abstract class Actor<C = unknown, S = unknown> {
+  /** The actor type name; defaults to the class name. Fixed once messages exist. */
+  static type?: string;
+
+  declare [binding]: ActorBinding;
+
+  /** The context before any segment was appended. */
+  abstract initial(): C;
+
+  /**
+   * Folds one segment into the context. Must be pure and deterministic, and must return a new
+   * object rather than change `ctx`: Troupe keeps the old context to roll back a failed turn.
+   */
+  abstract apply(ctx: C, seg: S): C;
+
+  private get state(): ActorBinding {
+    const b = this[binding];
+    if (!b) {
+      throw new TroupeError(
+        'this actor is not running inside Troupe: use troupe.ref(...).tell/ask, not new on the class',
+      );
+    }
+    return b;
+  }
+
+  /** The actor id (the second half of its address). */
+  get id(): string {
+    return this.state.id;
+  }
+
+  /** The context: base, every committed segment, and the segments appended so far in this turn. */
+  get context(): C {
+    return this.state.context as C;
+  }
+
+  /** The id of the message being handled: an idempotency key for side effects outside Redis. */
+  get messageId(): string {
+    return this.state.messageId;
+  }
+
+  /** Appends a segment to the context log; `this.context` reflects it at once, Redis at commit. */
+  protected append(seg: S): void {
+    const state = this.state;
+    const effects = this.turn(state);
+    effects.segments.push(seg);
+    state.context = state.apply(state.context, seg);
+  }
+
+  /**
+   * Sends a message to another actor (or this one), delivered atomically with this turn's commit.
+   *
+   * @example
+   * ```ts
+   * this.send(this.ref(Aggregator, token), 'part', 'a', result);
+   * ```
+   */
+  protected send<T, M extends MethodName<T>>(to: Address<T>, method: M, ...args: MethodArgs<T, M>): void {
+    this.turn(this.state).sends.push({ type: to.type, id: to.id, method, args });
+  }
+
+  /** The address of another actor, for `this.send`. */
+  protected ref<T extends Actor<any, any>>(cls: (new () => T) & { type?: string }, id: string): Address<T>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  protected ref<T = unknown>(type: string, id: string): Address<T>;
+  protected ref(clsOrType: string | ((new () => Actor) & { type?: string }), id: string): Address {
+    return { type: typeof clsOrType === 'string' ? clsOrType : actorTypeName(clsOrType), id };
+  }
+
+  private turn(state: ActorBinding): TurnEffects {
+    if (!state.effects) {
+      throw new TroupeError('append/send can only be called while a handler runs (not after it returned)');
+    }
+    return state.effects;
+  }
+}
+
+/** The type name of an actor class: its `static type`, else its class name. */
+export function actorTypeName(cls: { type?: string; name: string }): string {
+  const name = cls.type ?? cls.name;
+  if (!name) throw new ConfigError('an actor class needs a name or a `static type`');
+  return name;
+}

@@ -1,0 +1,74 @@
+import { ConfigError } from '../errors.ts';
+import { checkName } from '../redis/keys.ts';
+import { Actor, actorTypeName } from './actor.ts';
+import type { ActorClass } from './types.ts';
+
+export interface RegisteredActor {
+  type: string;
+  cls: ActorClass;
+  /** Public methods that may be called by messages. */
+  handlers: ReadonlySet<string>;
+}
+
+function handlerNames(cls: ActorClass): Set<string> {
+  const names = new Set<string>();
+  for (
+    let proto: unknown = cls.prototype;
+    proto && proto !== Actor.prototype;
+    proto = Object.getPrototypeOf(proto)
+  ) {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      if (name === 'constructor' || name.startsWith('_')) continue;
+      const desc = Object.getOwnPropertyDescriptor(proto, name);
+      if (desc && typeof desc.value === 'function') names.add(name);
+    }
+  }
+  for (const reserved of ['initial', 'apply']) names.delete(reserved);
+  return names;
+}
+
+/** The actor classes one process knows, by type name. */
+export class ActorRegistry {
+  private readonly byType = new Map<string, RegisteredActor>();
+
+  constructor(classes: readonly ActorClass[] = []) {
+    for (const cls of classes) this.add(cls);
+  }
+
+  add(cls: ActorClass): RegisteredActor {
+    if (typeof cls !== 'function' || !(cls.prototype instanceof Actor)) {
+      throw new ConfigError(`actors must be classes that extend Actor; got ${String(cls)}`);
+    }
+    const type = checkName('actor type', actorTypeName(cls));
+    const existing = this.byType.get(type);
+    if (existing && existing.cls !== cls) {
+      throw new ConfigError(`two actor classes share the type "${type}": give one a different static type`);
+    }
+    const entry = existing ?? { type, cls, handlers: handlerNames(cls) };
+    this.byType.set(type, entry);
+    return entry;
+  }
+
+  get(type: string): RegisteredActor | undefined {
+    return this.byType.get(type);
+  }
+
+  require(type: string): RegisteredActor {
+    const entry = this.byType.get(type);
+    if (!entry) {
+      const known = [...this.byType.keys()].join(', ') || 'none';
+      throw new ConfigError(
+        `actor type "${type}" is not registered in this process (known: ${known}); pass its class in connect({ actors: [...] })`,
+      );
+    }
+    return entry;
+  }
+
+  get size(): number {
+    return this.byType.size;
+  }
+
+  types(): string[] {
+    return [...this.byType.keys()];
+  }
+}

@@ -1,0 +1,37 @@
+import type { ContextOf, MethodArgs, MethodName, MethodResult } from '../actor/types.ts';
+
+/** Options for one ref. */
+export interface RefOptions {
+  /** How long `ask` waits for a reply before rejecting with a TimeoutError (default: the connect option). */
+  askTimeoutMs?: number;
+}
+
+/**
+ * A handle on one actor, from `troupe.ref(...)`. Method names, arguments and results are checked
+ * by the compiler against the actor class.
+ *
+ * @example
+ * ```ts
+ * const c = troupe.ref(Counter, 'c-1');
+ * await c.tell('add', 5);
+ * const n: number = await c.ask('value');
+ * const ctx = await c.read();
+ * ```
+ */
+export interface ActorRef<A> {
+  readonly type: string;
+  readonly id: string;
+  /** Phantom: carries the actor type for the compiler only. */
+  readonly __actor?: A;
+  /** Sends a message; resolves once it is durably in the actor's mailbox. */
+  tell<M extends MethodName<A>>(method: M, ...args: MethodArgs<A, M>): Promise<void>;
+  /** Sends a message and resolves with the handler's return value (rejects with TimeoutError or HandlerError). */
+  ask<M extends MethodName<A>>(method: M, ...args: MethodArgs<A, M>): Promise<MethodResult<A, M>>;
+  /** The latest committed context, folded from Redis without a turn. Needs the class in `connect({ actors })`. */
+  read(): Promise<ContextOf<A>>;
+}
+
+/** An actor whose class this process does not have: any method, any arguments. */
+export interface UntypedActor {
+  [method: string]: (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}

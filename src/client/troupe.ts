@@ -1,0 +1,233 @@
+import type { Redis } from 'ioredis';
+import { nanoid } from 'nanoid';
+import { actorTypeName, type Actor } from '../actor/actor.ts';
+import { ActorRegistry } from '../actor/registry.ts';
+import type { ActorClass, InstanceOf } from '../actor/types.ts';
+import { systemClock, type Clock } from '../clock.ts';
+import { ClosedError, ConfigError, SendError } from '../errors.ts';
+import { encodeEnvelope, ENVELOPE_VERSION, newMessageId, type Envelope } from '../protocol/envelope.ts';
+import { foldLog } from '../protocol/log.ts';
+import { actorKey, partitionOf } from '../protocol/partition.ts';
+import { describeRedis, openRedis, type RedisInput } from '../redis/connection.ts';
+import { checkName, Keys } from '../redis/keys.ts';
+import { ensureMeta } from '../redis/meta.ts';
+import { withScripts, type ScriptedRedis } from '../redis/scripts.ts';
+import { silentLogger, type Logger } from '../runtime/logger.ts';
+import { Worker, type WorkOptions } from '../runtime/worker.ts';
+import type { ActorRef, RefOptions, UntypedActor } from './ref.ts';
+import { ReplyListener } from './replies.ts';
+
+/** Options of `connect()`. */
+export interface ConnectOptions {
+  /** A Redis URL or ioredis options (default: `REDIS_URL`, else redis://127.0.0.1:6379). */
+  redis?: RedisInput;
+  /** Isolates systems sharing one Redis (default `"default"`). */
+  namespace?: string;
+  /** Actor classes this process can run (worker) or read. */
+  actors?: readonly ActorClass[];
+  /** Partition count, only when the namespace is first created (default 64). */
+  partitions?: number;
+  /** Default time `ask` waits for a reply (default 30 000 ms). */
+  askTimeoutMs?: number;
+  /** A pino-compatible logger (default: silent). */
+  logger?: Logger;
+  /** Time source; tests inject one. */
+  clock?: Clock;
+}
+
+/**
+ * A connection to one Troupe system (one namespace on one Redis). Create it with `connect()`.
+ */
+export class Troupe {
+  /** This client's id: the sender of its messages and the owner of its reply list. */
+  readonly clientId = nanoid(12);
+  private readonly workers = new Set<Worker>();
+  private readonly replies: ReplyListener;
+  private closed = false;
+
+  /** @internal Use `connect()`. */
+  constructor(
+    private readonly redis: Redis,
+    private readonly scripted: ScriptedRedis,
+    readonly keys: Keys,
+    /** The partition count of this namespace. */
+    readonly partitions: number,
+    private readonly registry: ActorRegistry,
+    private readonly options: ConnectOptions,
+  ) {
+    this.replies = new ReplyListener(() => this.redis.duplicate(), keys.replies(this.clientId));
+  }
+
+  /** The namespace this client works in. */
+  get namespace(): string {
+    return this.keys.ns;
+  }
+
+  /**
+   * A typed handle on one actor, from its class (`troupe.ref(Counter, 'c-1')`) or, where only the
+   * type is imported, from its type name (`troupe.ref<typeof Counter>('counter', 'c-1')`).
+   */
+  ref<C extends ActorClass>(cls: C, id: string, options?: RefOptions): ActorRef<InstanceType<C>>;
+  ref<T = UntypedActor>(type: string, id: string, options?: RefOptions): ActorRef<InstanceOf<T>>;
+  ref(clsOrType: string | ActorClass, id: string, options: RefOptions = {}): ActorRef<unknown> {
+    let type: string;
+    if (typeof clsOrType === 'string') type = clsOrType;
+    else {
+      type = actorTypeName(clsOrType);
+      this.registry.add(clsOrType);
+    }
+    checkName('actor type', type);
+    if (typeof id !== 'string' || id === '') throw new ConfigError('an actor id must be a non-empty string');
+    const timeout = options.askTimeoutMs ?? this.options.askTimeoutMs ?? 30_000;
+    return {
+      type,
+      id,
+      tell: (method: string, ...args: unknown[]) => this.tell(type, id, method, args),
+      ask: (method: string, ...args: unknown[]) => this.ask(type, id, method, args, timeout),
+      read: () => this.read(type, id),
+    } as unknown as ActorRef<unknown>;
+  }
+
+  /** Starts a worker in this process: it leases partitions and runs turns for their actors. */
+  async work(options: WorkOptions = {}): Promise<Worker> {
+    this.assertOpen();
+    if (this.registry.size === 0) {
+      throw new ConfigError('a worker needs actor classes: pass them in connect({ actors: [MyActor] })');
+    }
+    const commands = this.redis.duplicate();
+    const blocking = this.redis.duplicate();
+    const worker = new Worker(
+      {
+        commands,
+        blocking,
+        scripted: withScripts(commands),
+        keys: this.keys,
+        partitions: this.partitions,
+        registry: this.registry,
+        clock: this.options.clock ?? systemClock,
+        logger: this.options.logger ?? silentLogger,
+      },
+      options,
+    );
+    const stop = worker.stop.bind(worker);
+    worker.stop = async () => {
+      await stop();
+      this.workers.delete(worker);
+      commands.disconnect();
+      blocking.disconnect();
+    };
+    this.workers.add(worker);
+    await worker.start();
+    return worker;
+  }
+
+  /** Stops this client's workers gracefully and closes its connections. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.workers].map((w) => w.stop()));
+    await this.replies.close();
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ClosedError();
+  }
+
+  private envelope(type: string, id: string, method: string, args: unknown[], extra: Partial<Envelope> = {}) {
+    checkName('method', method);
+    const env: Envelope = {
+      v: ENVELOPE_VERSION,
+      id: newMessageId(),
+      type,
+      actor: id,
+      method,
+      args,
+      sentAt: Date.now(),
+      sender: this.clientId,
+      ...extra,
+    };
+    return env;
+  }
+
+  private async send(env: Envelope): Promise<void> {
+    this.assertOpen();
+    const p = partitionOf(env.type, env.actor, this.partitions);
+    const akey = actorKey(env.type, env.actor);
+    try {
+      await this.scripted.run(
+        'tell',
+        [this.keys.mailbox(p, akey), this.keys.ready(p), this.keys.wake(p)],
+        [akey, encodeEnvelope(env)],
+      );
+    } catch (cause) {
+      throw new SendError(
+        `could not confirm ${env.method} to ${akey} on Redis at ${describeRedis(this.options.redis)}: it may or may not be stored. ` +
+          'Check that Redis is reachable, then retry (handlers should tolerate a repeat).',
+        { cause },
+      );
+    }
+  }
+
+  private tell(type: string, id: string, method: string, args: unknown[]): Promise<void> {
+    return this.send(this.envelope(type, id, method, args));
+  }
+
+  private async ask(
+    type: string,
+    id: string,
+    method: string,
+    args: unknown[],
+    timeoutMs: number,
+  ): Promise<unknown> {
+    const corr = nanoid(12);
+    const env = this.envelope(type, id, method, args, { replyTo: this.clientId, corr });
+    const answer = this.replies.expect(corr, timeoutMs, `ask ${method} to ${type}/${id}`);
+    try {
+      await this.send(env);
+    } catch (err) {
+      this.replies.cancel(corr, err as Error);
+    }
+    return answer;
+  }
+
+  private async read(type: string, id: string): Promise<unknown> {
+    this.assertOpen();
+    const entry = this.registry.require(type);
+    const p = partitionOf(type, id, this.partitions);
+    const log = await this.redis.lrangeBuffer(this.keys.log(p, actorKey(type, id)), 0, -1);
+    const instance = new entry.cls() as Actor;
+    return foldLog(
+      log,
+      () => instance.initial(),
+      (ctx, seg) => instance.apply(ctx, seg),
+    ).ctx;
+  }
+}
+
+/**
+ * Connects to Redis and returns a Troupe client for one namespace.
+ *
+ * @example
+ * ```ts
+ * const troupe = await connect({ redis: process.env.REDIS_URL, namespace: 'shop', actors: [Counter] });
+ * await troupe.ref(Counter, 'c-1').tell('add', 5);
+ * await troupe.close();
+ * ```
+ */
+export async function connect(options: ConnectOptions = {}): Promise<Troupe> {
+  const keys = new Keys(options.namespace ?? 'default');
+  const registry = new ActorRegistry(options.actors ?? []);
+  const redis = openRedis(options.redis, { enableAutoPipelining: true });
+  try {
+    await redis.ping();
+  } catch (cause) {
+    redis.disconnect();
+    throw new ConfigError(
+      `cannot reach Redis at ${describeRedis(options.redis)}: start one (redis-server) or set REDIS_URL / connect({ redis })`,
+      { cause },
+    );
+  }
+  const partitions = await ensureMeta(redis, keys, options.partitions);
+  return new Troupe(redis, withScripts(redis), keys, partitions, registry, options);
+}

@@ -1,0 +1,67 @@
+/**
+ * Every error Troupe throws on purpose. Each sets `name`, says what to do in its message, and keeps
+ * the underlying error as `cause`.
+ *
+ * @example
+ * ```ts
+ * try { await ref.ask('value'); } catch (e) { if (e instanceof TimeoutError) retryLater(); }
+ * ```
+ */
+export class TroupeError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TroupeError';
+  }
+}
+
+/** An `ask` got no reply in time. The message may still be handled later: make handlers idempotent or retry with care. */
+export class TimeoutError extends TroupeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TimeoutError';
+  }
+}
+
+/** A handler threw while answering an `ask`; `remoteName` and `remoteStack` describe the original error. */
+export class HandlerError extends TroupeError {
+  readonly remoteName: string;
+  readonly remoteStack: string | undefined;
+  constructor(message: string, remoteName: string, remoteStack?: string) {
+    super(message);
+    this.name = 'HandlerError';
+    this.remoteName = remoteName;
+    this.remoteStack = remoteStack;
+  }
+}
+
+/** The caller passed something Troupe cannot use (a bad option, an unknown actor type, a bad name). */
+export class ConfigError extends TroupeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ConfigError';
+  }
+}
+
+/** A message could not be confirmed as stored in Redis (connection lost, Redis down). It may or may not have been stored. */
+export class SendError extends TroupeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SendError';
+  }
+}
+
+/** An envelope or log entry could not be decoded. */
+export class ProtocolError extends TroupeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ProtocolError';
+  }
+}
+
+/** The Troupe instance was closed; create a new one with `connect()`. */
+export class ClosedError extends TroupeError {
+  constructor(message = 'this Troupe instance is closed; call connect() again to get a new one') {
+    super(message);
+    this.name = 'ClosedError';
+  }
+}

@@ -1,0 +1,84 @@
+import { nanoid } from 'nanoid';
+import { ProtocolError } from '../errors.ts';
+import { pack, unpack } from './codec.ts';
+
+/** The major version of the envelope format; a worker dead-letters envelopes of any other major. */
+export const ENVELOPE_VERSION = 1;
+
+/**
+ * A message as it travels: a MessagePack map with these keys (see docs/protocol.md).
+ */
+export interface Envelope {
+  /** Envelope format version. */
+  v: number;
+  /** Unique message id; `this.messageId` inside the handler. */
+  id: string;
+  /** Actor type. */
+  type: string;
+  /** Actor id. */
+  actor: string;
+  /** Handler method name. */
+  method: string;
+  /** Handler arguments. */
+  args: unknown[];
+  /** Milliseconds since the epoch when it was sent. */
+  sentAt: number;
+  /** Who sent it: a client id or `<type>/<id>` of an actor. */
+  sender?: string;
+  /** Client id whose reply list receives the answer (ask). */
+  replyTo?: string;
+  /** Correlation id echoed in the reply (ask). */
+  corr?: string;
+}
+
+export function newMessageId(): string {
+  return nanoid();
+}
+
+export function encodeEnvelope(env: Envelope): Buffer {
+  return pack(env);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
+}
+
+/** Decodes and checks an envelope; throws a ProtocolError whose message says what is wrong. */
+export function decodeEnvelope(bytes: Uint8Array): Envelope {
+  let raw: unknown;
+  try {
+    raw = unpack(bytes);
+  } catch (cause) {
+    throw new ProtocolError('envelope is not valid MessagePack', { cause });
+  }
+  if (!isRecord(raw)) throw new ProtocolError('envelope must be a MessagePack map');
+  if (typeof raw.v !== 'number') throw new ProtocolError('envelope has no numeric "v" (version)');
+  if (Math.floor(raw.v) !== ENVELOPE_VERSION) {
+    throw new ProtocolError(
+      `envelope version ${raw.v} is not supported; this worker speaks ${ENVELOPE_VERSION}`,
+    );
+  }
+  for (const field of ['id', 'type', 'actor', 'method'] as const) {
+    if (typeof raw[field] !== 'string' || raw[field] === '') {
+      throw new ProtocolError(`envelope field "${field}" must be a non-empty string`);
+    }
+  }
+  if (!Array.isArray(raw.args)) throw new ProtocolError('envelope field "args" must be an array');
+  for (const field of ['sender', 'replyTo', 'corr'] as const) {
+    if (raw[field] !== undefined && raw[field] !== null && typeof raw[field] !== 'string') {
+      throw new ProtocolError(`envelope field "${field}" must be a string when present`);
+    }
+  }
+  return {
+    v: raw.v,
+    id: raw.id as string,
+    type: raw.type as string,
+    actor: raw.actor as string,
+    method: raw.method as string,
+    args: raw.args as unknown[],
+    sentAt: typeof raw.sentAt === 'number' ? raw.sentAt : 0,
+    ...(typeof raw.sender === 'string' ? { sender: raw.sender } : {}),
+    ...(typeof raw.replyTo === 'string' ? { replyTo: raw.replyTo } : {}),
+    ...(typeof raw.corr === 'string' ? { corr: raw.corr } : {}),
+  };
+}

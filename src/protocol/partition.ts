@@ -1,0 +1,29 @@
+/**
+ * The partition function shared with every sender, in any language: `crc32(type + "/" + id) mod P`,
+ * with the IEEE CRC-32 of the UTF-8 bytes (zlib's `crc32`, Python's `zlib.crc32`).
+ */
+const TABLE = (() => {
+  const t = new Int32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c;
+  }
+  return t;
+})();
+
+export function crc32(data: Uint8Array): number {
+  let crc = -1;
+  for (const byte of data) crc = TABLE[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
+  return (crc ^ -1) >>> 0;
+}
+
+const encoder = new TextEncoder();
+
+export function actorKey(type: string, id: string): string {
+  return `${type}/${id}`;
+}
+
+export function partitionOf(type: string, id: string, partitions: number): number {
+  return crc32(encoder.encode(actorKey(type, id))) % partitions;
+}

@@ -1,0 +1,76 @@
+import { ConfigError } from '../errors.ts';
+
+const NAME = /^[A-Za-z0-9_.:-]+$/;
+
+export function checkName(kind: string, value: string): string {
+  if (!NAME.test(value)) {
+    throw new ConfigError(
+      `${kind} "${value}" is not allowed: use letters, digits and _ . : - (no "/", no spaces, not empty)`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Every Redis key Troupe uses, in one place. All keys of one partition share the hash tag
+ * `{troupe:<ns>:<p>}` so a partition lives in one cluster slot and its scripts stay single-slot.
+ */
+export class Keys {
+  readonly ns: string;
+  constructor(namespace: string) {
+    this.ns = checkName('namespace', namespace);
+  }
+
+  /** `troupe:<ns>:` */
+  get nsPrefix(): string {
+    return `troupe:${this.ns}:`;
+  }
+  /** `{troupe:<ns>:` — a partition tag without its number. */
+  get tagOpener(): string {
+    return `{troupe:${this.ns}:`;
+  }
+  meta(): string {
+    return `${this.nsPrefix}meta`;
+  }
+  workers(): string {
+    return `${this.nsPrefix}workers`;
+  }
+  control(workerId: string): string {
+    return `${this.nsPrefix}ctl:${workerId}`;
+  }
+  replies(clientId: string): string {
+    return `${this.nsPrefix}reply:${clientId}`;
+  }
+  dead(): string {
+    return `${this.nsPrefix}dead`;
+  }
+
+  /** `{troupe:<ns>:<p>}:` */
+  partition(p: number): string {
+    return `${this.tagOpener}${p}}:`;
+  }
+  owner(p: number): string {
+    return `${this.partition(p)}owner`;
+  }
+  epoch(p: number): string {
+    return `${this.partition(p)}epoch`;
+  }
+  ready(p: number): string {
+    return `${this.partition(p)}ready`;
+  }
+  running(p: number): string {
+    return `${this.partition(p)}running`;
+  }
+  wake(p: number): string {
+    return `${this.partition(p)}wake`;
+  }
+  mailboxPrefix(p: number): string {
+    return `${this.partition(p)}mb:`;
+  }
+  mailbox(p: number, akey: string): string {
+    return `${this.mailboxPrefix(p)}${akey}`;
+  }
+  log(p: number, akey: string): string {
+    return `${this.partition(p)}ctx:${akey}`;
+  }
+}

@@ -1,0 +1,37 @@
+--[[
+  claim: take up to N ready actors of a partition, each with a batch of its mail, and mark them
+  running. Mail is only read here; it leaves the mailbox when the turn commits, so a crash before
+  commit hands the same mail to the next owner.
+
+  KEYS[1] owner     {troupe:<ns>:<p>}:owner
+  KEYS[2] epoch     {troupe:<ns>:<p>}:epoch
+  KEYS[3] ready     {troupe:<ns>:<p>}:ready
+  KEYS[4] running   {troupe:<ns>:<p>}:running (hash: akey -> claim token)
+  KEYS[5] wake      {troupe:<ns>:<p>}:wake
+  ARGV[1] worker id
+  ARGV[2] epoch the worker holds
+  ARGV[3] max actors
+  ARGV[4] max messages per actor
+  ARGV[5] mailbox key prefix {troupe:<ns>:<p>}:mb:
+  ARGV[6] claim token: commit.lua applies an actor's batch only while its token is current, so a
+          commit replayed after a lost reply (or from an earlier claim) changes nothing
+
+  Returns: -1 when the lease is not held at this epoch (fenced);
+           otherwise a flat array { akey1, {envelope...}, akey2, {envelope...}, ... }.
+]]
+-- @include lib/fence.lua
+if not holds_lease(KEYS[1], KEYS[2], ARGV[1], ARGV[2]) then return -1 end
+redis.call('DEL', KEYS[5])
+local actors = redis.call('LPOP', KEYS[3], tonumber(ARGV[3]))
+local out = {}
+if not actors then return out end
+local batch = tonumber(ARGV[4]) - 1
+for _, akey in ipairs(actors) do
+  local mail = redis.call('LRANGE', ARGV[5] .. akey, 0, batch)
+  if #mail > 0 then
+    redis.call('HSET', KEYS[4], akey, ARGV[6])
+    out[#out + 1] = akey
+    out[#out + 1] = mail
+  end
+end
+return out

@@ -1,0 +1,85 @@
+--[[
+  commit: make the effects of a batch of turns durable at once, for one or more actors of a
+  partition. Per actor: append its context segments, trim the handled mail, deliver its sends,
+  write its replies and dead letters, then requeue it if mail remains. Nothing is written unless
+  the caller holds the partition lease at the epoch it claimed with (fencing token), and an actor's
+  part is skipped unless its claim token is still current (so a replayed commit is a no-op).
+
+  KEYS[1] owner     {troupe:<ns>:<p>}:owner
+  KEYS[2] epoch     {troupe:<ns>:<p>}:epoch
+  KEYS[3] ready     {troupe:<ns>:<p>}:ready
+  KEYS[4] running   {troupe:<ns>:<p>}:running (hash: akey -> claim token)
+  KEYS[5] dead      troupe:<ns>:dead (stream)
+  ARGV[1] worker id
+  ARGV[2] epoch
+  ARGV[3] partition key prefix     {troupe:<ns>:<p>}:
+  ARGV[4] namespace key prefix     troupe:<ns>:   (replies live under <prefix>reply:<client>)
+  ARGV[5] partition tag opener     {troupe:<ns>:  (target partition q has keys {troupe:<ns>:q}:...)
+  ARGV[6] reply ttl in ms
+  ARGV[7] max dead letters kept (approximate)
+  ARGV[8] number of actors, then for each actor, in order:
+    akey, claim token, handled, nseg, seg*, nsend, (partition, akey, envelope)*,
+    nreply, (client, payload)*, ndead, (reason, error, attempts, envelope)*
+
+  Returns: -1 when fenced; otherwise { length of the ready queue, { akeys skipped as stale } }.
+]]
+-- @include lib/fence.lua
+-- @include lib/enqueue.lua
+if not holds_lease(KEYS[1], KEYS[2], ARGV[1], ARGV[2]) then return -1 end
+local pk, nsk, tag = ARGV[3], ARGV[4], ARGV[5]
+local reply_ttl = tonumber(ARGV[6])
+local stale = {}
+local i = 9
+for _ = 1, tonumber(ARGV[8]) do
+  local akey = ARGV[i]
+  local live = redis.call('HGET', KEYS[4], akey) == ARGV[i + 1]
+  local handled = tonumber(ARGV[i + 2])
+  local mailbox = pk .. 'mb:' .. akey
+  local nseg = tonumber(ARGV[i + 3])
+  i = i + 4
+  if not live then stale[#stale + 1] = akey end
+  if live and nseg > 0 then
+    local log = pk .. 'ctx:' .. akey
+    if redis.call('LLEN', log) == 0 then redis.call('RPUSH', log, '') end
+    -- unpack is bounded by the Lua C stack, so push in chunks
+    local last = i + nseg - 1
+    local at = i
+    while at <= last do
+      local upto = math.min(at + 999, last)
+      redis.call('RPUSH', log, unpack(ARGV, at, upto))
+      at = upto + 1
+    end
+  end
+  i = i + nseg
+  local nsend = tonumber(ARGV[i]); i = i + 1
+  for _ = 1, nsend do
+    if live then
+      local q = tag .. ARGV[i] .. '}:'
+      enqueue(q .. 'mb:' .. ARGV[i + 1], q .. 'ready', q .. 'wake', ARGV[i + 1], ARGV[i + 2])
+    end
+    i = i + 3
+  end
+  local nreply = tonumber(ARGV[i]); i = i + 1
+  for _ = 1, nreply do
+    if live then
+      local rk = nsk .. 'reply:' .. ARGV[i]
+      redis.call('RPUSH', rk, ARGV[i + 1])
+      redis.call('PEXPIRE', rk, reply_ttl)
+    end
+    i = i + 2
+  end
+  local ndead = tonumber(ARGV[i]); i = i + 1
+  for _ = 1, ndead do
+    if live then
+      redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[7], '*', 'actor', akey, 'reason', ARGV[i],
+        'error', ARGV[i + 1], 'attempts', ARGV[i + 2], 'worker', ARGV[1], 'envelope', ARGV[i + 3])
+    end
+    i = i + 4
+  end
+  if live then
+    redis.call('LTRIM', mailbox, handled, -1)
+    redis.call('HDEL', KEYS[4], akey)
+    if redis.call('EXISTS', mailbox) == 1 then redis.call('RPUSH', KEYS[3], akey) end
+  end
+end
+return { redis.call('LLEN', KEYS[3]), stale }

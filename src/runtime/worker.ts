@@ -1,0 +1,551 @@
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
+import type { Redis } from 'ioredis';
+import { nanoid } from 'nanoid';
+import type { ActorRegistry } from '../actor/registry.ts';
+import type { Clock } from '../clock.ts';
+import { ConfigError } from '../errors.ts';
+import { checkName, type Keys } from '../redis/keys.ts';
+import type { ScriptedRedis } from '../redis/scripts.ts';
+import { activate, type ActiveActor } from './active-actor.ts';
+import { assignPartitions } from './assignment.ts';
+import { Leases } from './leases.ts';
+import type { Logger } from './logger.ts';
+import { commitArgs, deadBatch, runBatch, type CommitItem } from './turn.ts';
+import { Waker } from './waker.ts';
+
+/** Options of `troupe.work()`. */
+export interface WorkOptions {
+  /** Actor batches in flight at once, across all partitions (default 64). */
+  concurrency?: number;
+  /** Partition lease in ms; a dead worker's partitions move after it (default 10 000). */
+  leaseMs?: number;
+  /** Worker name in the registry (default `<host>:<pid>:<random>`). */
+  name?: string;
+  /** Messages taken from one mailbox per claim and committed together (default 64). */
+  batchSize?: number;
+  /** An actor unused this long is dropped from memory (default 60 000 ms). */
+  idleMs?: number;
+  /** How long replies wait for the asking client, in ms (default 60 000). */
+  replyTtlMs?: number;
+}
+
+/** Counters a worker keeps about itself. */
+export interface WorkerStats {
+  turnsSucceeded: number;
+  turnsFailed: number;
+  commits: number;
+  fencedCommits: number;
+  staleCommits: number;
+  activations: number;
+  partitions: number[];
+  activeActors: number;
+  inflight: number;
+}
+
+/** Events a worker emits (listen with `worker.on(...)`). */
+export interface WorkerEvents {
+  acquired: [partition: number, epoch: number];
+  released: [partition: number];
+  lost: [partition: number, reason: string];
+  fenced: [partition: number];
+  'turn-failed': [actor: string, method: string, error: unknown];
+}
+
+interface PartitionState {
+  p: number;
+  epoch: number;
+  draining: boolean;
+  hasWork: boolean;
+  wakeGen: number;
+  claiming: boolean;
+  inflight: number;
+  actors: Map<string, ActiveActor>;
+  pending: CommitItem[];
+  flushScheduled: boolean;
+}
+
+export interface WorkerDeps {
+  commands: Redis;
+  blocking: Redis;
+  scripted: ScriptedRedis;
+  keys: Keys;
+  partitions: number;
+  registry: ActorRegistry;
+  clock: Clock;
+  logger: Logger;
+}
+
+const DEAD_LETTERS_KEPT = 100_000;
+
+/**
+ * Leases partitions and runs turns for the actors pinned to them. Created by `troupe.work()`.
+ *
+ * @example
+ * ```ts
+ * const worker = await troupe.work({ concurrency: 64, leaseMs: 10_000 });
+ * worker.on('lost', (p, why) => console.warn(`partition ${p} lost: ${why}`));
+ * await worker.stop();
+ * ```
+ */
+export class Worker extends EventEmitter<WorkerEvents> {
+  /** This worker's name in the registry. */
+  readonly id: string;
+  private readonly opts: Required<WorkOptions>;
+  private readonly owned = new Map<number, PartitionState>();
+  private readonly leases: Leases;
+  private readonly waker: Waker;
+  private inflight = 0;
+  private reserved = 0;
+  private stopping = false;
+  private stopped = false;
+  private tickTimer: unknown;
+  private sweepTimer: unknown;
+  private ticking: Promise<void> | undefined;
+  private tickAgain = false;
+  private lastLive: string[] = [];
+  private idleWaiters: (() => void)[] = [];
+  private readonly counters = {
+    turnsSucceeded: 0,
+    turnsFailed: 0,
+    commits: 0,
+    fencedCommits: 0,
+    staleCommits: 0,
+    activations: 0,
+  };
+
+  constructor(
+    private readonly deps: WorkerDeps,
+    options: WorkOptions = {},
+  ) {
+    super();
+    this.opts = {
+      concurrency: positive('concurrency', options.concurrency ?? 64),
+      leaseMs: positive('leaseMs', options.leaseMs ?? 10_000),
+      name: options.name ?? `${hostname()}:${process.pid}:${nanoid(6)}`,
+      batchSize: positive('batchSize', options.batchSize ?? 64),
+      idleMs: positive('idleMs', options.idleMs ?? 60_000),
+      replyTtlMs: positive('replyTtlMs', options.replyTtlMs ?? 60_000),
+    };
+    if (this.opts.leaseMs < 300)
+      throw new ConfigError(`leaseMs must be at least 300; got ${this.opts.leaseMs}`);
+    this.id = checkName('worker name', this.opts.name);
+    this.leases = new Leases(deps.scripted, deps.keys, this.id, this.opts.leaseMs);
+    this.waker = new Waker(
+      deps.blocking,
+      deps.commands,
+      deps.keys,
+      this.id,
+      Math.max(1, Math.round(this.opts.leaseMs / 1000)),
+      {
+        partitions: () => [...this.owned.values()].filter((s) => !s.draining).map((s) => s.p),
+        wake: (p) => this.onWake(p),
+        control: (message) => this.onControl(message),
+      },
+      deps.logger,
+    );
+  }
+
+  /** Registers the worker, takes its share of partitions and starts serving them. */
+  async start(): Promise<void> {
+    const live = await this.leases.heartbeat();
+    this.deps.logger.info({ worker: this.id, live: live.length }, 'worker joined');
+    await this.leases.notify(live);
+    this.waker.start();
+    await this.rebalance(live);
+    this.scheduleTick();
+    this.scheduleSweep();
+  }
+
+  /** Counters and the partitions held right now. */
+  stats(): WorkerStats {
+    let activeActors = 0;
+    for (const s of this.owned.values()) activeActors += s.actors.size;
+    return {
+      ...this.counters,
+      partitions: [...this.owned.keys()].sort((a, b) => a - b),
+      activeActors,
+      inflight: this.inflight,
+    };
+  }
+
+  /**
+   * Graceful stop: claims nothing more, lets turns in flight commit, hands every partition back at
+   * once (no waiting for lease expiry) and leaves the registry.
+   */
+  async stop(): Promise<void> {
+    if (this.stopping) return this.whenStopped();
+    this.stopping = true;
+    this.deps.clock.clearTimeout(this.tickTimer);
+    this.deps.clock.clearTimeout(this.sweepTimer);
+    await this.ticking;
+    await this.whenIdle();
+    const parts = [...this.owned.keys()];
+    await Promise.all(parts.map((p) => this.leases.release(p).catch(() => false)));
+    for (const p of parts) {
+      this.owned.delete(p);
+      this.emit('released', p);
+    }
+    const remaining = await this.leases.leave().catch(() => []);
+    await this.leases.notify(remaining).catch(() => undefined);
+    await this.waker.stop();
+    await this.deps.commands.del(this.deps.keys.control(this.id)).catch(() => 0);
+    this.stopped = true;
+    this.deps.logger.info({ worker: this.id }, 'worker stopped');
+    for (const w of this.stopWaiters.splice(0)) w();
+  }
+
+  private stopWaiters: (() => void)[] = [];
+  private whenStopped(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise((r) => this.stopWaiters.push(r));
+  }
+
+  private whenIdle(): Promise<void> {
+    if (this.inflight === 0 && this.reserved === 0) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  private checkIdle(): void {
+    if (this.inflight === 0 && this.reserved === 0) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  // ---- leases and rebalancing -------------------------------------------------------------
+
+  private scheduleTick(): void {
+    if (this.stopping) return;
+    this.tickTimer = this.deps.clock.setTimeout(
+      () => {
+        this.tick();
+        this.scheduleTick();
+      },
+      Math.floor(this.opts.leaseMs / 3),
+    );
+  }
+
+  /** Heartbeat, lease renewal and rebalance; never two at once. */
+  private tick(): void {
+    if (this.stopping) return;
+    if (this.ticking) {
+      this.tickAgain = true;
+      return;
+    }
+    this.ticking = this.runTick()
+      .catch((err: unknown) => this.deps.logger.warn({ err, worker: this.id }, 'lease tick failed'))
+      .finally(() => {
+        this.ticking = undefined;
+        if (this.tickAgain) {
+          this.tickAgain = false;
+          this.tick();
+        }
+      });
+  }
+
+  private async runTick(): Promise<void> {
+    const live = await this.leases.heartbeat();
+    const states = [...this.owned.values()];
+    const renewed = await Promise.all(states.map((s) => this.leases.renew(s.p, s.epoch)));
+    states.forEach((s, i) => {
+      if (!renewed[i] && this.owned.get(s.p) === s) this.lose(s, 'lease lost');
+    });
+    if (!this.stopping) await this.rebalance(live);
+  }
+
+  private async rebalance(live: string[]): Promise<void> {
+    this.lastLive = live;
+    const mine = new Set(assignPartitions(this.deps.partitions, live).get(this.id) ?? []);
+    for (const s of this.owned.values()) {
+      if (!mine.has(s.p) && !s.draining) {
+        s.draining = true;
+        this.deps.logger.info({ worker: this.id, partition: s.p }, 'handing partition over');
+        void this.finishDrain(s);
+      }
+    }
+    const wanted = [...mine].filter((p) => !this.owned.has(p));
+    const epochs = await Promise.all(wanted.map((p) => this.leases.acquire(p).catch(() => 0)));
+    let gained = false;
+    wanted.forEach((p, i) => {
+      const epoch = epochs[i]!;
+      if (epoch > 0 && !this.owned.has(p) && !this.stopping) {
+        this.owned.set(p, newPartition(p, epoch));
+        gained = true;
+        this.emit('acquired', p, epoch);
+      }
+    });
+    if (gained) {
+      await this.waker.interrupt();
+      this.pump();
+    }
+  }
+
+  private async finishDrain(s: PartitionState): Promise<void> {
+    if (!s.draining || s.inflight > 0 || s.claiming || this.owned.get(s.p) !== s) return;
+    this.owned.delete(s.p);
+    await this.leases.release(s.p).catch(() => false);
+    this.emit('released', s.p);
+    const next = [...assignPartitions(this.deps.partitions, this.lastLive)].find(([, ps]) =>
+      ps.includes(s.p),
+    );
+    if (next) await this.leases.notify([next[0]]).catch(() => undefined);
+  }
+
+  /** Stops serving a partition at once: its in-flight commits will be refused (or are moot). */
+  private lose(s: PartitionState, reason: string): void {
+    if (this.owned.get(s.p) !== s) return;
+    this.owned.delete(s.p);
+    s.actors.clear();
+    this.deps.logger.warn({ worker: this.id, partition: s.p, reason }, 'partition lost');
+    this.emit('lost', s.p, reason);
+  }
+
+  /** After a Redis error the outcome of a claim or commit is unknown: start the partition afresh. */
+  private reset(s: PartitionState, err: unknown): void {
+    this.deps.logger.warn(
+      { err, worker: this.id, partition: s.p },
+      'redis error; partition will be re-acquired',
+    );
+    this.lose(s, 'redis error');
+    this.tick();
+  }
+
+  private onControl(message: string): void {
+    if (message === 'rebalance') this.tick();
+  }
+
+  // ---- claiming and running turns -----------------------------------------------------------
+
+  private onWake(p: number): void {
+    const s = this.owned.get(p);
+    if (!s) return;
+    s.hasWork = true;
+    s.wakeGen++;
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.stopping) return;
+    let capacity = this.opts.concurrency - this.inflight - this.reserved;
+    for (const s of this.owned.values()) {
+      if (capacity <= 0) break;
+      if (s.draining || !s.hasWork || s.claiming) continue;
+      void this.claim(s, capacity);
+      capacity = 0;
+    }
+  }
+
+  private async claim(s: PartitionState, n: number): Promise<void> {
+    const { keys, scripted } = this.deps;
+    const token = nanoid(10);
+    const gen = s.wakeGen;
+    s.claiming = true;
+    this.reserved += n;
+    let res: unknown;
+    try {
+      res = await scripted.runBuffer(
+        'claim',
+        [keys.owner(s.p), keys.epoch(s.p), keys.ready(s.p), keys.running(s.p), keys.wake(s.p)],
+        [this.id, s.epoch, n, this.opts.batchSize, keys.mailboxPrefix(s.p), token],
+      );
+    } catch (err) {
+      this.reserved -= n;
+      s.claiming = false;
+      this.reset(s, err);
+      this.checkIdle();
+      return;
+    }
+    this.reserved -= n;
+    s.claiming = false;
+    if (this.owned.get(s.p) !== s) {
+      this.checkIdle();
+      return;
+    }
+    if (res === -1) {
+      this.lose(s, 'fenced at claim');
+      this.checkIdle();
+      return;
+    }
+    const flat = res as (Buffer | Buffer[])[];
+    const count = flat.length / 2;
+    if (count < n && s.wakeGen === gen) s.hasWork = false;
+    for (let i = 0; i < flat.length; i += 2) {
+      this.startActor(s, (flat[i] as Buffer).toString(), flat[i + 1] as Buffer[], token);
+    }
+    this.checkIdle();
+    if (s.draining) void this.finishDrain(s);
+    this.pump();
+  }
+
+  private startActor(s: PartitionState, akey: string, mail: Buffer[], token: string): void {
+    s.inflight++;
+    this.inflight++;
+    const cached = s.actors.get(akey);
+    if (cached) {
+      this.runOn(s, cached, token, mail);
+      return;
+    }
+    const slash = akey.indexOf('/');
+    const type = akey.slice(0, slash);
+    const entry = this.deps.registry.get(type);
+    if (!entry) {
+      const known = this.deps.registry.types().join(', ');
+      const why = `no actor class of type "${type}" is registered in this worker (known: ${known})`;
+      this.queueCommit(s, deadBatch(akey, token, mail, 'unknown-type', why));
+      return;
+    }
+    this.deps.commands
+      .lrangeBuffer(this.deps.keys.log(s.p, akey), 0, -1)
+      .then((log) => {
+        let actor: ActiveActor;
+        try {
+          actor = activate(entry, akey.slice(slash + 1), log, this.deps.clock.now());
+        } catch (err) {
+          this.queueCommit(s, deadBatch(akey, token, mail, 'context-unreadable', String(err)));
+          return;
+        }
+        this.counters.activations++;
+        if (this.owned.get(s.p) === s) s.actors.set(akey, actor);
+        this.runOn(s, actor, token, mail);
+      })
+      .catch((err: unknown) => {
+        this.finishItems(s, 1);
+        this.reset(s, err);
+      });
+  }
+
+  private runOn(s: PartitionState, actor: ActiveActor, token: string, mail: Buffer[]): void {
+    actor.lastUsed = this.deps.clock.now();
+    const result = runBatch(actor, token, mail, {
+      partitions: this.deps.partitions,
+      now: () => this.deps.clock.now(),
+      onHandlerError: (akey, env, err) => {
+        this.deps.logger.warn({ err, worker: this.id, actor: akey, method: env.method }, 'handler failed');
+        this.emit('turn-failed', akey, env.method, err);
+      },
+    });
+    if (result instanceof Promise) {
+      result.then(
+        (item) => this.queueCommit(s, item),
+        (err: unknown) => {
+          // runBatch catches handler errors itself; reaching here is a bug in Troupe
+          this.deps.logger.error({ err, actor: actor.akey }, 'internal error running a batch');
+          s.actors.delete(actor.akey);
+          this.finishItems(s, 1);
+        },
+      );
+    } else {
+      this.queueCommit(s, result);
+    }
+  }
+
+  private queueCommit(s: PartitionState, item: CommitItem): void {
+    s.pending.push(item);
+    if (s.flushScheduled) return;
+    s.flushScheduled = true;
+    // batches that finish in the same turn of the event loop share one commit
+    setImmediate(() => void this.flush(s));
+  }
+
+  private async flush(s: PartitionState): Promise<void> {
+    s.flushScheduled = false;
+    const items = s.pending.splice(0);
+    if (items.length === 0) return;
+    if (this.owned.get(s.p) !== s) {
+      this.finishItems(s, items.length);
+      return;
+    }
+    const { keys, scripted } = this.deps;
+    let res: unknown;
+    try {
+      res = await scripted.run(
+        'commit',
+        [keys.owner(s.p), keys.epoch(s.p), keys.ready(s.p), keys.running(s.p), keys.dead()],
+        [
+          this.id,
+          s.epoch,
+          keys.partition(s.p),
+          keys.nsPrefix,
+          keys.tagOpener,
+          this.opts.replyTtlMs,
+          DEAD_LETTERS_KEPT,
+          ...commitArgs(items),
+        ],
+      );
+    } catch (err) {
+      this.finishItems(s, items.length);
+      this.reset(s, err);
+      return;
+    }
+    if (res === -1) {
+      this.counters.fencedCommits++;
+      this.deps.logger.warn({ worker: this.id, partition: s.p, epoch: s.epoch }, 'commit refused: fenced');
+      this.emit('fenced', s.p);
+      this.lose(s, 'fenced at commit');
+      this.finishItems(s, items.length);
+      return;
+    }
+    const [readyLen, stale] = res as [number, string[]];
+    this.counters.commits++;
+    for (const akey of stale) {
+      this.counters.staleCommits++;
+      s.actors.delete(akey);
+    }
+    const staleSet = new Set(stale);
+    for (const it of items) {
+      if (staleSet.has(it.akey)) continue;
+      this.counters.turnsSucceeded += it.succeeded;
+      this.counters.turnsFailed += it.failed;
+    }
+    if (readyLen > 0) s.hasWork = true;
+    this.finishItems(s, items.length);
+  }
+
+  private finishItems(s: PartitionState, n: number): void {
+    s.inflight -= n;
+    this.inflight -= n;
+    if (s.draining) void this.finishDrain(s);
+    this.checkIdle();
+    this.pump();
+  }
+
+  // ---- deactivation -------------------------------------------------------------------------
+
+  private scheduleSweep(): void {
+    if (this.stopping) return;
+    this.sweepTimer = this.deps.clock.setTimeout(
+      () => {
+        this.sweep();
+        this.scheduleSweep();
+      },
+      Math.max(250, Math.floor(this.opts.idleMs / 2)),
+    );
+  }
+
+  /** Drops actors unused for idleMs; the next message activates them from Redis again. */
+  private sweep(): void {
+    const cutoff = this.deps.clock.now() - this.opts.idleMs;
+    for (const s of this.owned.values()) {
+      for (const [akey, actor] of s.actors) if (actor.lastUsed < cutoff) s.actors.delete(akey);
+    }
+  }
+}
+
+function newPartition(p: number, epoch: number): PartitionState {
+  return {
+    p,
+    epoch,
+    draining: false,
+    hasWork: true,
+    wakeGen: 0,
+    claiming: false,
+    inflight: 0,
+    actors: new Map(),
+    pending: [],
+    flushScheduled: false,
+  };
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0)
+    throw new ConfigError(`${name} must be a positive number; got ${value}`);
+  return value;
+}
