@@ -1,0 +1,41 @@
+import { Command } from 'commander';
+import { TroupeError } from '../errors.ts';
+import { askCommand } from './commands/ask.ts';
+import { sendCommand } from './commands/send.ts';
+import { workerCommand } from './commands/worker.ts';
+
+const program = new Command()
+  .name('troupe')
+  .description('Work a Troupe system (actors on Redis) from the shell.')
+  .option(
+    '-r, --redis <url>',
+    'Redis URL (default: $REDIS_URL, else redis://127.0.0.1:6379)',
+    process.env.REDIS_URL,
+  )
+  .option('-n, --namespace <ns>', 'namespace of the system', process.env.TROUPE_NAMESPACE ?? 'default')
+  .showHelpAfterError()
+  // Commander's own usage errors get the same prefix and exit code as ours, so scripts see one convention.
+  .configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'troupe: ')) })
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
+  .addHelpText(
+    'after',
+    `
+Examples:
+  $ troupe worker -a ./src/actors.ts           run the actor classes exported by that module
+  $ troupe send counter c-1 add 5              tell counter c-1 to add 5 (returns once stored)
+  $ troupe ask counter c-1 value               wait for the reply and print it as JSON
+  $ troupe -n shop -r redis://10.0.0.5:6379 ask cart u-42 total --timeout 5000
+
+Run "troupe <command> --help" for a command's options and more examples.`,
+  );
+
+// Subcommands copy the settings above when they are created, so register them last.
+workerCommand(program);
+sendCommand(program);
+askCommand(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  const message = err instanceof TroupeError ? err.message : String((err as Error)?.stack ?? err);
+  process.stderr.write(`troupe: ${message}\n`);
+  process.exit(err instanceof TroupeError ? 2 : 1);
+});

@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+import { connect, type Troupe } from '../client/troupe.ts';
+import { messageArgs } from './message-args.ts';
+import { globalOptions, type GlobalOptions } from './options.ts';
+
+/** One message named on the command line: the actor, the method and the decoded arguments. */
+export interface MessageTarget {
+  type: string;
+  id: string;
+  method: string;
+  args: unknown[];
+}
+
+/** Declares the `<type> <id> <method> [args...]` arguments and `--args` option that send and ask share. */
+export function messageArguments(cmd: Command): Command {
+  return cmd
+    .argument('<type>', 'actor type, e.g. counter')
+    .argument('<id>', 'actor id, e.g. c-1')
+    .argument('<method>', 'handler to call, e.g. add')
+    .argument('[args...]', 'handler arguments, each one JSON: 5, true, \'"text"\', \'{"a":1}\'')
+    .option('--args <json>', 'all handler arguments as one JSON array, instead of positional ones');
+}
+
+/** Decodes the arguments commander hands an action of a command built with messageArguments(). */
+export function messageTarget(
+  type: string,
+  id: string,
+  method: string,
+  words: readonly string[],
+  argsOption: string | undefined,
+): MessageTarget {
+  return { type, id, method, args: messageArgs(words, argsOption) };
+}
+
+/** Connects with the global options, runs `fn`, and always closes so the process can exit. */
+export async function withTroupe<T>(
+  cmd: Command,
+  fn: (troupe: Troupe, g: GlobalOptions) => Promise<T>,
+): Promise<T> {
+  const g = globalOptions(cmd);
+  const troupe = await connect({ redis: g.redis, namespace: g.namespace });
+  try {
+    return await fn(troupe, g);
+  } finally {
+    await troupe.close();
+  }
+}

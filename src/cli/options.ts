@@ -1,0 +1,19 @@
+import { InvalidArgumentError, type Command } from 'commander';
+
+export interface GlobalOptions {
+  redis: string | undefined;
+  namespace: string;
+}
+
+/** The options every command shares, set on the program. */
+export function globalOptions(cmd: Command): GlobalOptions {
+  const o = cmd.optsWithGlobals<{ redis?: string; namespace: string }>();
+  return { redis: o.redis, namespace: o.namespace };
+}
+
+/** Commander option parser for counts and durations: rejects zero, negatives and fractions with a usage error. */
+export function intOption(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+}

@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { startRedis, type TestRedis } from './helpers/redis-server.ts';
+import { uniqueNamespace, waitFor } from './helpers/wait.ts';
+
+const BIN = 'bin/troupe.mjs';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI as a user would (a separate node process) and collects what it printed. */
+function troupe(args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    proc.on('error', reject);
+    proc.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let redis: TestRedis;
+let ns: string;
+let worker: ChildProcess;
+let workerLog = '';
+let workerExit: Promise<number | null>;
+
+/** The CLI pointed at this file's Redis and the namespace the worker serves. */
+const cli = (...args: string[]) => troupe(['-r', redis.url, '-n', ns, ...args]);
+
+before(async () => {
+  redis = await startRedis();
+  ns = uniqueNamespace('cli');
+  worker = spawn(
+    process.execPath,
+    [BIN, '-r', redis.url, '-n', ns, 'worker', '-a', './test/fixtures/actors.ts', '--lease-ms', '2000'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  worker.stderr!.on('data', (d: Buffer) => (workerLog += d.toString()));
+  workerExit = new Promise((r) => worker.on('exit', (code) => r(code)));
+  // A failed test must not leave the worker running.
+  process.once('exit', () => worker.kill('SIGKILL'));
+  await waitFor('worker ready', () => {
+    if (worker.exitCode !== null) throw new Error(`worker exited early (${worker.exitCode}):\n${workerLog}`);
+    return workerLog.includes('worker ready');
+  });
+});
+
+after(async () => {
+  worker.kill('SIGTERM');
+  const code = await workerExit;
+  await redis.stop();
+  assert.equal(code, 0, `worker did not stop cleanly:\n${workerLog}`);
+});
+
+describe('troupe send and ask', () => {
+  it('sends JSON arguments and prints the reply as JSON', async () => {
+    for (let i = 0; i < 2; i++) {
+      const sent = await cli('send', 'counter', 'c-1', 'add', '5');
+      assert.equal(sent.code, 0, sent.stderr);
+      assert.equal(sent.stdout, '', 'send keeps stdout clean for scripts');
+    }
+    const asked = await cli('ask', 'counter', 'c-1', 'value');
+    assert.equal(asked.code, 0, asked.stderr);
+    assert.equal(asked.stdout, '10\n');
+  });
+
+  it('takes the arguments as one JSON array with --args, and negative numbers as positionals', async () => {
+    assert.equal((await cli('send', 'counter', 'c-2', 'add', '--args', '[3]')).code, 0);
+    assert.equal((await cli('send', 'counter', 'c-2', 'add', '-1')).code, 0);
+    const asked = await cli('ask', 'counter', 'c-2', 'value', '--args', '[]');
+    assert.equal(asked.code, 0, asked.stderr);
+    assert.equal(JSON.parse(asked.stdout), 2);
+  });
+
+  it('reports a handler that throws, with its message', async () => {
+    const asked = await cli('ask', 'counter', 'f-1', 'fail', '"boom"');
+    assert.equal(asked.code, 2);
+    assert.equal(asked.stdout, '');
+    assert.match(asked.stderr, /^troupe: .*boom/);
+  });
+});
+
+describe('troupe usage errors', () => {
+  it('rejects an argument that is not JSON, naming it and showing how to quote it', async () => {
+    const sent = await cli('send', 'counter', 'c-3', 'add', '5', 'hello');
+    assert.equal(sent.code, 2);
+    assert.match(sent.stderr, /^troupe: argument 2 \(hello\) is not valid JSON/);
+    assert.ok(sent.stderr.includes(`'"hello"'`), sent.stderr);
+    assert.doesNotMatch(sent.stderr, /\n\s+at /, 'no stack trace');
+  });
+
+  it('rejects --args that is not a JSON array', async () => {
+    const sent = await cli('send', 'counter', 'c-3', 'add', '--args', '5');
+    assert.equal(sent.code, 2);
+    assert.match(sent.stderr, /^troupe: --args must be a JSON array/);
+  });
+
+  it('times out an ask nobody serves and says to start a worker', async () => {
+    const idle = uniqueNamespace('cli-idle');
+    const asked = await troupe([
+      '-r',
+      redis.url,
+      '-n',
+      idle,
+      'ask',
+      'counter',
+      'c-1',
+      'value',
+      '--timeout',
+      '300',
+    ]);
+    assert.notEqual(asked.code, 0);
+    assert.equal(asked.stdout, '');
+    assert.match(asked.stderr, /^troupe: no reply/);
+    assert.ok(asked.stderr.includes(`troupe worker -n ${idle}`), asked.stderr);
+  });
+
+  it('suggests help for an unknown command', async () => {
+    const run = await troupe(['bogus']);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /^troupe: unknown command 'bogus'/);
+    assert.match(run.stderr, /Usage: troupe/);
+  });
+});
+
+describe('troupe --help', () => {
+  it('shows examples at the top level and for every command', async () => {
+    const top = await troupe(['--help']);
+    assert.equal(top.code, 0);
+    assert.match(top.stdout, /Examples:/);
+    for (const command of ['worker', 'send', 'ask']) {
+      assert.match(top.stdout, new RegExp(`\\$ troupe .*${command} `), `top-level example of ${command}`);
+      const help = await troupe([command, '--help']);
+      assert.equal(help.code, 0);
+      assert.match(help.stdout, /Examples:/, `${command} --help`);
+    }
+  });
+});
