@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { nanoid } from 'nanoid';
 import { actorTypeName, type Actor } from '../actor/actor.ts';
 import { ActorRegistry } from '../actor/registry.ts';
@@ -55,7 +55,11 @@ export class Troupe {
     private readonly registry: ActorRegistry,
     private readonly options: ConnectOptions,
   ) {
-    this.replies = new ReplyListener(() => this.redis.duplicate(), keys.replies(this.clientId));
+    this.replies = new ReplyListener(() => this.open(), keys.replies(this.clientId));
+  }
+
+  private open(extra: RedisOptions = {}): Redis {
+    return openRedis(this.options.redis, extra, this.options.logger);
   }
 
   /** The namespace this client works in. */
@@ -94,8 +98,8 @@ export class Troupe {
     if (this.registry.size === 0) {
       throw new ConfigError('a worker needs actor classes: pass them in connect({ actors: [MyActor] })');
     }
-    const commands = this.redis.duplicate();
-    const blocking = this.redis.duplicate();
+    const commands = this.open({ enableAutoPipelining: true });
+    const blocking = this.open();
     const worker = new Worker(
       {
         commands,
@@ -218,7 +222,7 @@ export class Troupe {
 export async function connect(options: ConnectOptions = {}): Promise<Troupe> {
   const keys = new Keys(options.namespace ?? 'default');
   const registry = new ActorRegistry(options.actors ?? []);
-  const redis = openRedis(options.redis, { enableAutoPipelining: true });
+  const redis = openRedis(options.redis, { enableAutoPipelining: true }, options.logger);
   try {
     await redis.ping();
   } catch (cause) {

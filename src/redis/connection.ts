@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { silentLogger, type Logger } from '../runtime/logger.ts';
 
 /** Where to find Redis: a URL (`redis://host:port/db`, `rediss://…`, `unix:///path`) or ioredis options. */
 export type RedisInput = string | RedisOptions | undefined;
@@ -9,7 +10,24 @@ export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
  * Opens a connection. Commands whose reply was lost in a disconnect are failed rather than silently
  * re-sent: a re-sent tell would duplicate a message, and the worker recovers on its own terms.
  */
-export function openRedis(input: RedisInput, extra: RedisOptions = {}): Redis {
+export function openRedis(input: RedisInput, extra: RedisOptions = {}, logger: Logger = silentLogger): Redis {
+  const redis = create(input, extra);
+  // ioredis emits 'error' on every failed reconnect; commands report failures to their callers, so
+  // only the start of an outage is worth a log line
+  let healthy = true;
+  redis.on('error', (err: Error) => {
+    if (healthy)
+      logger.warn({ err: err.message, redis: describeRedis(input) }, 'redis connection lost; reconnecting');
+    healthy = false;
+  });
+  redis.on('ready', () => {
+    if (!healthy) logger.info({ redis: describeRedis(input) }, 'redis connection restored');
+    healthy = true;
+  });
+  return redis;
+}
+
+function create(input: RedisInput, extra: RedisOptions): Redis {
   const base: RedisOptions = {
     autoResendUnfulfilledCommands: false,
     maxRetriesPerRequest: 3,

@@ -40,15 +40,16 @@ for _ = 1, tonumber(ARGV[8]) do
   if not live then stale[#stale + 1] = akey end
   if live and nseg > 0 then
     local log = pk .. 'ctx:' .. akey
-    if redis.call('LLEN', log) == 0 then redis.call('RPUSH', log, '') end
     -- unpack is bounded by the Lua C stack, so push in chunks
     local last = i + nseg - 1
-    local at = i
+    local at, len = i, 0
     while at <= last do
       local upto = math.min(at + 999, last)
-      redis.call('RPUSH', log, unpack(ARGV, at, upto))
+      len = redis.call('RPUSH', log, unpack(ARGV, at, upto))
       at = upto + 1
     end
+    -- a new log starts with an empty base (= initial())
+    if len == nseg then redis.call('LPUSH', log, '') end
   end
   i = i + nseg
   local nsend = tonumber(ARGV[i]); i = i + 1

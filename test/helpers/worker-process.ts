@@ -1,0 +1,47 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { waitFor } from './wait.ts';
+
+/** A real `troupe worker` process, with its stderr (pino JSON logs) collected for assertions. */
+export interface WorkerProcess {
+  proc: ChildProcess;
+  pid: number;
+  output(): string;
+  /** Log lines (pino JSON) whose msg matches. */
+  logs(msg: string): Record<string, unknown>[];
+  exited(): Promise<number | null>;
+}
+
+export async function spawnWorker(
+  url: string,
+  namespace: string,
+  actorsModule: string,
+  extra: string[] = [],
+): Promise<WorkerProcess> {
+  const proc = spawn(
+    process.execPath,
+    ['bin/troupe.mjs', '-r', url, '-n', namespace, 'worker', '-a', actorsModule, ...extra],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exit = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
+  process.once('exit', () => proc.kill('SIGKILL'));
+  const wp: WorkerProcess = {
+    proc,
+    pid: proc.pid!,
+    output: () => out,
+    logs: (msg) =>
+      out
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => l.msg === msg),
+    exited: () => exit,
+  };
+  await waitFor('worker ready', () => {
+    if (proc.exitCode !== null) throw new Error(`worker exited early (${proc.exitCode}):\n${out}`);
+    return wp.logs('worker ready').length > 0;
+  });
+  return wp;
+}

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import { connect } from '../src/index.ts';
+import { Counter } from './fixtures/actors.ts';
+import { startRedis, type TestRedis } from './helpers/redis-server.ts';
+import { uniqueNamespace } from './helpers/wait.ts';
+
+let redis: TestRedis;
+before(async () => {
+  redis = await startRedis();
+});
+after(async () => {
+  await redis.stop();
+});
+
+interface Seen {
+  cmd: string;
+  args: string[];
+  source: string;
+}
+
+/** Records every command Redis executes, including those run inside Lua scripts. */
+async function record(): Promise<{ seen: Seen[]; stop: () => void }> {
+  const monitor = await redis.client().monitor();
+  const seen: Seen[] = [];
+  monitor.on('monitor', (_time: string, args: string[], source: string) => {
+    seen.push({ cmd: args[0]!.toLowerCase(), args: args.slice(1), source });
+  });
+  return { seen, stop: () => monitor.disconnect() };
+}
+
+it('an idle worker issues only lease renewals (with its heartbeat) and its blocking wait', async () => {
+  const troupe = await connect({
+    redis: redis.url,
+    namespace: uniqueNamespace(),
+    actors: [Counter],
+    partitions: 4,
+  });
+  const worker = await troupe.work({ leaseMs: 600 });
+  await troupe.ref(Counter, 'warm').ask('value');
+  const { seen, stop } = await record();
+  // several lease ticks (every leaseMs / 3) and BLPOP timeouts (every second)
+  await new Promise((r) => setTimeout(r, 2100));
+  stop();
+
+  const top = seen.filter((s) => s.source !== 'lua').map((s) => s.cmd);
+  const inner = new Set(seen.filter((s) => s.source === 'lua').map((s) => s.cmd));
+  assert.ok(top.includes('blpop'), 'waits with BLPOP');
+  assert.ok(top.includes('evalsha'), 'renews its leases');
+  // ioredis sends a script's first call on a socket as EVAL, later ones as EVALSHA
+  for (const cmd of top) assert.ok(['blpop', 'evalsha', 'eval'].includes(cmd), `unexpected command: ${cmd}`);
+  const leaseWork = new Set(['get', 'pexpire', 'time', 'zadd', 'zrange', 'zremrangebyscore']);
+  for (const cmd of inner) assert.ok(leaseWork.has(cmd), `unexpected command inside a script: ${cmd}`);
+  assert.ok(inner.has('pexpire'), 'lease renewal seen');
+  await worker.stop();
+  await troupe.close();
+});
+
+it('turns of an already active actor read no context from Redis', async () => {
+  const troupe = await connect({
+    redis: redis.url,
+    namespace: uniqueNamespace(),
+    actors: [Counter],
+    partitions: 4,
+  });
+  const worker = await troupe.work({ leaseMs: 2000 });
+  const hot = troupe.ref(Counter, 'hot');
+  await hot.tell('add', 1);
+  assert.equal(await hot.ask('value'), 1);
+
+  const { seen, stop } = await record();
+  for (let i = 0; i < 50; i++) await hot.tell('add', 1);
+  assert.equal(await hot.ask('value'), 51);
+  stop();
+
+  const onLog = seen.filter((s) => s.args[0]?.endsWith(':ctx:counter/hot'));
+  assert.ok(onLog.length > 0, 'segments were appended to the context log');
+  assert.deepEqual(
+    new Set(onLog.map((s) => s.cmd)),
+    new Set(['rpush']),
+    'the log is only appended to, never read',
+  );
+  const onMailbox = seen.filter((s) => s.args[0]?.endsWith(':mb:counter/hot'));
+  assert.ok(
+    onMailbox.some((s) => s.cmd === 'lrange'),
+    'claims read the mailbox (so script commands are visible)',
+  );
+  await worker.stop();
+  await troupe.close();
+});
