@@ -1,0 +1,28 @@
+// Every line marked `must-fail` has to be a compile error; every other line must compile.
+// test/typecheck.test.ts runs tsc on this file and checks both.
+import { connect } from '../../../src/index.ts';
+import { Counter } from '../../fixtures/actors.ts';
+
+const troupe = await connect({ actors: [Counter] });
+const c = troupe.ref(Counter, 'c-1');
+
+await c.tell('add', 5);
+const n: number = await c.ask('value');
+const ctx: { count: number } = await c.read();
+
+await c.tell('ad', 5); // must-fail: unknown method
+await c.tell('add', '5'); // must-fail: wrong argument type
+await c.tell('add'); // must-fail: missing argument
+await c.tell('add', 5, 6); // must-fail: extra argument
+const s: string = await c.ask('value'); // must-fail: ask result is a number
+await c.tell('apply', { count: 0 }, { added: 1 }); // must-fail: base-class members are not handlers
+await c.tell('append', { added: 1 }); // must-fail: protected helpers are not handlers
+const wrong: { total: number } = await c.read(); // must-fail: context type
+
+const byName = troupe.ref<typeof Counter>('counter', 'c-2');
+await byName.tell('add', 1);
+await byName.tell('add', 'x'); // must-fail: typed by type name too
+const untyped = troupe.ref('counter', 'c-3');
+await untyped.tell('anything', 1, 'two');
+
+export { n, ctx, s, wrong };
