@@ -104,4 +104,19 @@ describe('tell, ask and read', () => {
     await worker.stop();
     await troupe.close();
   });
+
+  it('deactivates idle actors and activates them again from base + segments', async () => {
+    const troupe = await system();
+    const worker = await troupe.work({ leaseMs: 2000, idleMs: 300 });
+    const c = troupe.ref(Counter, 'idle-1');
+    await c.tell('add', 4);
+    assert.equal(await c.ask('value'), 4);
+    assert.equal(worker.stats().activeActors, 1);
+    await waitFor('deactivated', () => worker.stats().activeActors === 0);
+    const activations = worker.stats().activations;
+    assert.equal(await c.ask('value'), 4);
+    assert.equal(worker.stats().activations, activations + 1, 'loaded again from Redis');
+    await worker.stop();
+    await troupe.close();
+  });
 });
