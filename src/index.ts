@@ -1,10 +1,10 @@
 /**
  * Troupe: an actor-model runtime on Redis. This file is the whole public surface.
  */
-export { Actor } from './actor/actor.ts';
+export { Actor, type MergePolicy } from './actor/actor.ts';
 export type { ActorClass, Address, ContextOf, MethodArgs, MethodName, MethodResult } from './actor/types.ts';
 export { connect, Troupe, type ConnectOptions } from './client/troupe.ts';
-export type { ActorRef, RefOptions, UntypedActor } from './client/ref.ts';
+export type { ActorRef, ReadOptions, RefOptions, UntypedActor } from './client/ref.ts';
 export { Worker, type WorkOptions, type WorkerStats, type WorkerEvents } from './runtime/worker.ts';
 export type { Logger } from './runtime/logger.ts';
 export type { Clock } from './clock.ts';

@@ -49,7 +49,16 @@ it('an idle worker issues only lease renewals (with its heartbeat) and its block
   assert.ok(top.includes('evalsha'), 'renews its leases');
   // ioredis sends a script's first call on a socket as EVAL, later ones as EVALSHA
   for (const cmd of top) assert.ok(['blpop', 'evalsha', 'eval'].includes(cmd), `unexpected command: ${cmd}`);
-  const leaseWork = new Set(['get', 'pexpire', 'time', 'zadd', 'zrange', 'zremrangebyscore']);
+  const leaseWork = new Set([
+    'exists',
+    'get',
+    'llen',
+    'pexpire',
+    'time',
+    'zadd',
+    'zrange',
+    'zremrangebyscore',
+  ]);
   for (const cmd of inner) assert.ok(leaseWork.has(cmd), `unexpected command inside a script: ${cmd}`);
   assert.ok(inner.has('pexpire'), 'lease renewal seen');
   await worker.stop();

@@ -1,6 +1,16 @@
 import { ConfigError, TroupeError } from '../errors.ts';
 import type { Address, MethodArgs, MethodName } from './types.ts';
 
+/** When an actor type's context log is merged; see `Actor.merge`. */
+export interface MergePolicy {
+  /** Merge once the log holds this many segments (0: never merge on count). */
+  segments?: number;
+  /** Merge once the log's segments take this many bytes (0: never merge on size). */
+  bytes?: number;
+  /** Keep merged segments this long, so `read({ at })` can look back that far (default 0). */
+  retainMs?: number;
+}
+
 /** What a handler did during one turn; filled by the Actor helpers, read by the runtime. */
 export interface TurnEffects {
   segments: unknown[];
@@ -36,6 +46,19 @@ export const binding = Symbol('troupe.binding');
 export abstract class Actor<C = unknown, S = unknown> {
   /** The actor type name; defaults to the class name. Fixed once messages exist. */
   static type?: string;
+
+  /**
+   * When to fold the context log into a new base, and how much merged history to keep for
+   * `read({ at })`. Defaults: 256 segments or 64 KiB, no retention.
+   *
+   * @example
+   * ```ts
+   * class Ledger extends Actor<Ctx, Seg> {
+   *   static override merge = { segments: 1000, retainMs: 24 * 3600_000 };
+   * }
+   * ```
+   */
+  static merge?: MergePolicy;
 
   declare [binding]: ActorBinding;
 

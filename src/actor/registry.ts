@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.ts';
 import { checkName } from '../redis/keys.ts';
-import { Actor, actorTypeName } from './actor.ts';
+import { Actor, actorTypeName, type MergePolicy } from './actor.ts';
 import type { ActorClass } from './types.ts';
 
 export interface RegisteredActor {
@@ -8,6 +8,19 @@ export interface RegisteredActor {
   cls: ActorClass;
   /** Public methods that may be called by messages. */
   handlers: ReadonlySet<string>;
+  merge: Required<MergePolicy>;
+}
+
+export const DEFAULT_MERGE: Required<MergePolicy> = { segments: 256, bytes: 64 * 1024, retainMs: 0 };
+
+function mergePolicy(type: string, policy: MergePolicy = {}): Required<MergePolicy> {
+  const out = { ...DEFAULT_MERGE, ...policy };
+  for (const [k, v] of Object.entries(out)) {
+    if (!Number.isFinite(v) || v < 0) {
+      throw new ConfigError(`${type}: static merge.${k} must be a number >= 0; got ${String(v)}`);
+    }
+  }
+  return out;
 }
 
 function handlerNames(cls: ActorClass): Set<string> {
@@ -44,7 +57,7 @@ export class ActorRegistry {
     if (existing && existing.cls !== cls) {
       throw new ConfigError(`two actor classes share the type "${type}": give one a different static type`);
     }
-    const entry = existing ?? { type, cls, handlers: handlerNames(cls) };
+    const entry = existing ?? { type, cls, handlers: handlerNames(cls), merge: mergePolicy(type, cls.merge) };
     this.byType.set(type, entry);
     return entry;
   }

@@ -1,8 +1,11 @@
-import type { Actor } from './actor.ts';
+import type { Actor, MergePolicy } from './actor.ts';
 
 /** Any class that extends Actor. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type ActorClass<A extends Actor<any, any> = Actor<any, any>> = (new () => A) & { type?: string };
+export type ActorClass<A extends Actor<any, any> = Actor<any, any>> = (new () => A) & {
+  type?: string;
+  merge?: MergePolicy;
+};
 
 /** Names on the Actor base class that are never message handlers. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Actor } from '../actor/actor.ts';
@@ -8,7 +9,8 @@ import { ConfigError } from '../errors.ts';
 export async function loadActors(modules: readonly string[]): Promise<ActorClass[]> {
   const found: ActorClass[] = [];
   for (const spec of modules) {
-    const url = spec.startsWith('.') || spec.startsWith('/') ? pathToFileURL(resolve(spec)).href : spec;
+    // a path that exists is a file, with or without ./; anything else is a package name
+    const url = existsSync(spec) ? pathToFileURL(resolve(spec)).href : spec;
     let mod: Record<string, unknown>;
     try {
       mod = (await import(url)) as Record<string, unknown>;

@@ -27,8 +27,24 @@ export interface ActorRef<A> {
   tell<M extends MethodName<A>>(method: M, ...args: MethodArgs<A, M>): Promise<void>;
   /** Sends a message and resolves with the handler's return value (rejects with TimeoutError or HandlerError). */
   ask<M extends MethodName<A>>(method: M, ...args: MethodArgs<A, M>): Promise<MethodResult<A, M>>;
-  /** The latest committed context, folded from Redis without a turn. Needs the class in `connect({ actors })`. */
-  read(): Promise<ContextOf<A>>;
+  /**
+   * The latest committed context, folded from Redis without a turn; with `at`, the context as of
+   * that time (the base plus every segment stamped at or before it). Looking back past the last
+   * merge needs the type's `static merge.retainMs`. Needs the class in `connect({ actors })`.
+   *
+   * @example
+   * ```ts
+   * const now = await c.read();
+   * const anHourAgo = await c.read({ at: Date.now() - 3_600_000 });
+   * ```
+   */
+  read(options?: ReadOptions): Promise<ContextOf<A>>;
+}
+
+/** Options of `ref.read()`. */
+export interface ReadOptions {
+  /** A time in ms since the epoch: fold only segments stamped at or before it. */
+  at?: number;
 }
 
 /** An actor whose class this process does not have: any method, any arguments. */

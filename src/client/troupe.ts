@@ -6,7 +6,7 @@ import type { ActorClass, InstanceOf } from '../actor/types.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import { ClosedError, ConfigError, SendError } from '../errors.ts';
 import { encodeEnvelope, ENVELOPE_VERSION, newMessageId, type Envelope } from '../protocol/envelope.ts';
-import { foldLog } from '../protocol/log.ts';
+import { decodeBase, foldLog } from '../protocol/log.ts';
 import { actorKey, partitionOf } from '../protocol/partition.ts';
 import { describeRedis, openRedis, type RedisInput } from '../redis/connection.ts';
 import { checkName, Keys } from '../redis/keys.ts';
@@ -14,7 +14,7 @@ import { ensureMeta } from '../redis/meta.ts';
 import { withScripts, type ScriptedRedis } from '../redis/scripts.ts';
 import { silentLogger, type Logger } from '../runtime/logger.ts';
 import { Worker, type WorkOptions } from '../runtime/worker.ts';
-import type { ActorRef, RefOptions, UntypedActor } from './ref.ts';
+import type { ActorRef, ReadOptions, RefOptions, UntypedActor } from './ref.ts';
 import { ReplyListener } from './replies.ts';
 
 /** Options of `connect()`. */
@@ -88,7 +88,7 @@ export class Troupe {
       id,
       tell: (method: string, ...args: unknown[]) => this.tell(type, id, method, args),
       ask: (method: string, ...args: unknown[]) => this.ask(type, id, method, args, timeout),
-      read: () => this.read(type, id),
+      read: (opts?: ReadOptions) => this.read(type, id, opts),
     } as unknown as ActorRef<unknown>;
   }
 
@@ -195,17 +195,40 @@ export class Troupe {
     return answer;
   }
 
-  private async read(type: string, id: string): Promise<unknown> {
+  private async read(type: string, id: string, opts: ReadOptions = {}): Promise<unknown> {
     this.assertOpen();
     const entry = this.registry.require(type);
     const p = partitionOf(type, id, this.partitions);
-    const log = await this.redis.lrangeBuffer(this.keys.log(p, actorKey(type, id)), 0, -1);
+    const akey = actorKey(type, id);
     const instance = new entry.cls() as Actor;
-    return foldLog(
-      log,
-      () => instance.initial(),
-      (ctx, seg) => instance.apply(ctx, seg),
-    ).ctx;
+    const fold = (entries: Buffer[], at?: number) =>
+      foldLog(
+        entries,
+        () => instance.initial(),
+        (ctx, seg) => instance.apply(ctx, seg),
+        at,
+      );
+    // one LRANGE is atomic, so a merge running beside it is seen wholly or not at all
+    if (opts.at === undefined) return fold(await this.redis.lrangeBuffer(this.keys.log(p, akey), 0, -1)).ctx;
+    const at = opts.at;
+    const res = await this.redis
+      .multi()
+      .lrangeBuffer(this.keys.log(p, akey), 0, -1)
+      .lrangeBuffer(this.keys.history(p, akey), 0, -1)
+      .exec();
+    const [log = [], history = []] = (res ?? []).map(([err, value]) => {
+      if (err) throw err;
+      return value as Buffer[];
+    });
+    const logBase = log[0] ? decodeBase(log[0]) : undefined;
+    if (!logBase || at >= logBase.ts) return fold(log, at).ctx;
+    const histBase = history[0] ? decodeBase(history[0]) : undefined;
+    if (history.length > 0 && at >= (histBase?.ts ?? 0)) return fold(history, at).ctx;
+    const since = new Date(histBase?.ts ?? logBase.ts).toISOString();
+    throw new ConfigError(
+      `${akey} has no history before ${since}: merged segments are not kept. ` +
+        `Set \`static merge = { retainMs: ... }\` on the ${type} class to look further back.`,
+    );
   }
 }
 

@@ -8,6 +8,8 @@ import { pack, unpack } from './codec.ts';
 export interface BaseRecord<C = unknown> {
   /** Base format version. */
   v: number;
+  /** How many merges produced this base. */
+  version: number;
   /** Sequence of the last segment folded into this base. */
   seq: number;
   /** When the base was written. */
@@ -19,6 +21,12 @@ export interface Segment<S = unknown> {
   seq: number;
   ts: number;
   seg: S;
+}
+
+export const BASE_FORMAT = 1;
+
+export function encodeBase(base: BaseRecord): Buffer {
+  return pack(base);
 }
 
 export function encodeSegment(seq: number, ts: number, seg: unknown): Buffer {
@@ -42,20 +50,44 @@ export function decodeBase(bytes: Uint8Array): BaseRecord | undefined {
   return raw;
 }
 
-/** Folds a context log (as LRANGE returns it) with the actor's initial context and apply. */
+export interface Folded<C> {
+  ctx: C;
+  /** Sequence of the last segment folded in. */
+  seq: number;
+  /** Time of the last segment folded in (0 when none ever was). */
+  ts: number;
+  /** Merge count of the base. */
+  version: number;
+  /** Segments folded on top of the base. */
+  segments: number;
+}
+
+/**
+ * Folds a context log (as LRANGE returns it: base first) with the actor's initial context and
+ * apply. With `at`, stops before the first segment stamped later than `at`.
+ */
 export function foldLog<C, S>(
   entries: Uint8Array[],
   initial: () => C,
   apply: (ctx: C, seg: S) => C,
-): { ctx: C; seq: number } {
+  at = Infinity,
+): Folded<C> {
   const [baseBytes, ...segments] = entries;
   const base = baseBytes ? decodeBase(baseBytes) : undefined;
-  let ctx = base ? (base.ctx as C) : initial();
-  let seq = base ? base.seq : 0;
+  const out: Folded<C> = {
+    ctx: base ? (base.ctx as C) : initial(),
+    seq: base?.seq ?? 0,
+    ts: base?.ts ?? 0,
+    version: base?.version ?? 0,
+    segments: 0,
+  };
   for (const bytes of segments) {
     const s = decodeSegment(bytes);
-    ctx = apply(ctx, s.seg as S);
-    seq = s.seq;
+    if (s.ts > at) break;
+    out.ctx = apply(out.ctx, s.seg as S);
+    out.seq = s.seq;
+    out.ts = s.ts;
+    out.segments++;
   }
-  return { ctx, seq };
+  return out;
 }

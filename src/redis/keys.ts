@@ -1,11 +1,13 @@
 import { ConfigError } from '../errors.ts';
 
 const NAME = /^[A-Za-z0-9_.:-]+$/;
+// no ':' in a namespace: `a:reply` would reach into namespace `a`'s keys
+const NAMESPACE = /^[A-Za-z0-9_.-]+$/;
 
 export function checkName(kind: string, value: string): string {
-  if (!NAME.test(value)) {
+  if (typeof value !== 'string' || !NAME.test(value)) {
     throw new ConfigError(
-      `${kind} "${value}" is not allowed: use letters, digits and _ . : - (no "/", no spaces, not empty)`,
+      `${kind} "${String(value)}" is not allowed: use letters, digits and _ . : - (no "/", no spaces, not empty)`,
     );
   }
   return value;
@@ -18,7 +20,12 @@ export function checkName(kind: string, value: string): string {
 export class Keys {
   readonly ns: string;
   constructor(namespace: string) {
-    this.ns = checkName('namespace', namespace);
+    if (typeof namespace !== 'string' || !NAMESPACE.test(namespace)) {
+      throw new ConfigError(
+        `namespace "${String(namespace)}" is not allowed: use letters, digits and _ . - (no ":", "/" or spaces)`,
+      );
+    }
+    this.ns = namespace;
   }
 
   /** `troupe:<ns>:` */
@@ -72,5 +79,17 @@ export class Keys {
   }
   log(p: number, akey: string): string {
     return `${this.partition(p)}ctx:${akey}`;
+  }
+  /** Merged segments kept for `read({ at })` when the type sets `retainMs`. */
+  history(p: number, akey: string): string {
+    return `${this.partition(p)}hist:${akey}`;
+  }
+  /** The per-actor merge lock. */
+  lock(p: number, akey: string): string {
+    return `${this.partition(p)}lock:${akey}`;
+  }
+  /** Actors whose log passed the merge threshold, for the owner's merge sweep. */
+  mergeDue(p: number): string {
+    return `${this.partition(p)}merge`;
   }
 }

@@ -12,9 +12,12 @@ const SCRIPTS = {
   claim: 5,
   commit: 5,
   acquire: 4,
-  renew: 2,
+  renew: 4,
   release: 1,
   heartbeat: 1,
+  merge: 3,
+  unlock: 1,
+  relock: 1,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

@@ -11,6 +11,15 @@ export interface ActiveActor {
   /** Sequence of the last committed (or appended this batch) segment. */
   seq: number;
   lastUsed: number;
+  /** Segments and bytes in the Redis log beyond the base, as far as this worker knows. */
+  logSegments: number;
+  logBytes: number;
+}
+
+/** Whether the actor's log has grown past its type's merge policy. */
+export function needsMerge(actor: ActiveActor): boolean {
+  const m = actor.entry.merge;
+  return (m.segments > 0 && actor.logSegments >= m.segments) || (m.bytes > 0 && actor.logBytes >= m.bytes);
 }
 
 /** Builds an active actor from its context log as LRANGE returns it (base first). */
@@ -20,5 +29,16 @@ export function activate(entry: RegisteredActor, id: string, log: Uint8Array[], 
   const { ctx, seq } = foldLog(log, () => instance.initial(), apply);
   const state: ActorBinding = { id, context: ctx, messageId: '', effects: undefined, apply };
   instance[binding] = state;
-  return { akey: `${entry.type}/${id}`, entry, instance, state, seq, lastUsed: now };
+  let logBytes = 0;
+  for (let i = 1; i < log.length; i++) logBytes += log[i]!.length;
+  return {
+    akey: `${entry.type}/${id}`,
+    entry,
+    instance,
+    state,
+    seq,
+    lastUsed: now,
+    logSegments: Math.max(0, log.length - 1),
+    logBytes,
+  };
 }

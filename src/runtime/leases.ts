@@ -26,9 +26,17 @@ export class Leases {
     return Number(epoch);
   }
 
-  async renew(p: number, epoch: number): Promise<boolean> {
+  /** Extends the lease on p; tells whether it is still held, and whether merges or actors wait there. */
+  async renew(p: number, epoch: number): Promise<{ held: boolean; mergesDue: boolean; ready: boolean }> {
     const k = this.keys;
-    return (await this.r.run('renew', [k.owner(p), k.epoch(p)], [this.workerId, epoch, this.leaseMs])) === 1;
+    const res = Number(
+      await this.r.run(
+        'renew',
+        [k.owner(p), k.epoch(p), k.mergeDue(p), k.ready(p)],
+        [this.workerId, epoch, this.leaseMs],
+      ),
+    );
+    return { held: res > 0, mergesDue: (res & 2) !== 0, ready: (res & 4) !== 0 };
   }
 
   async release(p: number): Promise<boolean> {

@@ -10,6 +10,8 @@ export interface CommitItem {
   akey: string;
   token: string;
   handled: number;
+  /** Log length (in segments) at which the commit flags the actor for merging; 0 for never. */
+  mergeAt: number;
   segments: Buffer[];
   sends: [partition: number, akey: string, envelope: Buffer][];
   replies: [client: string, payload: Buffer][];
@@ -83,6 +85,7 @@ export function runBatch(
     akey: actor.akey,
     token,
     handled: mail.length,
+    mergeAt: actor.entry.merge.segments,
     segments: [],
     sends: [],
     replies: [],
@@ -183,7 +186,7 @@ export function runBatch(
 export function commitArgs(items: readonly CommitItem[]): (string | number | Buffer)[] {
   const args: (string | number | Buffer)[] = [items.length];
   for (const it of items) {
-    args.push(it.akey, it.token, it.handled, it.segments.length, ...it.segments, it.sends.length);
+    args.push(it.akey, it.token, it.handled, it.mergeAt, it.segments.length, ...it.segments, it.sends.length);
     for (const [q, akey, envelope] of it.sends) args.push(q, akey, envelope);
     args.push(it.replies.length);
     for (const [client, payload] of it.replies) args.push(client, payload);
@@ -205,6 +208,7 @@ export function deadBatch(
     akey,
     token,
     handled: mail.length,
+    mergeAt: 0,
     segments: [],
     sends: [],
     replies: [],

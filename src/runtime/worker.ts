@@ -7,7 +7,9 @@ import type { Clock } from '../clock.ts';
 import { ConfigError } from '../errors.ts';
 import { checkName, type Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
-import { activate, type ActiveActor } from './active-actor.ts';
+import { activate, needsMerge, type ActiveActor } from './active-actor.ts';
+import type { ActorAt, MergeResult } from './merge.ts';
+import { MergeScheduler } from './merge-scheduler.ts';
 import { assignPartitions } from './assignment.ts';
 import { Leases } from './leases.ts';
 import type { Logger } from './logger.ts';
@@ -28,6 +30,8 @@ export interface WorkOptions {
   idleMs?: number;
   /** How long replies wait for the asking client, in ms (default 60 000). */
   replyTtlMs?: number;
+  /** Merges run at once (default 2). */
+  mergeConcurrency?: number;
 }
 
 /** Counters a worker keeps about itself. */
@@ -38,6 +42,8 @@ export interface WorkerStats {
   fencedCommits: number;
   staleCommits: number;
   activations: number;
+  merges: number;
+  segmentsMerged: number;
   partitions: number[];
   activeActors: number;
   inflight: number;
@@ -112,7 +118,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
     fencedCommits: 0,
     staleCommits: 0,
     activations: 0,
+    merges: 0,
+    segmentsMerged: 0,
   };
+  private readonly merges: MergeScheduler;
 
   constructor(
     private readonly deps: WorkerDeps,
@@ -126,6 +135,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       batchSize: positive('batchSize', options.batchSize ?? 64),
       idleMs: positive('idleMs', options.idleMs ?? 60_000),
       replyTtlMs: positive('replyTtlMs', options.replyTtlMs ?? 60_000),
+      mergeConcurrency: positive('mergeConcurrency', options.mergeConcurrency ?? 2),
     };
     if (this.opts.leaseMs < 300)
       throw new ConfigError(`leaseMs must be at least 300; got ${this.opts.leaseMs}`);
@@ -143,6 +153,19 @@ export class Worker extends EventEmitter<WorkerEvents> {
         control: (message) => this.onControl(message),
       },
       deps.logger,
+    );
+    this.merges = new MergeScheduler(
+      {
+        redis: deps.commands,
+        scripted: deps.scripted,
+        keys: deps.keys,
+        lockMs: 30_000,
+        chunk: 10_000,
+        now: () => deps.clock.now(),
+      },
+      this.opts.mergeConcurrency,
+      deps.logger,
+      (at, result) => this.onMerged(at, result),
     );
   }
 
@@ -180,6 +203,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.deps.clock.clearTimeout(this.sweepTimer);
     await this.ticking;
     await this.whenIdle();
+    await this.merges.stop();
     const parts = [...this.owned.keys()];
     await Promise.all(parts.map((p) => this.leases.release(p).catch(() => false)));
     for (const p of parts) {
@@ -245,9 +269,19 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const live = await this.leases.heartbeat();
     const states = [...this.owned.values()];
     const renewed = await Promise.all(states.map((s) => this.leases.renew(s.p, s.epoch)));
+    let missedWake = false;
     states.forEach((s, i) => {
-      if (!renewed[i] && this.owned.get(s.p) === s) this.lose(s, 'lease lost');
+      if (this.owned.get(s.p) !== s) return;
+      const r = renewed[i]!;
+      if (!r.held) return this.lose(s, 'lease lost');
+      if (r.mergesDue && !s.draining) void this.mergeSweep(s);
+      if (r.ready && !s.hasWork && !s.claiming) {
+        // a wake token can be taken by a worker that just handed the partition over
+        s.hasWork = true;
+        missedWake = true;
+      }
     });
+    if (missedWake) this.pump();
     if (!this.stopping) await this.rebalance(live);
   }
 
@@ -259,6 +293,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
         s.draining = true;
         this.deps.logger.info({ worker: this.id, partition: s.p }, 'handing partition over');
         void this.finishDrain(s);
+        // stop waiting on its wake list, so the next owner gets the tokens
+        void this.waker.interrupt().catch(() => undefined);
       }
     }
     const wanted = [...mine].filter((p) => !this.owned.has(p));
@@ -294,6 +330,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (this.owned.get(s.p) !== s) return;
     this.owned.delete(s.p);
     s.actors.clear();
+    void this.waker.interrupt().catch(() => undefined);
     this.deps.logger.warn({ worker: this.id, partition: s.p, reason }, 'partition lost');
     this.emit('lost', s.p, reason);
   }
@@ -316,7 +353,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   private onWake(p: number): void {
     const s = this.owned.get(p);
-    if (!s) return;
+    if (!s || s.draining) {
+      // taken while this worker was handing p over: put it back for the new owner
+      void this.deps.commands.rpush(this.deps.keys.wake(p), '1').catch(() => 0);
+      return;
+    }
     s.hasWork = true;
     s.wakeGen++;
     this.pump();
@@ -494,6 +535,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
       if (staleSet.has(it.akey)) continue;
       this.counters.turnsSucceeded += it.succeeded;
       this.counters.turnsFailed += it.failed;
+      const actor = s.actors.get(it.akey);
+      if (actor && it.segments.length > 0) {
+        actor.logSegments += it.segments.length;
+        for (const seg of it.segments) actor.logBytes += seg.length;
+        if (needsMerge(actor)) this.merges.request({ p: s.p, akey: it.akey }, actor.entry);
+      }
     }
     if (readyLen > 0) s.hasWork = true;
     this.finishItems(s, items.length);
@@ -520,11 +567,38 @@ export class Worker extends EventEmitter<WorkerEvents> {
     );
   }
 
-  /** Drops actors unused for idleMs; the next message activates them from Redis again. */
+  /**
+   * Drops actors unused for idleMs, merging their logs so an idle actor costs Redis one base; the
+   * next message activates them from Redis again.
+   */
   private sweep(): void {
     const cutoff = this.deps.clock.now() - this.opts.idleMs;
     for (const s of this.owned.values()) {
-      for (const [akey, actor] of s.actors) if (actor.lastUsed < cutoff) s.actors.delete(akey);
+      for (const [akey, actor] of s.actors) {
+        if (actor.lastUsed >= cutoff) continue;
+        s.actors.delete(akey);
+        if (actor.logSegments > 0) this.merges.request({ p: s.p, akey }, actor.entry);
+      }
+    }
+  }
+
+  private onMerged(at: ActorAt, result: MergeResult): void {
+    if (result.status !== 'merged') return;
+    this.counters.merges++;
+    this.counters.segmentsMerged += result.folded;
+    const actor = this.owned.get(at.p)?.actors.get(at.akey);
+    if (!actor) return;
+    const before = actor.logSegments;
+    actor.logSegments = Math.max(0, before - result.folded);
+    actor.logBytes = before > 0 ? Math.round((actor.logBytes * actor.logSegments) / before) : 0;
+  }
+
+  /** Merges logs that commits flagged as long: actors that went idle, or whose worker died. */
+  private async mergeSweep(s: PartitionState): Promise<void> {
+    const due = await this.deps.commands.spop(this.deps.keys.mergeDue(s.p), 64).catch(() => []);
+    for (const akey of due) {
+      const entry = this.deps.registry.get(akey.slice(0, akey.indexOf('/')));
+      if (entry) this.merges.request({ p: s.p, akey }, entry);
     }
   }
 }

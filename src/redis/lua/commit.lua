@@ -18,7 +18,7 @@
   ARGV[6] reply ttl in ms
   ARGV[7] max dead letters kept (approximate)
   ARGV[8] number of actors, then for each actor, in order:
-    akey, claim token, handled, nseg, seg*, nsend, (partition, akey, envelope)*,
+    akey, claim token, handled, merge threshold (segments; 0 = none), nseg, seg*, nsend, (partition, akey, envelope)*,
     nreply, (client, payload)*, ndead, (reason, error, attempts, envelope)*
 
   Returns: -1 when fenced; otherwise { length of the ready queue, { akeys skipped as stale } }.
@@ -34,9 +34,10 @@ for _ = 1, tonumber(ARGV[8]) do
   local akey = ARGV[i]
   local live = redis.call('HGET', KEYS[4], akey) == ARGV[i + 1]
   local handled = tonumber(ARGV[i + 2])
+  local merge_at = tonumber(ARGV[i + 3])
   local mailbox = pk .. 'mb:' .. akey
-  local nseg = tonumber(ARGV[i + 3])
-  i = i + 4
+  local nseg = tonumber(ARGV[i + 4])
+  i = i + 5
   if not live then stale[#stale + 1] = akey end
   if live and nseg > 0 then
     local log = pk .. 'ctx:' .. akey
@@ -48,8 +49,14 @@ for _ = 1, tonumber(ARGV[8]) do
       len = redis.call('RPUSH', log, unpack(ARGV, at, upto))
       at = upto + 1
     end
+    local segments = len - 1
     -- a new log starts with an empty base (= initial())
-    if len == nseg then redis.call('LPUSH', log, '') end
+    if len == nseg then
+      redis.call('LPUSH', log, '')
+      segments = nseg
+    end
+    -- flag a long log for the owner's merge sweep, which also finds it after a crash
+    if merge_at > 0 and segments >= merge_at then redis.call('SADD', pk .. 'merge', akey) end
   end
   i = i + nseg
   local nsend = tonumber(ARGV[i]); i = i + 1
