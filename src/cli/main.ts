@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { TroupeError } from '../errors.ts';
 import { askCommand } from './commands/ask.ts';
+import { inspectCommand } from './commands/inspect.ts';
 import { sendCommand } from './commands/send.ts';
 import { workerCommand } from './commands/worker.ts';
 
@@ -33,6 +34,7 @@ Run "troupe <command> --help" for a command's options and more examples.`,
 workerCommand(program);
 sendCommand(program);
 askCommand(program);
+inspectCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const message = err instanceof TroupeError ? err.message : String((err as Error)?.stack ?? err);

@@ -1,0 +1,371 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import type { Redis } from 'ioredis';
+import type { Actor, MergePolicy } from '../../actor/actor.ts';
+import { ActorRegistry, type RegisteredActor } from '../../actor/registry.ts';
+import type { ActorClass } from '../../actor/types.ts';
+import { ConfigError } from '../../errors.ts';
+import { decodeBase, decodeSegment, foldLog } from '../../protocol/log.ts';
+import { actorKey, partitionOf } from '../../protocol/partition.ts';
+import { describeRedis, openRedis } from '../../redis/connection.ts';
+import { checkName, Keys } from '../../redis/keys.ts';
+import { toJson } from '../json-output.ts';
+import { loadActors } from '../load-actors.ts';
+import { globalOptions, type GlobalOptions } from '../options.ts';
+
+/** A context log entry's header, as `troupe inspect` reports it. */
+export interface BaseInfo {
+  /** True when the base is the empty string (or the log does not exist): the context starts at `initial()`. */
+  empty: boolean;
+  /** How many merges produced this base (0: never merged). */
+  version: number;
+  /** Sequence of the last segment folded into the base. */
+  seq: number;
+  /** Time stamp of the last segment folded into the base (ms since the epoch), null when empty. */
+  ts: number | null;
+  time: string | null;
+  bytes: number;
+  /** Set when the entry could not be decoded. */
+  error?: string;
+}
+
+/** One segment of the log, decoded for display. */
+export interface SegmentInfo {
+  /** Position in the Redis list (LINDEX); the base is 0. */
+  index: number;
+  seq: number | null;
+  ts: number | null;
+  time: string | null;
+  bytes: number;
+  seg: unknown;
+  /** Set when the entry could not be decoded. */
+  error?: string;
+}
+
+/** What `troupe inspect --json` prints: one object, stable for scripts. */
+export interface InspectReport {
+  namespace: string;
+  type: string;
+  id: string;
+  partition: number;
+  partitions: number;
+  keys: { log: string; history: string; lock: string; mailbox: string };
+  base: BaseInfo & { ctx: unknown };
+  /** Segments after the base; `bytes` sums them (what the `bytes` merge threshold measures). */
+  log: { exists: boolean; segments: number; bytes: number };
+  /** The newest segments, oldest first (at most --last). */
+  last: SegmentInfo[];
+  /** Merged segments kept for `read({ at })` (types with `retainMs`); null when none are kept. */
+  history: { segments: number; base: BaseInfo } | null;
+  /** The earliest time `read({ at })` can answer for; null ts means back to `initial()`. */
+  timeTravel: { ts: number | null; time: string | null };
+  lock: { held: boolean; ttlMs: number | null };
+  mailbox: number;
+  /** A worker has claimed the actor's mail and not yet committed. */
+  running: boolean;
+  /** A commit flagged the log as long; the partition owner's sweep will merge it. */
+  mergeDue: boolean;
+  /** The type's merge policy, when --actors supplied the class. */
+  policy: Required<MergePolicy> | null;
+  /** `base ⊕ segments` folded with the class's apply; null without --actors or when folding failed. */
+  context: unknown;
+  folded: { seq: number; ts: number | null; time: string | null; segments: number } | null;
+  /** Why `context` is null. */
+  note?: string;
+}
+
+/** `troupe inspect`: everything Redis holds about one actor, read without writing anything. */
+export function inspectCommand(program: Command): void {
+  program
+    .command('inspect')
+    .description("show one actor's context log, merge state, mailbox and folded context (read-only)")
+    .argument('<type>', 'actor type, e.g. counter')
+    .argument('<id>', 'actor id, e.g. c-1')
+    .option('-a, --actors <modules...>', 'modules exporting the actor class, to fold the context')
+    .option('--last <n>', 'how many of the newest segments to show', countOption, 10)
+    .option('--json', 'print one JSON object instead of text')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ troupe inspect counter c-1 --actors ./src/actors.ts
+  $ troupe -n shop inspect cart u-42 --last 50
+  $ troupe inspect counter c-1 -a ./src/actors.ts --json | jq .context
+
+Reads only (one MULTI of reads); never writes to Redis. Without --actors the folded context cannot
+be computed (it needs the class's initial and apply), so the base and raw segments are shown.
+Exit 0 on success, 2 when the namespace does not exist, Redis cannot be reached or a name is bad.`,
+    )
+    .action(async (type: string, id: string, opts: InspectOpts, cmd: Command) => {
+      checkName('actor type', type);
+      if (id === '') throw new ConfigError('an actor id must be a non-empty string');
+      const g = globalOptions(cmd);
+      // load the classes first, so a bad module path fails before touching Redis
+      const entry = opts.actors ? findClass(type, await loadActors(opts.actors)) : undefined;
+      const report = await withReadOnlyRedis(g, (redis) => inspect(redis, g, type, id, entry, opts.last));
+      process.stdout.write(opts.json ? `${toJson(report)}\n` : render(report));
+    });
+}
+
+interface InspectOpts {
+  actors?: string[];
+  last: number;
+  json?: boolean;
+}
+
+/** Like intOption, but 0 is fine: `--last 0` hides the segments. */
+function countOption(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number >= 0');
+  return n;
+}
+
+function findClass(type: string, classes: readonly ActorClass[]): RegisteredActor {
+  const registry = new ActorRegistry(classes);
+  const entry = registry.get(type);
+  if (!entry) {
+    throw new ConfigError(
+      `no actor class of type "${type}" in the --actors modules (found: ${registry.types().join(', ')})`,
+    );
+  }
+  return entry;
+}
+
+async function withReadOnlyRedis<T>(g: GlobalOptions, fn: (redis: Redis) => Promise<T>): Promise<T> {
+  // one attempt per command: a debugging tool should fail fast, not retry for seconds
+  const redis = openRedis(g.redis, { maxRetriesPerRequest: 1 });
+  try {
+    await redis.ping();
+  } catch (cause) {
+    redis.disconnect();
+    throw new ConfigError(`cannot reach Redis at ${describeRedis(g.redis)}`, { cause });
+  }
+  try {
+    return await fn(redis);
+  } finally {
+    await redis.quit().catch(() => redis.disconnect());
+  }
+}
+
+async function inspect(
+  redis: Redis,
+  g: GlobalOptions,
+  type: string,
+  id: string,
+  entry: RegisteredActor | undefined,
+  last: number,
+): Promise<InspectReport> {
+  const k = new Keys(g.namespace);
+  // HGET, not ensureMeta: inspecting a typo must not create a namespace
+  const stored = await redis.hget(k.meta(), 'partitions');
+  if (stored === null) {
+    throw new ConfigError(
+      `namespace "${g.namespace}" does not exist on ${describeRedis(g.redis)} (no ${k.meta()} key). ` +
+        'Check -n/--namespace; a namespace is created by the first worker or client that connects to it.',
+    );
+  }
+  const partitions = Number(stored);
+  const p = partitionOf(type, id, partitions);
+  const akey = actorKey(type, id);
+  const keys = {
+    log: k.log(p, akey),
+    history: k.history(p, akey),
+    lock: k.lock(p, akey),
+    mailbox: k.mailbox(p, akey),
+  };
+  // one MULTI: every key is in the partition's slot, and a merge cannot land between the reads
+  const res = await redis
+    .multi()
+    .lrangeBuffer(keys.log, 0, -1)
+    .llen(keys.history)
+    .lindexBuffer(keys.history, 0)
+    .pttl(keys.lock)
+    .llen(keys.mailbox)
+    .hexists(k.running(p), akey)
+    .sismember(k.mergeDue(p), akey)
+    .exec();
+  const [log, histLen, histHead, lockTtl, mailbox, running, due] = (res ?? []).map(([err, value]) => {
+    if (err) throw err;
+    return value;
+  }) as [Buffer[], number, Buffer | null, number, number, number, number];
+
+  const segments = log.slice(1);
+  const base = describeBase(log[0]);
+  const history = histLen > 0 ? { segments: histLen - 1, base: describeBase(histHead ?? undefined) } : null;
+  const report: InspectReport = {
+    namespace: g.namespace,
+    type,
+    id,
+    partition: p,
+    partitions,
+    keys,
+    base: { ...base, ctx: baseCtx(log[0]) },
+    log: { exists: log.length > 0, segments: segments.length, bytes: sum(segments.map((s) => s.length)) },
+    last: segments
+      .slice(segments.length - Math.min(last, segments.length))
+      .map((bytes, i, shown) => describeSegment(bytes, segments.length - shown.length + i + 1)),
+    history,
+    timeTravel: timeTravelFrom(base, history),
+    // PTTL: -2 no key, -1 no expiry (never set so by Troupe), else ms left
+    lock: { held: lockTtl !== -2, ttlMs: lockTtl >= 0 ? lockTtl : null },
+    mailbox,
+    running: running === 1,
+    mergeDue: due === 1,
+    policy: entry ? entry.merge : null,
+    context: null,
+    folded: null,
+  };
+  if (!entry) {
+    report.note = `the folded context needs the ${type} class: pass --actors <module>`;
+    return report;
+  }
+  try {
+    const actor = new entry.cls() as Actor;
+    const f = foldLog(
+      log,
+      () => actor.initial(),
+      (c, s) => actor.apply(c, s),
+    );
+    report.context = f.ctx;
+    report.folded = { seq: f.seq, ts: f.ts || null, time: iso(f.ts || null), segments: f.segments };
+  } catch (err) {
+    // show the raw log anyway: a log that does not fold is exactly what one inspects
+    report.note = `folding failed: ${(err as Error).message}`;
+  }
+  return report;
+}
+
+function describeBase(bytes: Buffer | undefined): BaseInfo {
+  const size = bytes?.length ?? 0;
+  try {
+    const base = bytes ? decodeBase(bytes) : undefined;
+    if (!base) return { empty: true, version: 0, seq: 0, ts: null, time: null, bytes: size };
+    const ts = base.ts || null;
+    return { empty: false, version: base.version ?? 0, seq: base.seq, ts, time: iso(ts), bytes: size };
+  } catch (err) {
+    return {
+      empty: false,
+      version: 0,
+      seq: 0,
+      ts: null,
+      time: null,
+      bytes: size,
+      error: (err as Error).message,
+    };
+  }
+}
+
+function baseCtx(bytes: Buffer | undefined): unknown {
+  try {
+    return (bytes ? decodeBase(bytes)?.ctx : undefined) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function describeSegment(bytes: Buffer, index: number): SegmentInfo {
+  try {
+    const s = decodeSegment(bytes);
+    return { index, seq: s.seq, ts: s.ts, time: iso(s.ts), bytes: bytes.length, seg: s.seg };
+  } catch (err) {
+    const hex = bytes.subarray(0, 64).toString('hex');
+    return {
+      index,
+      seq: null,
+      ts: null,
+      time: null,
+      bytes: bytes.length,
+      seg: hex,
+      error: (err as Error).message,
+    };
+  }
+}
+
+/** Mirrors read({ at }): the log answers from its base on, retained history from its own base. */
+function timeTravelFrom(base: BaseInfo, history: InspectReport['history']): InspectReport['timeTravel'] {
+  const from = base.empty ? null : history ? history.base.ts : base.ts;
+  return { ts: from, time: iso(from) };
+}
+
+function iso(ts: number | null): string | null {
+  if (ts === null || !Number.isFinite(ts)) return null;
+  const d = new Date(ts);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+}
+
+function sum(ns: number[]): number {
+  return ns.reduce((a, b) => a + b, 0);
+}
+
+/** One line when short, indented when long: small contexts stay greppable, big ones stay readable. */
+function show(v: unknown): string {
+  const line = toJson(v);
+  return line.length <= 100 ? line : JSON.stringify(JSON.parse(line), null, 2);
+}
+const indent = (text: string, pad: string): string => text.replace(/\n/g, `\n${pad}`);
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** The text form: one labelled line per fact, in the order one debugs a stuck actor. */
+function render(r: InspectReport): string {
+  const pad = ' '.repeat(12);
+  const row = (label: string, text: string) => `${label.padEnd(12)}${indent(text, pad)}\n`;
+  let out = `${r.type}/${r.id} in namespace ${r.namespace}, partition ${r.partition} of ${r.partitions}\n`;
+  out += row('log key', r.keys.log);
+  out += row('base', baseLine(r.base));
+  if (!r.base.empty) out += row('', `ctx ${show(r.base.ctx)}`);
+  out += row(
+    'log',
+    r.log.exists
+      ? `${plural(r.log.segments, 'segment')} after the base, ${plural(r.log.bytes, 'byte')}`
+      : 'no log yet (nothing committed): the context is initial()',
+  );
+  if (r.last.length > 0) {
+    out += row(`last ${r.last.length}`, r.last.map(segmentLine).join('\n'));
+  }
+  out += row(
+    'history',
+    r.history
+      ? `${plural(r.history.segments, 'merged segment')} kept for read({ at })`
+      : 'none kept (merged segments are dropped unless the type sets retainMs)',
+  );
+  out += row(
+    'read({at})',
+    r.timeTravel.time ? `reaches back to ${r.timeTravel.time}` : 'reaches back to initial()',
+  );
+  out += row(
+    'merge lock',
+    !r.lock.held
+      ? 'free'
+      : r.lock.ttlMs === null
+        ? 'held with no expiry (not set by Troupe; it will never clear by itself)'
+        : `held, expires in ${r.lock.ttlMs} ms`,
+  );
+  out += row('merge due', r.mergeDue ? "yes: flagged for the partition owner's merge sweep" : 'no');
+  if (r.policy) {
+    const { segments, bytes, retainMs } = r.policy;
+    out += row(
+      'policy',
+      `merge at ${segments || '∞'} segments or ${bytes || '∞'} bytes; retainMs ${retainMs}`,
+    );
+  }
+  out += row('mailbox', `${plural(r.mailbox, 'message')} waiting${r.running ? '; a turn is running' : ''}`);
+  if (r.folded) {
+    out += row('context', show(r.context));
+    const upTo = r.folded.time ? `, up to seq ${r.folded.seq} stamped ${r.folded.time}` : '';
+    out += row('', `folded: base + ${plural(r.folded.segments, 'segment')}${upTo}`);
+  } else {
+    out += row('context', `unknown: ${r.note ?? 'not folded'} (base ctx and raw segments are shown above)`);
+  }
+  return out;
+}
+
+function baseLine(b: BaseInfo): string {
+  if (b.error) return `undecodable (${b.error}), ${plural(b.bytes, 'byte')}`;
+  if (b.empty) return 'empty: initial(), never merged';
+  const when = b.time ? `, the last stamped ${b.time}` : '';
+  return `merge version ${b.version}: segments up to seq ${b.seq} folded in${when}; ${plural(b.bytes, 'byte')}`;
+}
+
+function segmentLine(s: SegmentInfo): string {
+  if (s.error) return `#${s.index} undecodable (${s.error}): ${String(s.seg)}`;
+  return `seq ${s.seq}  ${s.time ?? '?'}  ${toJson(s.seg)}`;
+}
