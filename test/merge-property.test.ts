@@ -55,7 +55,7 @@ for (const seed of [1, 2, 3, 4, 5, 6]) {
     const worker = await troupe.work({ leaseMs: 3000, batchSize: 1 + Math.floor(rand() * 16) });
     const id = `p${seed}`;
     const ref = troupe.ref(cls, id);
-    const where = at(troupe, cls.type!, id);
+    const where = at(troupe, cls.type, id);
     const mergers = [mergeDeps(redis.client(), troupe, 150, 7), mergeDeps(redis.client(), troupe, 150, 50)];
     const background: Promise<unknown>[] = [];
     let sent = 0;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { connect, type Clock } from '../src/index.ts';
+import { encodeSegment } from '../src/protocol/log.ts';
 import { commitMerge, mergeActor, MergeLock, planMerge } from '../src/runtime/merge.ts';
 import { Counter, History, Tape } from './fixtures/actors.ts';
 import { at, entryOf, mergeDeps } from './helpers/merging.ts';
@@ -113,6 +114,48 @@ describe('context log', () => {
     const segmentBytes = (await client.lrangeBuffer(keys[0]!, 1, 1))[0]?.length ?? 15;
     assert.ok(30_000 * segmentBytes > 10 * bound, 'without merging the log would be far past the bound');
     assert.ok(worker.stats().merges > 0);
+    await troupe.close();
+  });
+});
+
+describe('when merges run', () => {
+  it('merges the log of an actor when it is deactivated', async () => {
+    const troupe = await connect({
+      redis: redis.url,
+      namespace: uniqueNamespace(),
+      actors: [Tape],
+      partitions: 4,
+    });
+    const worker = await troupe.work({ leaseMs: 2000, idleMs: 300 });
+    const tape = troupe.ref(Tape, 'idle');
+    for (const n of range(5)) await tape.tell('push', n);
+    await tape.ask('push', 6);
+    const where = at(troupe, 'tape', 'idle');
+    const log = troupe.keys.log(where.p, where.akey);
+    assert.equal(await redis.client().llen(log), 7, 'below the threshold: base + 6 segments');
+    await waitFor('merged on deactivation', async () => (await redis.client().llen(log)) === 1);
+    assert.deepEqual((await tape.read()).items, range(6));
+    assert.equal(worker.stats().activeActors, 0);
+    await troupe.close();
+  });
+
+  it('has the partition owner merge logs that commits flagged as long, e.g. after their worker died', async () => {
+    const troupe = await connect({
+      redis: redis.url,
+      namespace: uniqueNamespace(),
+      actors: [Tape],
+      partitions: 4,
+    });
+    const where = at(troupe, 'tape', 'orphan');
+    const log = troupe.keys.log(where.p, where.akey);
+    // a long log left behind, flagged by its last commit, with no worker holding the actor
+    const client = redis.client();
+    await client.rpush(log, '', ...range(50).map((n) => encodeSegment(n, 1000 + n, { n })));
+    await client.sadd(troupe.keys.mergeDue(where.p), where.akey);
+    const worker = await troupe.work({ leaseMs: 600 });
+    await waitFor('swept and merged', async () => (await client.llen(log)) === 1);
+    assert.deepEqual((await troupe.ref(Tape, 'orphan').read()).items, range(50));
+    assert.equal(worker.stats().segmentsMerged, 50);
     await troupe.close();
   });
 });

@@ -12,7 +12,7 @@ export interface BaseRecord<C = unknown> {
   version: number;
   /** Sequence of the last segment folded into this base. */
   seq: number;
-  /** When the base was written. */
+  /** Time stamp of the last segment folded into this base (0 for none): the base is the context as of then. */
   ts: number;
   ctx: C;
 }

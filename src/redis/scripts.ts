@@ -15,7 +15,7 @@ const SCRIPTS = {
   renew: 4,
   release: 1,
   heartbeat: 1,
-  merge: 3,
+  merge: 4,
   unlock: 1,
   relock: 1,
 } as const;

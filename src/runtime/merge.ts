@@ -133,8 +133,8 @@ export async function commitMerge(
   const res = Number(
     await deps.scripted.run(
       'merge',
-      [list, k.lock(at.p, at.akey), k.history(at.p, at.akey)],
-      [lock.token, plan.baseSha, plan.k, plan.base, options.retain ? 1 : 0],
+      [list, k.lock(at.p, at.akey), k.history(at.p, at.akey), k.mergeDue(at.p)],
+      [lock.token, plan.baseSha, plan.k, plan.base, options.retain ? 1 : 0, at.akey],
     ),
   );
   if (res === -1) return { ok: false, reason: 'lock-lost' };
@@ -170,7 +170,8 @@ export async function mergeActor(deps: MergeDeps, at: ActorAt, entry: Registered
       result.status = 'merged';
       result.folded += plan.k;
       result.remaining = res.remaining;
-      if (res.remaining < deps.chunk) break;
+      // a step that folded less than a full chunk reached the tail as it was when read
+      if (plan.k < deps.chunk) break;
     }
     if (retain) {
       const cutoff = deps.now() - entry.merge.retainMs;

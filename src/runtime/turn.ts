@@ -1,3 +1,4 @@
+import type { MergePolicy } from '../actor/actor.ts';
 import type { Envelope } from '../protocol/envelope.ts';
 import { decodeEnvelope, encodeEnvelope, ENVELOPE_VERSION } from '../protocol/envelope.ts';
 import { encodeSegment } from '../protocol/log.ts';
@@ -35,6 +36,16 @@ function errorInfo(err: unknown): { name: string; message: string; stack?: strin
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+/**
+ * The log length at which a commit flags the actor for the owner's merge sweep. Lua sees counts,
+ * not bytes, so a bytes-only policy is approximated by a count (small segments flag early, which
+ * only merges sooner).
+ */
+function flagAt(policy: Required<MergePolicy>): number {
+  if (policy.segments > 0) return policy.segments;
+  return policy.bytes > 0 ? Math.max(16, Math.ceil(policy.bytes / 64)) : 0;
 }
 
 /** One message, decoded or not, and what to do with it. */
@@ -85,7 +96,7 @@ export function runBatch(
     akey: actor.akey,
     token,
     handled: mail.length,
-    mergeAt: actor.entry.merge.segments,
+    mergeAt: flagAt(actor.entry.merge),
     segments: [],
     sends: [],
     replies: [],

@@ -591,6 +591,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const before = actor.logSegments;
     actor.logSegments = Math.max(0, before - result.folded);
     actor.logBytes = before > 0 ? Math.round((actor.logBytes * actor.logSegments) / before) : 0;
+    if (needsMerge(actor)) this.merges.request(at, actor.entry);
   }
 
   /** Merges logs that commits flagged as long: actors that went idle, or whose worker died. */

@@ -7,11 +7,13 @@
   KEYS[1] log       {troupe:<ns>:<p>}:ctx:<type>/<id>   (or :hist: when trimming retained history)
   KEYS[2] lock      {troupe:<ns>:<p>}:lock:<type>/<id>
   KEYS[3] history   {troupe:<ns>:<p>}:hist:<type>/<id>
+  KEYS[4] merge     {troupe:<ns>:<p>}:merge (actors flagged for merging)
   ARGV[1] lock token
   ARGV[2] sha1 (hex) of the base entry the fold started from
   ARGV[3] k, the number of segments folded
   ARGV[4] the new base entry
   ARGV[5] 1 to keep the folded entries in the history list (retainMs), else 0
+  ARGV[6] actor key <type>/<id>: its merge flag is cleared (a later commit sets it again if needed)
 
   Returns: -1 when the lock is not held with this token; -2 when the base changed;
            otherwise the number of segments left in the log.
@@ -20,6 +22,7 @@ if redis.call('GET', KEYS[2]) ~= ARGV[1] then return -1 end
 local base = redis.call('LINDEX', KEYS[1], 0)
 if not base or redis.sha1hex(base) ~= ARGV[2] then return -2 end
 local k = tonumber(ARGV[3])
+redis.call('SREM', KEYS[4], ARGV[6])
 local folded = redis.call('LPOP', KEYS[1], k + 1)
 redis.call('LPUSH', KEYS[1], ARGV[4])
 if ARGV[5] == '1' and #folded > 1 then
