@@ -2,28 +2,10 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
+import { runCli } from './helpers/run.ts';
 import { uniqueNamespace, waitFor } from './helpers/wait.ts';
 
 const BIN = 'bin/troupe.mjs';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI as a user would (a separate node process) and collects what it printed. */
-function troupe(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    proc.on('error', reject);
-    proc.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 let redis: TestRedis;
 let ns: string;
@@ -32,7 +14,7 @@ let workerLog = '';
 let workerExit: Promise<number | null>;
 
 /** The CLI pointed at this file's Redis and the namespace the worker serves. */
-const cli = (...args: string[]) => troupe(['-r', redis.url, '-n', ns, ...args]);
+const cli = (...args: string[]) => runCli(['-r', redis.url, '-n', ns, ...args]);
 
 before(async () => {
   redis = await startRedis();
@@ -104,7 +86,7 @@ describe('troupe usage errors', () => {
 
   it('times out an ask nobody serves and says to start a worker', async () => {
     const idle = uniqueNamespace('cli-idle');
-    const asked = await troupe([
+    const asked = await runCli([
       '-r',
       redis.url,
       '-n',
@@ -123,7 +105,7 @@ describe('troupe usage errors', () => {
   });
 
   it('suggests help for an unknown command', async () => {
-    const run = await troupe(['bogus']);
+    const run = await runCli(['bogus']);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /^troupe: unknown command 'bogus'/);
     assert.match(run.stderr, /Usage: troupe/);
@@ -132,12 +114,12 @@ describe('troupe usage errors', () => {
 
 describe('troupe --help', () => {
   it('shows examples at the top level and for every command', async () => {
-    const top = await troupe(['--help']);
+    const top = await runCli(['--help']);
     assert.equal(top.code, 0);
     assert.match(top.stdout, /Examples:/);
     for (const command of ['worker', 'send', 'ask']) {
       assert.match(top.stdout, new RegExp(`\\$ troupe .*${command} `), `top-level example of ${command}`);
-      const help = await troupe([command, '--help']);
+      const help = await runCli([command, '--help']);
       assert.equal(help.code, 0);
       assert.match(help.stdout, /Examples:/, `${command} --help`);
     }

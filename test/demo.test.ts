@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { startPrivateRedis } from '../tools/private-redis.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+import { runNode } from './helpers/run.ts';
 
 let redis: TestRedis;
 before(async () => {
@@ -16,60 +13,42 @@ after(async () => {
   await redis.stop();
 });
 
-/** Runs `npm run demo` as `node --import tsx demo/main.ts <args>`, with `env` on top of this process's. */
-function demo(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'demo/main.ts', ...args], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err });
-    });
-  });
-}
-
 describe('npm run demo', () => {
   it('against REDIS_URL: every context matches what was sent (PASS), and the namespace is deleted', async () => {
-    const r = await demo(['--messages', '2000'], { ...process.env, REDIS_URL: redis.url });
-    const output = `exit ${r.code}\nstdout:\n${r.out}\nstderr:\n${r.err}`;
+    const r = await runNode(['--import', 'tsx', 'demo/main.ts', '--messages', '2000'], {
+      ...process.env,
+      REDIS_URL: redis.url,
+    });
+    const output = `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
     assert.equal(r.code, 0, output);
-    assert.match(r.out, /^PASS$/m, output);
-    assert.match(r.out, /messages\s+2,000/, output);
-    assert.match(r.out, /contexts\s+200\/200 equal/, output);
-    assert.match(r.out, /deleted \d+ keys of namespace demo-/, output);
+    assert.match(r.stdout, /^PASS$/m, output);
+    assert.match(r.stdout, /messages\s+2,000/, output);
+    assert.match(r.stdout, /contexts\s+200\/200 equal/, output);
+    assert.match(r.stdout, /deleted \d+ keys of namespace demo-/, output);
     assert.deepEqual(await redis.client().keys('*troupe:demo-*'), []);
   });
 
   it('without REDIS_URL: starts and removes a private redis-server of its own', async () => {
     const env = { ...process.env };
     delete env.REDIS_URL;
-    const r = await demo(['--messages', '1000', '--senders', '2'], env);
-    const output = `exit ${r.code}\nstdout:\n${r.out}\nstderr:\n${r.err}`;
+    const r = await runNode(['--import', 'tsx', 'demo/main.ts', '--messages', '1000', '--senders', '2'], env);
+    const output = `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
     assert.equal(r.code, 0, output);
-    assert.match(r.out, /REDIS_URL is not set, starting a private redis-server/, output);
-    assert.match(r.out, /^PASS$/m, output);
-    const dir = /temp dir (\S+);/.exec(r.out)?.[1];
+    assert.match(r.stdout, /REDIS_URL is not set, starting a private redis-server/, output);
+    assert.match(r.stdout, /^PASS$/m, output);
+    const dir = /temp dir (\S+);/.exec(r.stdout)?.[1];
     assert.ok(dir, output);
     assert.equal(existsSync(dir), false, `${dir} should be removed`);
   });
 
   it('rejects a bad flag with usage', async () => {
-    const r = await demo(['--messages', 'lots'], { ...process.env, REDIS_URL: redis.url });
+    const r = await runNode(['--import', 'tsx', 'demo/main.ts', '--messages', 'lots'], {
+      ...process.env,
+      REDIS_URL: redis.url,
+    });
     assert.equal(r.code, 2);
-    assert.match(r.err, /--messages must be a positive whole number/);
-    assert.match(r.err, /Usage: npm run demo/);
+    assert.match(r.stderr, /--messages must be a positive whole number/);
+    assert.match(r.stderr, /Usage: npm run demo/);
   });
 });
 

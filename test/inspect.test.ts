@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { connect, type Troupe } from '../src/index.ts';
 import type { InspectReport } from '../src/cli/commands/inspect.ts';
@@ -8,26 +7,8 @@ import { mergeActor, MergeLock } from '../src/runtime/merge.ts';
 import { Counter } from './fixtures/actors.ts';
 import { at, entryOf, mergeDeps } from './helpers/merging.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
+import { runCli } from './helpers/run.ts';
 import { uniqueNamespace, waitFor } from './helpers/wait.ts';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI as a user would (a separate node process) and collects what it printed. */
-function troupeCli(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['bin/troupe.mjs', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    proc.on('error', reject);
-    proc.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const ISO = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/;
 const ACTORS = './test/fixtures/actors.ts';
@@ -36,7 +17,7 @@ let redis: TestRedis;
 let ns: string;
 let troupe: Troupe;
 
-const cli = (...args: string[]) => troupeCli(['-r', redis.url, '-n', ns, 'inspect', ...args]);
+const cli = (...args: string[]) => runCli(['-r', redis.url, '-n', ns, 'inspect', ...args]);
 
 async function report(...args: string[]): Promise<InspectReport> {
   const run = await cli(...args, '--json');
@@ -168,7 +149,7 @@ describe('troupe inspect', () => {
 
   it('refuses a namespace that does not exist, without creating it', async () => {
     const missing = uniqueNamespace('nope');
-    const run = await troupeCli(['-r', redis.url, '-n', missing, 'inspect', 'counter', 'c-1']);
+    const run = await runCli(['-r', redis.url, '-n', missing, 'inspect', 'counter', 'c-1']);
     assert.equal(run.code, 2);
     assert.equal(run.stdout, '');
     assert.match(run.stderr, new RegExp(`^troupe: namespace "${missing}" does not exist`));
@@ -182,7 +163,7 @@ describe('troupe inspect', () => {
   });
 
   it('has examples in its help', async () => {
-    const help = await troupeCli(['inspect', '--help']);
+    const help = await runCli(['inspect', '--help']);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /Examples:/);
   });
