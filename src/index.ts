@@ -4,6 +4,13 @@
 export { Actor, type MergePolicy } from './actor/actor.ts';
 export type { ActorClass, Address, ContextOf, MethodArgs, MethodName, MethodResult } from './actor/types.ts';
 export { connect, Troupe, type ConnectOptions } from './client/troupe.ts';
+export {
+  DeadLetters,
+  type DeadLetter,
+  type DeadLetterFilter,
+  type ListDeadLettersOptions,
+  type AllDeadLetters,
+} from './client/dead-letters.ts';
 export type { ActorRef, ReadOptions, RefOptions, UntypedActor } from './client/ref.ts';
 export { Worker, type WorkOptions, type WorkerStats, type WorkerEvents } from './runtime/worker.ts';
 export type { Logger } from './runtime/logger.ts';

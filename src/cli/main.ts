@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { TroupeError } from '../errors.ts';
 import { askCommand } from './commands/ask.ts';
+import { deadLettersCommand } from './commands/dead-letters.ts';
 import { inspectCommand } from './commands/inspect.ts';
 import { sendCommand } from './commands/send.ts';
 import { workerCommand } from './commands/worker.ts';
@@ -25,6 +26,7 @@ Examples:
   $ troupe worker -a ./src/actors.ts           run the actor classes exported by that module
   $ troupe send counter c-1 add 5              tell counter c-1 to add 5 (returns once stored)
   $ troupe ask counter c-1 value               wait for the reply and print it as JSON
+  $ troupe dead-letters list                   messages workers could not handle
   $ troupe -n shop -r redis://10.0.0.5:6379 ask cart u-42 total --timeout 5000
 
 Run "troupe <command> --help" for a command's options and more examples.`,
@@ -35,6 +37,7 @@ workerCommand(program);
 sendCommand(program);
 askCommand(program);
 inspectCommand(program);
+deadLettersCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const message = err instanceof TroupeError ? err.message : String((err as Error)?.stack ?? err);

@@ -14,6 +14,7 @@ import { ensureMeta } from '../redis/meta.ts';
 import { withScripts, type ScriptedRedis } from '../redis/scripts.ts';
 import { silentLogger, type Logger } from '../runtime/logger.ts';
 import { Worker, type WorkOptions } from '../runtime/worker.ts';
+import { DeadLetters } from './dead-letters.ts';
 import type { ActorRef, ReadOptions, RefOptions, UntypedActor } from './ref.ts';
 import { ReplyListener } from './replies.ts';
 
@@ -44,6 +45,16 @@ export class Troupe {
   private readonly workers = new Set<Worker>();
   private readonly replies: ReplyListener;
   private closed = false;
+  /**
+   * The namespace's dead letters: messages workers could not handle. List, show, retry, purge.
+   *
+   * @example
+   * ```ts
+   * const dead = await troupe.deadLetters.list({ reason: 'handler-error', limit: 10 });
+   * await troupe.deadLetters.retry(dead.map((d) => d.id));
+   * ```
+   */
+  readonly deadLetters: DeadLetters;
 
   /** @internal Use `connect()`. */
   constructor(
@@ -56,6 +67,7 @@ export class Troupe {
     private readonly options: ConnectOptions,
   ) {
     this.replies = new ReplyListener(() => this.open(), keys.replies(this.clientId));
+    this.deadLetters = new DeadLetters({ redis, scripted, keys, partitions });
   }
 
   private open(extra: RedisOptions = {}): Redis {
