@@ -119,4 +119,33 @@ describe('tell, ask and read', () => {
     await worker.stop();
     await troupe.close();
   });
+
+  it('answers an ask that is dead-lettered (unknown method) with an error, not a timeout', async () => {
+    const troupe = await connect({
+      redis: redis.url,
+      namespace: uniqueNamespace(),
+      actors: [Counter],
+      partitions: 8,
+      askTimeoutMs: 20_000,
+    });
+    const worker = await troupe.work({ leaseMs: 2000 });
+    await assert.rejects(troupe.ref('counter', 'u-1').ask('nope'), (err: unknown) => {
+      return (
+        err instanceof HandlerError && /unknown-method/.test(err.message) && /handlers: /.test(err.message)
+      );
+    });
+    await worker.stop();
+    await troupe.close();
+  });
+
+  it('reads 64-bit integers (as other languages encode them) as numbers', async () => {
+    const troupe = await system();
+    const worker = await troupe.work({ leaseMs: 2000 });
+    const c = troupe.ref(Counter, 'big');
+    // a BigInt is packed as MessagePack int64, as Python does for large ints
+    await c.tell('add', (2n ** 40n) as unknown as number);
+    assert.equal(await c.ask('value'), 2 ** 40);
+    await worker.stop();
+    await troupe.close();
+  });
 });

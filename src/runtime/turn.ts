@@ -106,8 +106,14 @@ export function runBatch(
   };
   const state = actor.state;
 
+  const answer = (msg: Envelope | undefined, error: { name: string; message: string; stack?: string }) => {
+    if (msg?.replyTo && msg.corr)
+      item.replies.push([msg.replyTo, encodeReply({ corr: msg.corr, ok: false, error })]);
+  };
+
   const finish = (
     msg: Envelope,
+    bytes: Buffer,
     before: unknown,
     result: { ok: true; value: unknown } | { ok: false; err: unknown },
   ) => {
@@ -143,14 +149,9 @@ export function runBatch(
       state.context = before;
       const info = errorInfo(result.err);
       env.onHandlerError?.(actor.akey, msg, result.err);
-      item.dead.push([
-        'handler-error',
-        info.stack ?? `${info.name}: ${info.message}`,
-        1,
-        encodeEnvelope(msg),
-      ]);
-      if (msg.replyTo && msg.corr)
-        item.replies.push([msg.replyTo, encodeReply({ corr: msg.corr, ok: false, error: info })]);
+      // the original bytes, so a retry from the dead letters sends exactly what was sent
+      item.dead.push(['handler-error', info.stack ?? `${info.name}: ${info.message}`, 1, bytes]);
+      answer(msg, info);
     }
   };
 
@@ -160,6 +161,8 @@ export function runBatch(
       if (prepared.kind === 'dead') {
         item.failed++;
         item.dead.push([prepared.reason, prepared.error, 1, mail[i]!]);
+        // an asker gets the reason now rather than a timeout
+        answer(prepared.env, { name: 'DeadLetter', message: `${prepared.reason}: ${prepared.error}` });
         continue;
       }
       const msg = prepared.env;
@@ -170,23 +173,24 @@ export function runBatch(
       try {
         value = prepared.fn.apply(actor.instance, msg.args);
       } catch (err) {
-        finish(msg, before, { ok: false, err });
+        finish(msg, mail[i]!, before, { ok: false, err });
         continue;
       }
       if (isThenable(value)) {
         const next = i + 1;
+        const bytes = mail[i]!;
         return Promise.resolve(value).then(
           (v) => {
-            finish(msg, before, { ok: true, value: v });
+            finish(msg, bytes, before, { ok: true, value: v });
             return step(next);
           },
           (err: unknown) => {
-            finish(msg, before, { ok: false, err });
+            finish(msg, bytes, before, { ok: false, err });
             return step(next);
           },
         );
       }
-      finish(msg, before, { ok: true, value });
+      finish(msg, mail[i]!, before, { ok: true, value });
     }
     return item;
   };
