@@ -34,6 +34,34 @@ export class HandlerError extends TroupeError {
   }
 }
 
+/**
+ * Thrown by a handler to say that trying again cannot help (bad input, a business rule): the
+ * message goes to the dead letters at once, without retries. Any error with `retryable: false`
+ * is treated the same way.
+ *
+ * @example
+ * ```ts
+ * charge(amount: number) {
+ *   if (amount <= 0) throw new NonRetryableError(`amount must be positive, got ${amount}`);
+ * }
+ * ```
+ */
+export class NonRetryableError extends TroupeError {
+  readonly retryable = false;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'NonRetryableError';
+  }
+}
+
+/** A handler ran past its type's `timeoutMs`; its turn failed like an error (and may be retried). */
+export class HandlerTimeoutError extends TroupeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HandlerTimeoutError';
+  }
+}
+
 /** The caller passed something Troupe cannot use (a bad option, an unknown actor type, a bad name). */
 export class ConfigError extends TroupeError {
   constructor(message: string, options?: { cause?: unknown }) {

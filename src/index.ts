@@ -1,7 +1,7 @@
 /**
  * Troupe: an actor-model runtime on Redis. This file is the whole public surface.
  */
-export { Actor, type MergePolicy } from './actor/actor.ts';
+export { Actor, type MergePolicy, type RetryPolicy } from './actor/actor.ts';
 export type { ActorClass, Address, ContextOf, MethodArgs, MethodName, MethodResult } from './actor/types.ts';
 export { connect, Troupe, type ConnectOptions } from './client/troupe.ts';
 export {
@@ -23,5 +23,7 @@ export {
   SendError,
   ProtocolError,
   ClosedError,
+  NonRetryableError,
+  HandlerTimeoutError,
 } from './errors.ts';
 export { partitionOf } from './protocol/partition.ts';

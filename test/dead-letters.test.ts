@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
+import { Packr } from 'msgpackr';
 import {
   ConfigError,
   connect,
@@ -60,7 +61,7 @@ describe('troupe.deadLetters', () => {
     assert.equal(oldest.reason, 'handler-error');
     assert.equal(oldest.actor, 'counter/c-1');
     assert.match(oldest.error, /boom/);
-    assert.equal(oldest.attempts, 1);
+    assert.equal(oldest.attempts, 3, 'dead-lettered after the default three attempts');
     assert.equal(oldest.worker, worker.id);
     assert.deepEqual(oldest.envelope?.args, ['boom']);
     assert.equal(oldest.envelope?.method, 'fail');
@@ -182,6 +183,34 @@ function cli(ns: string, ...args: string[]): Promise<Run> {
   });
 }
 
+describe('troupe.deadLetters.retry routing', () => {
+  it('re-sends a misrouted message to the actor its envelope names', async () => {
+    const troupe = await system();
+    const worker = await troupe.work({ leaseMs: 2000 });
+    // a foreign sender put a message for counter/right into counter/wrong's mailbox
+    const env = new Map<string, unknown>([
+      ['v', 1],
+      ['id', 'm-1'],
+      ['type', 'counter'],
+      ['actor', 'right'],
+      ['method', 'add'],
+      ['args', [4]],
+      ['sentAt', Date.now()],
+    ]);
+    await tellBytes(troupe, 'counter', 'wrong', new Packr({ useRecords: false }).pack(env));
+    await waitFor('misrouted', async () => (await deadCount(troupe)) === 1);
+    const [d] = await troupe.deadLetters.list();
+    assert.equal(d?.reason, 'misrouted');
+    assert.equal(d?.actor, 'counter/wrong');
+    assert.equal(await troupe.deadLetters.retry(d.id), 1);
+    await waitFor('applied to right', async () => (await troupe.ref(Counter, 'right').read()).count === 4);
+    assert.deepEqual(await troupe.ref(Counter, 'wrong').read(), { count: 0 });
+    assert.equal(await deadCount(troupe), 0);
+    await worker.stop();
+    await troupe.close();
+  });
+});
+
 describe('troupe dead-letters (CLI)', () => {
   it('lists as a table and JSON, shows, retries and purges', async () => {
     const troupe = await system();
@@ -199,7 +228,7 @@ describe('troupe dead-letters (CLI)', () => {
     assert.equal(lines.length, 4);
     assert.match(
       lines[3]!,
-      /counter\/k-1\s+handler-error\s+1\s+fail\s+Error: kaboom$/,
+      /counter\/k-1\s+handler-error\s+3\s+fail\s+Error: kaboom$/,
       'first line of the error',
     );
     assert.match(lines[2]!, /counter\/k-2\s+unknown-method\s+1\s+nope/);

@@ -15,6 +15,21 @@ export interface MergePolicy {
 export interface TurnEffects {
   segments: unknown[];
   sends: { type: string; id: string; method: string; args: unknown[] }[];
+  timers: { delayMs: number; method: string; args: unknown[] }[];
+}
+
+/** How a type's failing handlers are retried before their message goes to the dead letters. */
+export interface RetryPolicy {
+  /** Attempts in all, the first included (default 3; 1 means no retry). */
+  attempts?: number;
+  /** Wait before the first retry, doubled each time (default 100 ms). */
+  backoffMs?: number;
+  /** Longest wait between attempts (default 30 000 ms). */
+  maxBackoffMs?: number;
+  /** Random spread of each wait, as a fraction of it (default 0.2). */
+  jitter?: number;
+  /** Per-method overrides. */
+  methods?: Record<string, Omit<RetryPolicy, 'methods'>>;
 }
 
 /** Runtime state bound to an actor instance. Internal: not exported from the package. */
@@ -23,6 +38,7 @@ export interface ActorBinding {
   context: unknown;
   messageId: string;
   effects: TurnEffects | undefined;
+  signal: AbortSignal | undefined;
   apply: (ctx: unknown, seg: unknown) => unknown;
 }
 
@@ -60,6 +76,24 @@ export abstract class Actor<C = unknown, S = unknown> {
    */
   static merge?: MergePolicy;
 
+  /**
+   * How failing handlers are retried (exponential backoff with jitter) before their message is
+   * dead-lettered. While a message waits for its retry the actor handles nothing else, so mailbox
+   * order holds. Throw `NonRetryableError` to skip the retries.
+   *
+   * @example
+   * ```ts
+   * static override retry = { attempts: 5, backoffMs: 200, methods: { notify: { attempts: 1 } } };
+   * ```
+   */
+  static retry?: RetryPolicy;
+
+  /**
+   * Longest a handler may run, in ms (default 30 000). Past it the turn fails like an error and
+   * `this.signal` is aborted, so handlers can stop work they started.
+   */
+  static timeoutMs?: number;
+
   declare [binding]: ActorBinding;
 
   /** The context before any segment was appended. */
@@ -94,6 +128,29 @@ export abstract class Actor<C = unknown, S = unknown> {
   /** The id of the message being handled: an idempotency key for side effects outside Redis. */
   get messageId(): string {
     return this.state.messageId;
+  }
+
+  /** Aborted when the turn runs past the type's `timeoutMs`: pass it to fetch and the like. */
+  get signal(): AbortSignal {
+    return this.state.signal ?? new AbortController().signal;
+  }
+
+  /**
+   * A durable timer to this actor: `method(...args)` arrives in its mailbox after `delayMs`,
+   * committed atomically with this turn, so it survives crashes and partition moves. (The method
+   * name is a string: TypeScript cannot resolve a class's own handlers from inside it. A name that
+   * is not a handler is dead-lettered when the timer fires.)
+   *
+   * @example
+   * ```ts
+   * this.schedule(60_000, 'expire', orderId);
+   * ```
+   */
+  protected schedule(delayMs: number, method: string, ...args: unknown[]): void {
+    if (!Number.isFinite(delayMs) || delayMs < 0) {
+      throw new ConfigError(`schedule: delayMs must be a number >= 0; got ${delayMs}`);
+    }
+    this.turn(this.state).timers.push({ delayMs, method, args });
   }
 
   /** Appends a segment to the context log; `this.context` reflects it at once, Redis at commit. */

@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.ts';
 import { checkName } from '../redis/keys.ts';
-import { Actor, actorTypeName, type MergePolicy } from './actor.ts';
+import { Actor, actorTypeName, type MergePolicy, type RetryPolicy } from './actor.ts';
 import type { ActorClass } from './types.ts';
 
 export interface RegisteredActor {
@@ -9,6 +9,42 @@ export interface RegisteredActor {
   /** Public methods that may be called by messages. */
   handlers: ReadonlySet<string>;
   merge: Required<MergePolicy>;
+  /** Retry settings for a method (type defaults with its override). */
+  retryFor(method: string): Required<Omit<RetryPolicy, 'methods'>>;
+  timeoutMs: number;
+}
+
+export const DEFAULT_RETRY: Required<Omit<RetryPolicy, 'methods'>> = {
+  attempts: 3,
+  backoffMs: 100,
+  maxBackoffMs: 30_000,
+  jitter: 0.2,
+};
+
+function retryPolicy(
+  type: string,
+  policy: RetryPolicy = {},
+): (method: string) => Required<Omit<RetryPolicy, 'methods'>> {
+  const check = (where: string, p: Omit<RetryPolicy, 'methods'>) => {
+    const out = { ...DEFAULT_RETRY, ...p };
+    if (!Number.isInteger(out.attempts) || out.attempts < 1) {
+      throw new ConfigError(
+        `${type}: ${where}.attempts must be a whole number >= 1; got ${String(out.attempts)}`,
+      );
+    }
+    for (const k of ['backoffMs', 'maxBackoffMs', 'jitter'] as const) {
+      if (!Number.isFinite(out[k]) || out[k] < 0) {
+        throw new ConfigError(`${type}: ${where}.${k} must be a number >= 0; got ${String(out[k])}`);
+      }
+    }
+    return out;
+  };
+  const { methods = {}, ...base } = policy;
+  const byType = check('static retry', base);
+  const byMethod = new Map(
+    Object.entries(methods).map(([m, p]) => [m, check(`static retry.methods.${m}`, { ...base, ...p })]),
+  );
+  return (method) => byMethod.get(method) ?? byType;
 }
 
 export const DEFAULT_MERGE: Required<MergePolicy> = { segments: 256, bytes: 64 * 1024, retainMs: 0 };
@@ -57,7 +93,18 @@ export class ActorRegistry {
     if (existing && existing.cls !== cls) {
       throw new ConfigError(`two actor classes share the type "${type}": give one a different static type`);
     }
-    const entry = existing ?? { type, cls, handlers: handlerNames(cls), merge: mergePolicy(type, cls.merge) };
+    const timeoutMs = cls.timeoutMs ?? 30_000;
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+      throw new ConfigError(`${type}: static timeoutMs must be a positive number; got ${String(timeoutMs)}`);
+    }
+    const entry = existing ?? {
+      type,
+      cls,
+      handlers: handlerNames(cls),
+      merge: mergePolicy(type, cls.merge),
+      retryFor: retryPolicy(type, cls.retry),
+      timeoutMs,
+    };
     this.byType.set(type, entry);
     return entry;
   }

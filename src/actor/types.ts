@@ -1,10 +1,12 @@
-import type { Actor, MergePolicy } from './actor.ts';
+import type { Actor, MergePolicy, RetryPolicy } from './actor.ts';
 
 /** Any class that extends Actor. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ActorClass<A extends Actor<any, any> = Actor<any, any>> = (new () => A) & {
   type?: string;
   merge?: MergePolicy;
+  retry?: RetryPolicy;
+  timeoutMs?: number;
 };
 
 /** Names on the Actor base class that are never message handlers. */

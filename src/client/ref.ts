@@ -25,6 +25,16 @@ export interface ActorRef<A> {
   readonly __actor?: A;
   /** Sends a message; resolves once it is durably in the actor's mailbox. */
   tell<M extends MethodName<A>>(method: M, ...args: MethodArgs<A, M>): Promise<void>;
+  /**
+   * Sends a message to be delivered after `delayMs`; resolves once it is durably stored. The
+   * partition's worker delivers it when due, even if workers crash or move in between.
+   *
+   * @example
+   * ```ts
+   * await troupe.ref(Order, 'o-1').tellLater(15 * 60_000, 'expire');
+   * ```
+   */
+  tellLater<M extends MethodName<A>>(delayMs: number, method: M, ...args: MethodArgs<A, M>): Promise<void>;
   /** Sends a message and resolves with the handler's return value (rejects with TimeoutError or HandlerError). */
   ask<M extends MethodName<A>>(method: M, ...args: MethodArgs<A, M>): Promise<MethodResult<A, M>>;
   /**

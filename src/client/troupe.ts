@@ -93,12 +93,16 @@ export class Troupe {
       this.registry.add(clsOrType);
     }
     checkName('actor type', type);
-    if (typeof id !== 'string' || id === '') throw new ConfigError('an actor id must be a non-empty string');
+    if (typeof id !== 'string' || id === '' || id.includes('\0')) {
+      throw new ConfigError('an actor id must be a non-empty string without NUL characters');
+    }
     const timeout = options.askTimeoutMs ?? this.options.askTimeoutMs ?? 30_000;
     return {
       type,
       id,
       tell: (method: string, ...args: unknown[]) => this.tell(type, id, method, args),
+      tellLater: (delayMs: number, method: string, ...args: unknown[]) =>
+        this.tellLater(type, id, delayMs, method, args),
       ask: (method: string, ...args: unknown[]) => this.ask(type, id, method, args, timeout),
       read: (opts?: ReadOptions) => this.read(type, id, opts),
     } as unknown as ActorRef<unknown>;
@@ -180,6 +184,34 @@ export class Troupe {
       throw new SendError(
         `could not confirm ${env.method} to ${akey} on Redis at ${describeRedis(this.options.redis)}: it may or may not be stored. ` +
           'Check that Redis is reachable, then retry (handlers should tolerate a repeat).',
+        { cause },
+      );
+    }
+  }
+
+  private async tellLater(
+    type: string,
+    id: string,
+    delayMs: number,
+    method: string,
+    args: unknown[],
+  ): Promise<void> {
+    this.assertOpen();
+    if (!Number.isFinite(delayMs) || delayMs < 0) {
+      throw new ConfigError(`tellLater: delayMs must be a number >= 0; got ${delayMs}`);
+    }
+    const env = this.envelope(type, id, method, args);
+    const p = partitionOf(type, id, this.partitions);
+    const due = (this.options.clock ?? systemClock).now() + delayMs;
+    try {
+      await this.scripted.run(
+        'tell_later',
+        [this.keys.timers(p), this.keys.timerWake(p)],
+        [actorKey(type, id), encodeEnvelope(env), due],
+      );
+    } catch (cause) {
+      throw new SendError(
+        `could not confirm the delayed ${method} to ${type}/${id}: it may or may not be stored. Check Redis, then retry.`,
         { cause },
       );
     }

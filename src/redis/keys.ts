@@ -88,6 +88,18 @@ export class Keys {
   lock(p: number, akey: string): string {
     return `${this.partition(p)}lock:${akey}`;
   }
+  /** Messages to deliver later and retry backoffs ending: member `<akey>\0<envelope>`, score due ms. */
+  timers(p: number): string {
+    return `${this.partition(p)}timers`;
+  }
+  /** Pushed by a delayed tell so the owner looks at its timers at once. */
+  timerWake(p: number): string {
+    return `${this.partition(p)}twake`;
+  }
+  /** Failed attempts of the head message of parked actors: akey -> "<message id> <n>". */
+  attempts(p: number): string {
+    return `${this.partition(p)}attempts`;
+  }
   /** Actors whose log passed the merge threshold, for the owner's merge sweep. */
   mergeDue(p: number): string {
     return `${this.partition(p)}merge`;

@@ -9,10 +9,12 @@ import type { Redis } from 'ioredis';
  */
 const SCRIPTS = {
   tell: 3,
-  claim: 5,
-  commit: 5,
+  tell_later: 2,
+  claim: 6,
+  commit: 7,
+  fire: 5,
   acquire: 4,
-  renew: 4,
+  renew: 5,
   release: 1,
   heartbeat: 1,
   merge: 4,

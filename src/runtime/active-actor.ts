@@ -27,7 +27,14 @@ export function activate(entry: RegisteredActor, id: string, log: Uint8Array[], 
   const instance = new entry.cls() as Actor;
   const apply = (ctx: unknown, seg: unknown): unknown => instance.apply(ctx, seg);
   const { ctx, seq } = foldLog(log, () => instance.initial(), apply);
-  const state: ActorBinding = { id, context: ctx, messageId: '', effects: undefined, apply };
+  const state: ActorBinding = {
+    id,
+    context: ctx,
+    messageId: '',
+    effects: undefined,
+    signal: undefined,
+    apply,
+  };
   instance[binding] = state;
   let logBytes = 0;
   for (let i = 1; i < log.length; i++) logBytes += log[i]!.length;

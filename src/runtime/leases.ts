@@ -26,17 +26,26 @@ export class Leases {
     return Number(epoch);
   }
 
-  /** Extends the lease on p; tells whether it is still held, and whether merges or actors wait there. */
-  async renew(p: number, epoch: number): Promise<{ held: boolean; mergesDue: boolean; ready: boolean }> {
+  /**
+   * Extends the lease on p; tells whether it is still held, whether merges or actors wait there, and
+   * when its earliest timer is due (-1 for none).
+   */
+  async renew(
+    p: number,
+    epoch: number,
+  ): Promise<{ held: boolean; mergesDue: boolean; ready: boolean; nextTimer: number }> {
     const k = this.keys;
-    const res = Number(
-      await this.r.run(
-        'renew',
-        [k.owner(p), k.epoch(p), k.mergeDue(p), k.ready(p)],
-        [this.workerId, epoch, this.leaseMs],
-      ),
-    );
-    return { held: res > 0, mergesDue: (res & 2) !== 0, ready: (res & 4) !== 0 };
+    const [flags, next] = (await this.r.run(
+      'renew',
+      [k.owner(p), k.epoch(p), k.mergeDue(p), k.ready(p), k.timers(p)],
+      [this.workerId, epoch, this.leaseMs],
+    )) as [number, number | string];
+    return {
+      held: flags > 0,
+      mergesDue: (flags & 2) !== 0,
+      ready: (flags & 4) !== 0,
+      nextTimer: Number(next),
+    };
   }
 
   async release(p: number): Promise<boolean> {

@@ -1,4 +1,5 @@
 import type { MergePolicy } from '../actor/actor.ts';
+import { HandlerTimeoutError } from '../errors.ts';
 import type { Envelope } from '../protocol/envelope.ts';
 import { decodeEnvelope, encodeEnvelope, ENVELOPE_VERSION } from '../protocol/envelope.ts';
 import { encodeSegment } from '../protocol/log.ts';
@@ -17,6 +18,12 @@ export interface CommitItem {
   sends: [partition: number, akey: string, envelope: Buffer][];
   replies: [client: string, payload: Buffer][];
   dead: [reason: string, error: string, attempts: number, envelope: Buffer][];
+  /** Messages for this actor to deliver later (this.schedule). */
+  timers: [due: number, envelope: Buffer][];
+  /** When set, the actor is parked until then for a retry of its message at `handled`. */
+  retryAt: number;
+  /** "<message id> <failed attempts>" while parked. */
+  retryRecord: string;
   /** Messages whose handler succeeded. */
   succeeded: number;
   failed: number;
@@ -81,29 +88,41 @@ function prepare(actor: ActiveActor, bytes: Buffer): Prepared {
   return { kind: 'run', env, fn };
 }
 
+/** Milliseconds to wait before retry number `attempt` (1-based count of failures so far). */
+export function backoff(
+  policy: { backoffMs: number; maxBackoffMs: number; jitter: number },
+  attempt: number,
+): number {
+  const base = Math.min(policy.maxBackoffMs, policy.backoffMs * 2 ** (attempt - 1));
+  return Math.max(0, Math.round(base * (1 + policy.jitter * (Math.random() * 2 - 1))));
+}
+
+function isRetryable(err: unknown): boolean {
+  return (err as { retryable?: unknown } | null)?.retryable !== false;
+}
+
+/** Failures so far of `messageId`, from the actor's attempts record ("<message id> <n>"). */
+function priorFailures(record: string, messageId: string): number {
+  const space = record.lastIndexOf(' ');
+  return space > 0 && record.slice(0, space) === messageId ? Number(record.slice(space + 1)) || 0 : 0;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; err: unknown };
+
 /**
  * Runs a batch of turns for one actor, strictly in mailbox order, and gathers their effects for one
  * commit. Stays synchronous while handlers are, so a batch of plain handlers costs no event-loop hop.
- * A failed handler's segments and sends are discarded and its context restored.
+ * A failed handler's segments, sends and timers are discarded and its context restored; if it may
+ * be retried, the batch stops there and the actor is parked until its backoff ends.
  */
 export function runBatch(
   actor: ActiveActor,
   token: string,
   mail: Buffer[],
+  attempts: string,
   env: TurnEnv,
 ): CommitItem | Promise<CommitItem> {
-  const item: CommitItem = {
-    akey: actor.akey,
-    token,
-    handled: mail.length,
-    mergeAt: flagAt(actor.entry.merge),
-    segments: [],
-    sends: [],
-    replies: [],
-    dead: [],
-    succeeded: 0,
-    failed: 0,
-  };
+  const item = emptyItem(actor.akey, token, mail.length, flagAt(actor.entry.merge));
   const state = actor.state;
 
   const answer = (msg: Envelope | undefined, error: { name: string; message: string; stack?: string }) => {
@@ -111,90 +130,154 @@ export function runBatch(
       item.replies.push([msg.replyTo, encodeReply({ corr: msg.corr, ok: false, error })]);
   };
 
-  const finish = (
+  const succeed = (msg: Envelope, value: unknown) => {
+    const effects = state.effects!;
+    item.succeeded++;
+    const ts = env.now();
+    for (const seg of effects.segments) item.segments.push(encodeSegment(++actor.seq, ts, seg));
+    // ids derive from the parent, so a re-run of this turn sends (and schedules) the same ids
+    const out = (n: string, type: string, id: string, method: string, args: unknown[]): Buffer =>
+      encodeEnvelope({
+        v: ENVELOPE_VERSION,
+        id: `${msg.id}.${n}`,
+        type,
+        actor: id,
+        method,
+        args,
+        sentAt: ts,
+        sender: actor.akey,
+      });
+    effects.sends.forEach((s, n) => {
+      item.sends.push([
+        partitionOf(s.type, s.id, env.partitions),
+        `${s.type}/${s.id}`,
+        out(String(n), s.type, s.id, s.method, s.args),
+      ]);
+    });
+    effects.timers.forEach((t, n) => {
+      item.timers.push([ts + t.delayMs, out(`t${n}`, actor.entry.type, state.id, t.method, t.args)]);
+    });
+    if (msg.replyTo && msg.corr)
+      item.replies.push([msg.replyTo, encodeReply({ corr: msg.corr, ok: true, value })]);
+  };
+
+  /** Returns true when the batch must stop here (the actor is parked for a retry). */
+  const fail = (msg: Envelope, bytes: Buffer, index: number, before: unknown, err: unknown): boolean => {
+    state.context = before;
+    env.onHandlerError?.(actor.akey, msg, err);
+    const attempt = priorFailures(attempts, msg.id) + 1;
+    const policy = actor.entry.retryFor(msg.method);
+    if (isRetryable(err) && attempt < policy.attempts) {
+      item.handled = index;
+      item.retryAt = env.now() + backoff(policy, attempt);
+      item.retryRecord = `${msg.id} ${attempt}`;
+      return true;
+    }
+    item.failed++;
+    const info = errorInfo(err);
+    // the original bytes, so a retry from the dead letters sends exactly what was sent
+    item.dead.push(['handler-error', info.stack ?? `${info.name}: ${info.message}`, attempt, bytes]);
+    answer(msg, info);
+    return false;
+  };
+
+  const settle = (
     msg: Envelope,
     bytes: Buffer,
+    index: number,
     before: unknown,
-    result: { ok: true; value: unknown } | { ok: false; err: unknown },
-  ) => {
-    const effects = state.effects!;
+    outcome: Outcome,
+  ): boolean => {
+    const stop = outcome.ok
+      ? (succeed(msg, outcome.value), false)
+      : fail(msg, bytes, index, before, outcome.err);
     state.effects = undefined;
-    if (result.ok) {
-      item.succeeded++;
-      const ts = env.now();
-      for (const seg of effects.segments) item.segments.push(encodeSegment(++actor.seq, ts, seg));
-      effects.sends.forEach((s, n) => {
-        const out: Envelope = {
-          v: ENVELOPE_VERSION,
-          // derived from the parent, so a re-run of this turn sends the same ids
-          id: `${msg.id}.${n}`,
-          type: s.type,
-          actor: s.id,
-          method: s.method,
-          args: s.args,
-          sentAt: ts,
-          sender: actor.akey,
-        };
-        item.sends.push([
-          partitionOf(s.type, s.id, env.partitions),
-          `${s.type}/${s.id}`,
-          encodeEnvelope(out),
-        ]);
-      });
-      if (msg.replyTo && msg.corr) {
-        item.replies.push([msg.replyTo, encodeReply({ corr: msg.corr, ok: true, value: result.value })]);
-      }
-    } else {
-      item.failed++;
-      state.context = before;
-      const info = errorInfo(result.err);
-      env.onHandlerError?.(actor.akey, msg, result.err);
-      // the original bytes, so a retry from the dead letters sends exactly what was sent
-      item.dead.push(['handler-error', info.stack ?? `${info.name}: ${info.message}`, 1, bytes]);
-      answer(msg, info);
-    }
+    state.signal = undefined;
+    return stop;
   };
 
   const step = (i: number): CommitItem | Promise<CommitItem> => {
     for (; i < mail.length; i++) {
-      const prepared = prepare(actor, mail[i]!);
+      const bytes = mail[i]!;
+      const prepared = prepare(actor, bytes);
       if (prepared.kind === 'dead') {
         item.failed++;
-        item.dead.push([prepared.reason, prepared.error, 1, mail[i]!]);
+        item.dead.push([prepared.reason, prepared.error, 1, bytes]);
         // an asker gets the reason now rather than a timeout
         answer(prepared.env, { name: 'DeadLetter', message: `${prepared.reason}: ${prepared.error}` });
         continue;
       }
       const msg = prepared.env;
       const before = state.context;
+      const abort = new AbortController();
       state.messageId = msg.id;
-      state.effects = { segments: [], sends: [] };
+      state.effects = { segments: [], sends: [], timers: [] };
+      state.signal = abort.signal;
       let value: unknown;
       try {
         value = prepared.fn.apply(actor.instance, msg.args);
       } catch (err) {
-        finish(msg, mail[i]!, before, { ok: false, err });
+        if (settle(msg, bytes, i, before, { ok: false, err })) return item;
         continue;
       }
       if (isThenable(value)) {
         const next = i + 1;
-        const bytes = mail[i]!;
-        return Promise.resolve(value).then(
-          (v) => {
-            finish(msg, bytes, before, { ok: true, value: v });
-            return step(next);
-          },
-          (err: unknown) => {
-            finish(msg, bytes, before, { ok: false, err });
-            return step(next);
-          },
+        const index = i;
+        return withTimeout(value, actor.entry.timeoutMs, abort, `${actor.akey} ${msg.method}`).then(
+          (outcome) => (settle(msg, bytes, index, before, outcome) ? item : step(next)),
         );
       }
-      finish(msg, mail[i]!, before, { ok: true, value });
+      settle(msg, bytes, i, before, { ok: true, value });
     }
     return item;
   };
   return step(0);
+}
+
+/** Settles with the handler's outcome, or a HandlerTimeoutError (aborting its signal) past `ms`. */
+function withTimeout(
+  value: PromiseLike<unknown>,
+  ms: number,
+  abort: AbortController,
+  what: string,
+): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      const err = new HandlerTimeoutError(
+        `${what} ran past its timeoutMs (${ms} ms); raise static timeoutMs if it needs longer`,
+      );
+      abort.abort(err);
+      resolve({ ok: false, err });
+    }, ms);
+    Promise.resolve(value).then(
+      (v) => {
+        clearTimeout(timer);
+        resolve({ ok: true, value: v });
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        resolve({ ok: false, err });
+      },
+    );
+  });
+}
+
+function emptyItem(akey: string, token: string, handled: number, mergeAt: number): CommitItem {
+  return {
+    akey,
+    token,
+    handled,
+    mergeAt,
+    segments: [],
+    sends: [],
+    replies: [],
+    dead: [],
+    timers: [],
+    retryAt: 0,
+    retryRecord: '',
+    succeeded: 0,
+    failed: 0,
+  };
 }
 
 /** The ARGV tail commit.lua expects for a list of items. */
@@ -207,11 +290,17 @@ export function commitArgs(items: readonly CommitItem[]): (string | number | Buf
     for (const [client, payload] of it.replies) args.push(client, payload);
     args.push(it.dead.length);
     for (const [reason, error, attempts, envelope] of it.dead) args.push(reason, error, attempts, envelope);
+    args.push(it.timers.length);
+    for (const [due, envelope] of it.timers) args.push(due, envelope);
+    args.push(it.retryAt, it.retryRecord);
   }
   return args;
 }
 
-/** A batch none of whose messages can run (e.g. no class for the type): all go to dead letters. */
+/**
+ * A batch none of whose messages can run (e.g. no class for the type): all go to dead letters, and
+ * askers whose envelope can be read get the reason rather than a timeout.
+ */
 export function deadBatch(
   akey: string,
   token: string,
@@ -219,16 +308,20 @@ export function deadBatch(
   reason: string,
   error: string,
 ): CommitItem {
-  return {
-    akey,
-    token,
-    handled: mail.length,
-    mergeAt: 0,
-    segments: [],
-    sends: [],
-    replies: [],
-    dead: mail.map((m) => [reason, error, 1, m]),
-    succeeded: 0,
-    failed: mail.length,
-  };
+  const item = emptyItem(akey, token, mail.length, 0);
+  item.dead = mail.map((m) => [reason, error, 1, m]);
+  item.failed = mail.length;
+  for (const bytes of mail) {
+    let msg: Envelope;
+    try {
+      msg = decodeEnvelope(bytes);
+    } catch {
+      continue;
+    }
+    if (msg.replyTo && msg.corr) {
+      const payload = { name: 'DeadLetter', message: `${reason}: ${error}` };
+      item.replies.push([msg.replyTo, encodeReply({ corr: msg.corr, ok: false, error: payload })]);
+    }
+  }
+  return item;
 }

@@ -6,6 +6,8 @@ export interface WakerHandlers {
   /** The partitions whose wake lists to wait on. */
   partitions(): Iterable<number>;
   wake(p: number): void;
+  /** A delayed tell was added to p's timers. */
+  timers(p: number): void;
   control(message: string): void;
 }
 
@@ -47,10 +49,13 @@ export class Waker {
 
   private async run(): Promise<void> {
     const ctl = this.keys.control(this.workerId);
-    const byKey = new Map<string, number>();
+    const byKey = new Map<string, { p: number; timers: boolean }>();
     while (this.running) {
       byKey.clear();
-      for (const p of this.handlers.partitions()) byKey.set(this.keys.wake(p), p);
+      for (const p of this.handlers.partitions()) {
+        byKey.set(this.keys.wake(p), { p, timers: false });
+        byKey.set(this.keys.timerWake(p), { p, timers: true });
+      }
       let res: [string, string] | null;
       try {
         res = await this.blocking.blpop(...byKey.keys(), ctl, this.timeoutSec);
@@ -66,8 +71,9 @@ export class Waker {
         if (value !== 'keys' && value !== 'stop') this.handlers.control(value);
         continue;
       }
-      const p = byKey.get(key);
-      if (p !== undefined) this.handlers.wake(p);
+      const hit = byKey.get(key);
+      if (hit?.timers) this.handlers.timers(hit.p);
+      else if (hit) this.handlers.wake(hit.p);
     }
   }
 }

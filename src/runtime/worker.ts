@@ -44,6 +44,8 @@ export interface WorkerStats {
   activations: number;
   merges: number;
   segmentsMerged: number;
+  retries: number;
+  timersFired: number;
   partitions: number[];
   activeActors: number;
   inflight: number;
@@ -69,6 +71,9 @@ interface PartitionState {
   actors: Map<string, ActiveActor>;
   pending: CommitItem[];
   flushScheduled: boolean;
+  /** Due ms of the earliest timer in the partition, as far as this worker knows (-1: none). */
+  nextTimer: number;
+  firing: boolean;
 }
 
 export interface WorkerDeps {
@@ -120,7 +125,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
     activations: 0,
     merges: 0,
     segmentsMerged: 0,
+    retries: 0,
+    timersFired: 0,
   };
+  private timerHandle: unknown;
+  private timerAt = -1;
   private readonly merges: MergeScheduler;
 
   constructor(
@@ -150,6 +159,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       {
         partitions: () => [...this.owned.values()].filter((s) => !s.draining).map((s) => s.p),
         wake: (p) => this.onWake(p),
+        timers: (p) => this.noteTimer(p, 0),
         control: (message) => this.onControl(message),
       },
       deps.logger,
@@ -201,6 +211,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.stopping = true;
     this.deps.clock.clearTimeout(this.tickTimer);
     this.deps.clock.clearTimeout(this.sweepTimer);
+    this.deps.clock.clearTimeout(this.timerHandle);
     await this.ticking;
     await this.whenIdle();
     await this.merges.stop();
@@ -275,6 +286,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
       const r = renewed[i]!;
       if (!r.held) return this.lose(s, 'lease lost');
       if (r.mergesDue && !s.draining) void this.mergeSweep(s);
+      if (r.nextTimer >= 0 && (s.nextTimer < 0 || r.nextTimer < s.nextTimer))
+        this.noteTimer(s.p, r.nextTimer);
       if (r.ready && !s.hasWork && !s.claiming) {
         // a wake token can be taken by a worker that just handed the partition over
         s.hasWork = true;
@@ -311,6 +324,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (gained) {
       await this.waker.interrupt();
       this.pump();
+      this.armTimers();
     }
   }
 
@@ -384,7 +398,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
     try {
       res = await scripted.runBuffer(
         'claim',
-        [keys.owner(s.p), keys.epoch(s.p), keys.ready(s.p), keys.running(s.p), keys.wake(s.p)],
+        [
+          keys.owner(s.p),
+          keys.epoch(s.p),
+          keys.ready(s.p),
+          keys.running(s.p),
+          keys.wake(s.p),
+          keys.attempts(s.p),
+        ],
         [this.id, s.epoch, n, this.opts.batchSize, keys.mailboxPrefix(s.p), token],
       );
     } catch (err) {
@@ -406,22 +427,23 @@ export class Worker extends EventEmitter<WorkerEvents> {
       return;
     }
     const flat = res as (Buffer | Buffer[])[];
-    const count = flat.length / 2;
+    const count = flat.length / 3;
     if (count < n && s.wakeGen === gen) s.hasWork = false;
-    for (let i = 0; i < flat.length; i += 2) {
-      this.startActor(s, (flat[i] as Buffer).toString(), flat[i + 1] as Buffer[], token);
+    for (let i = 0; i < flat.length; i += 3) {
+      const akey = (flat[i] as Buffer).toString();
+      this.startActor(s, akey, flat[i + 1] as Buffer[], (flat[i + 2] as Buffer).toString(), token);
     }
     this.checkIdle();
     if (s.draining) void this.finishDrain(s);
     this.pump();
   }
 
-  private startActor(s: PartitionState, akey: string, mail: Buffer[], token: string): void {
+  private startActor(s: PartitionState, akey: string, mail: Buffer[], attempts: string, token: string): void {
     s.inflight++;
     this.inflight++;
     const cached = s.actors.get(akey);
     if (cached) {
-      this.runOn(s, cached, token, mail);
+      this.runOn(s, cached, token, mail, attempts);
       return;
     }
     const slash = akey.indexOf('/');
@@ -445,7 +467,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         }
         this.counters.activations++;
         if (this.owned.get(s.p) === s) s.actors.set(akey, actor);
-        this.runOn(s, actor, token, mail);
+        this.runOn(s, actor, token, mail, attempts);
       })
       .catch((err: unknown) => {
         this.finishItems(s, 1);
@@ -453,9 +475,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
       });
   }
 
-  private runOn(s: PartitionState, actor: ActiveActor, token: string, mail: Buffer[]): void {
+  private runOn(
+    s: PartitionState,
+    actor: ActiveActor,
+    token: string,
+    mail: Buffer[],
+    attempts: string,
+  ): void {
     actor.lastUsed = this.deps.clock.now();
-    const result = runBatch(actor, token, mail, {
+    const result = runBatch(actor, token, mail, attempts, {
       partitions: this.deps.partitions,
       now: () => this.deps.clock.now(),
       onHandlerError: (akey, env, err) => {
@@ -499,7 +527,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
     try {
       res = await scripted.run(
         'commit',
-        [keys.owner(s.p), keys.epoch(s.p), keys.ready(s.p), keys.running(s.p), keys.dead()],
+        [
+          keys.owner(s.p),
+          keys.epoch(s.p),
+          keys.ready(s.p),
+          keys.running(s.p),
+          keys.dead(),
+          keys.timers(s.p),
+          keys.attempts(s.p),
+        ],
         [
           this.id,
           s.epoch,
@@ -533,6 +569,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const staleSet = new Set(stale);
     for (const it of items) {
       if (staleSet.has(it.akey)) continue;
+      if (it.retryAt > 0) {
+        this.counters.retries++;
+        this.noteTimer(s.p, it.retryAt);
+      }
+      for (const [due] of it.timers) this.noteTimer(s.p, due);
       this.counters.turnsSucceeded += it.succeeded;
       this.counters.turnsFailed += it.failed;
       const actor = s.actors.get(it.akey);
@@ -552,6 +593,76 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (s.draining) void this.finishDrain(s);
     this.checkIdle();
     this.pump();
+  }
+
+  // ---- timers -------------------------------------------------------------------------------
+
+  /** Records that partition p has a timer due at `due` (0: look now) and arms the clock. */
+  private noteTimer(p: number, due: number): void {
+    const s = this.owned.get(p);
+    if (!s) return;
+    if (s.nextTimer < 0 || due < s.nextTimer) s.nextTimer = due;
+    this.armTimers();
+  }
+
+  /** One clock timer, for the earliest due timer over every owned partition. */
+  private armTimers(): void {
+    if (this.stopping) return;
+    let earliest = -1;
+    for (const s of this.owned.values()) {
+      if (s.nextTimer >= 0 && !s.draining && (earliest < 0 || s.nextTimer < earliest)) earliest = s.nextTimer;
+    }
+    if (earliest === this.timerAt) return;
+    this.deps.clock.clearTimeout(this.timerHandle);
+    this.timerAt = earliest;
+    if (earliest < 0) return;
+    this.timerHandle = this.deps.clock.setTimeout(
+      () => {
+        this.timerAt = -1;
+        this.fireDue();
+      },
+      Math.max(0, earliest - this.deps.clock.now()),
+    );
+  }
+
+  private fireDue(): void {
+    const now = this.deps.clock.now();
+    for (const s of this.owned.values()) {
+      if (s.nextTimer < 0 || s.nextTimer > now || s.draining || s.firing) continue;
+      void this.fire(s, now);
+    }
+    this.armTimers();
+  }
+
+  /** Delivers a partition's due timers (fenced like a commit) and learns when the next is due. */
+  private async fire(s: PartitionState, now: number): Promise<void> {
+    const { keys, scripted } = this.deps;
+    s.firing = true;
+    s.nextTimer = -1;
+    let res: unknown;
+    try {
+      res = await scripted.run(
+        'fire',
+        [keys.owner(s.p), keys.epoch(s.p), keys.timers(s.p), keys.ready(s.p), keys.wake(s.p)],
+        [this.id, s.epoch, now, 1000, keys.mailboxPrefix(s.p)],
+      );
+    } catch (err) {
+      s.firing = false;
+      s.nextTimer = now;
+      this.deps.logger.warn({ err, worker: this.id, partition: s.p }, 'firing timers failed; will retry');
+      this.deps.clock.setTimeout(() => this.armTimers(), 200);
+      return;
+    }
+    s.firing = false;
+    if (res === -1) return this.lose(s, 'fenced at fire');
+    const [fired, next] = res as [number, number | string];
+    this.counters.timersFired += fired;
+    if (fired > 0) {
+      s.hasWork = true;
+      this.pump();
+    }
+    const due = Number(next);
+    if (due >= 0) this.noteTimer(s.p, due);
   }
 
   // ---- deactivation -------------------------------------------------------------------------
@@ -616,6 +727,9 @@ function newPartition(p: number, epoch: number): PartitionState {
     actors: new Map(),
     pending: [],
     flushScheduled: false,
+    // a new owner looks at the timers at once: some may be overdue from the previous owner
+    nextTimer: 0,
+    firing: false,
   };
 }
 

@@ -10,6 +10,7 @@
   ARGV[2] lease in ms
 
   Returns: 0 when another worker holds the lease; otherwise the new epoch.
+  (Actors parked for a retry stay parked: the timer set puts them back when due.)
 ]]
 local holder = redis.call('GET', KEYS[1])
 if holder and holder ~= ARGV[1] then return 0 end

@@ -16,8 +16,11 @@
   ARGV[6] claim token: commit.lua applies an actor's batch only while its token is current, so a
           commit replayed after a lost reply (or from an earlier claim) changes nothing
 
-  Returns: -1 when the lease is not held at this epoch (fenced);
-           otherwise a flat array { akey1, {envelope...}, akey2, {envelope...}, ... }.
+  KEYS[6] attempts  {troupe:<ns>:<p>}:attempts (hash: akey -> "<message id> <failed attempts>")
+
+  Returns: -1 when the lease is not held at this epoch (fenced); otherwise a flat array
+           { akey1, {envelope...}, attempts1, akey2, ... } where attempts is the actor's entry in
+           the attempts hash, or '' when its head message has not failed before.
 ]]
 -- @include lib/fence.lua
 if not holds_lease(KEYS[1], KEYS[2], ARGV[1], ARGV[2]) then return -1 end
@@ -32,6 +35,7 @@ for _, akey in ipairs(actors) do
     redis.call('HSET', KEYS[4], akey, ARGV[6])
     out[#out + 1] = akey
     out[#out + 1] = mail
+    out[#out + 1] = redis.call('HGET', KEYS[6], akey) or ''
   end
 end
 return out

@@ -10,6 +10,8 @@
   KEYS[3] ready     {troupe:<ns>:<p>}:ready
   KEYS[4] running   {troupe:<ns>:<p>}:running (hash: akey -> claim token)
   KEYS[5] dead      troupe:<ns>:dead (stream)
+  KEYS[6] timers    {troupe:<ns>:<p>}:timers
+  KEYS[7] attempts  {troupe:<ns>:<p>}:attempts
   ARGV[1] worker id
   ARGV[2] epoch
   ARGV[3] partition key prefix     {troupe:<ns>:<p>}:
@@ -84,10 +86,23 @@ for _ = 1, tonumber(ARGV[8]) do
     end
     i = i + 4
   end
+  local ntimer = tonumber(ARGV[i]); i = i + 1
+  for _ = 1, ntimer do
+    if live then redis.call('ZADD', KEYS[6], tonumber(ARGV[i]), akey .. '\0' .. ARGV[i + 1]) end
+    i = i + 2
+  end
+  local retry_at, retry_record = tonumber(ARGV[i]), ARGV[i + 1]
+  i = i + 2
   if live then
     redis.call('LTRIM', mailbox, handled, -1)
     redis.call('HDEL', KEYS[4], akey)
-    if redis.call('EXISTS', mailbox) == 1 then redis.call('RPUSH', KEYS[3], akey) end
+    if retry_at > 0 then
+      redis.call('HSET', KEYS[7], akey, retry_record)
+      redis.call('ZADD', KEYS[6], retry_at, akey .. '\0')
+    else
+      redis.call('HDEL', KEYS[7], akey)
+      if redis.call('EXISTS', mailbox) == 1 then redis.call('RPUSH', KEYS[3], akey) end
+    end
   end
 end
 return { redis.call('LLEN', KEYS[3]), stale }

@@ -5,18 +5,21 @@
   KEYS[2] epoch     {troupe:<ns>:<p>}:epoch
   KEYS[3] merge     {troupe:<ns>:<p>}:merge (actors flagged for merging)
   KEYS[4] ready     {troupe:<ns>:<p>}:ready
+  KEYS[5] timers    {troupe:<ns>:<p>}:timers
   ARGV[1] worker id
   ARGV[2] epoch
   ARGV[3] lease in ms
 
-  Returns: 0 when the lease was lost; otherwise 1, plus 2 when merges are due, plus 4 when actors
-  are ready. The owner learns of due merges, and of ready actors whose wake-up it missed (a
-  partition changing hands), at no extra cost to an idle partition.
+  Returns: { flags, due ms of the earliest timer or -1 }. flags is 0 when the lease was lost;
+  otherwise 1, plus 2 when merges are due, plus 4 when actors are ready. The owner learns of due
+  merges, timers, and ready actors whose wake-up it missed (a partition changing hands), at no
+  extra cost to an idle partition.
 ]]
 -- @include lib/fence.lua
-if not holds_lease(KEYS[1], KEYS[2], ARGV[1], ARGV[2]) then return 0 end
+if not holds_lease(KEYS[1], KEYS[2], ARGV[1], ARGV[2]) then return { 0, -1 } end
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
 local flags = 1
 if redis.call('EXISTS', KEYS[3]) == 1 then flags = flags + 2 end
 if redis.call('LLEN', KEYS[4]) > 0 then flags = flags + 4 end
-return flags
+local next = redis.call('ZRANGE', KEYS[5], 0, 0, 'WITHSCORES')
+return { flags, next[2] or -1 }
