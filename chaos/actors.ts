@@ -1,0 +1,55 @@
+/**
+ * The chaos run's actor. Every `record(sender, seq)` appends one segment; the context keeps, per
+ * sender, the applied sequence numbers in the order they were applied, run-length encoded
+ * (`[from, to]` runs of consecutive numbers), so the checker can see exactly what was applied:
+ * a missing number, a number applied twice, or a number applied after a larger one.
+ */
+import { Actor, NonRetryableError } from '../src/index.ts';
+
+/** Per sender: the applied sequence numbers in apply order, as runs `[from, to]` (inclusive). */
+export type ChaosCtx = { count: number; runs: Record<string, [number, number][]> };
+export type ChaosSeg = { s: string; q: number };
+
+export class ChaosLedger extends Actor<ChaosCtx, ChaosSeg> {
+  static override type = 'chaos-ledger';
+  // merge often, so merges run beside appends, takeovers and restarts
+  static override merge = { segments: 64, bytes: 0, retainMs: 0 };
+  // poison is dead-lettered at once; other failures would be retried briefly
+  static override retry = { attempts: 3, backoffMs: 50 };
+
+  initial(): ChaosCtx {
+    return { count: 0, runs: {} };
+  }
+
+  apply(ctx: ChaosCtx, seg: ChaosSeg): ChaosCtx {
+    const runs = ctx.runs[seg.s] ?? [];
+    const last = runs[runs.length - 1];
+    const next: [number, number][] =
+      last && seg.q === last[1] + 1 ? [...runs.slice(0, -1), [last[0], seg.q]] : [...runs, [seg.q, seg.q]];
+    return { count: ctx.count + 1, runs: { ...ctx.runs, [seg.s]: next } };
+  }
+
+  record(sender: string, seq: number): void {
+    this.append({ s: sender, q: seq });
+  }
+
+  /** A poison message: always fails, and says retrying cannot help, so it goes to the dead letters. */
+  poison(tag: string): void {
+    this.append({ s: 'poison', q: -1 }); // rolled back with the failed turn: must never show up
+    throw new NonRetryableError(`poison ${tag}`);
+  }
+}
+
+/** Every applied sequence number of one sender, in apply order. */
+export function expandRuns(runs: readonly [number, number][] | undefined): number[] {
+  const out: number[] = [];
+  for (const [from, to] of runs ?? []) for (let q = from; q <= to; q++) out.push(q);
+  return out;
+}
+
+/** The largest applied sequence number of one sender (0 if none). */
+export function maxApplied(runs: readonly [number, number][] | undefined): number {
+  let max = 0;
+  for (const [, to] of runs ?? []) if (to > max) max = to;
+  return max;
+}

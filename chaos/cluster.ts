@@ -1,0 +1,131 @@
+/**
+ * The processes a chaos run plays with: `troupe worker` child processes, and a private redis-server
+ * with AOF on (`appendfsync always`, so every confirmed write survives a SIGKILL of Redis).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { startPrivateRedis, type PrivateRedis } from '../tools/private-redis.ts';
+
+const BIN = fileURLToPath(new URL('../bin/troupe.mjs', import.meta.url));
+const ACTORS_MODULE = fileURLToPath(new URL('./actors.ts', import.meta.url));
+
+/** A private Redis that fsyncs its AOF on every write. */
+export function startDurableRedis(): Promise<PrivateRedis> {
+  return startPrivateRedis({ args: ['--appendonly', 'yes', '--appendfsync', 'always'] });
+}
+
+/** What the workers logged that the report shows. */
+export interface WorkerLogStats {
+  fenced: number;
+  warnings: number;
+  errors: number;
+}
+
+/** One `troupe worker` process running chaos/actors.ts. */
+export class ChaosWorker {
+  readonly proc: ChildProcess;
+  readonly ready: Promise<void>;
+  /** Set when the chaos run itself kills or stops it; any other exit is unexpected. */
+  expectExit = false;
+  stopped = false;
+  private recent: string[] = [];
+  private readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(
+    readonly name: string,
+    url: string,
+    namespace: string,
+    leaseMs: number,
+    private readonly stats: WorkerLogStats,
+    private readonly onUnexpectedExit: (w: ChaosWorker, why: string) => void,
+  ) {
+    this.proc = spawn(
+      process.execPath,
+      [
+        BIN,
+        '-r',
+        url,
+        '-n',
+        namespace,
+        'worker',
+        '-a',
+        ACTORS_MODULE,
+        '--lease-ms',
+        String(leaseMs),
+        '--name',
+        name,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    this.exited = new Promise((resolve) =>
+      this.proc.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    this.ready = new Promise((resolve, reject) => {
+      let buffer = '';
+      this.proc.stderr!.setEncoding('utf8');
+      this.proc.stderr!.on('data', (chunk: string) => {
+        buffer += chunk;
+        let nl: number;
+        while ((nl = buffer.indexOf('\n')) >= 0) {
+          const line = buffer.slice(0, nl);
+          buffer = buffer.slice(nl + 1);
+          if (this.onLine(line)) resolve();
+        }
+      });
+      void this.exited.then(({ code, signal }) => {
+        const why = `worker ${this.name} exited (${code ?? signal})`;
+        reject(new Error(why));
+        if (!this.expectExit) this.onUnexpectedExit(this, `${why}; its last output:\n${this.tail()}`);
+      });
+    });
+    this.ready.catch(() => undefined);
+  }
+
+  get pid(): number {
+    return this.proc.pid ?? -1;
+  }
+
+  get alive(): boolean {
+    return this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
+  tail(): string {
+    return this.recent.join('\n');
+  }
+
+  private onLine(line: string): boolean {
+    this.recent = [...this.recent.slice(-20), line];
+    let entry: { level?: number; msg?: string } | undefined;
+    try {
+      entry = JSON.parse(line) as typeof entry;
+    } catch {
+      return false;
+    }
+    if (entry?.msg === 'commit refused: fenced') this.stats.fenced++;
+    if ((entry?.level ?? 0) >= 50) this.stats.errors++;
+    else if ((entry?.level ?? 0) >= 40) this.stats.warnings++;
+    return entry?.msg === 'worker ready';
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    if (this.alive) this.proc.kill(sig);
+  }
+
+  /** SIGKILL, and wait until it is gone. */
+  async kill(): Promise<void> {
+    this.expectExit = true;
+    this.signal('SIGKILL');
+    await this.exited;
+  }
+
+  /** Graceful stop (SIGCONT first, in case it is frozen), SIGKILL after `graceMs`. Returns the exit code. */
+  async stop(graceMs = 15_000): Promise<number | null> {
+    this.expectExit = true;
+    this.signal('SIGCONT');
+    this.signal('SIGTERM');
+    const timer = setTimeout(() => this.signal('SIGKILL'), graceMs);
+    const { code } = await this.exited;
+    clearTimeout(timer);
+    return code;
+  }
+}
