@@ -62,6 +62,17 @@ export class HandlerTimeoutError extends TroupeError {
   }
 }
 
+/**
+ * A message was refused before it was sent: its arguments fail the handler's schema, or it is
+ * larger than `maxMessageBytes`. Nothing was stored.
+ */
+export class ValidationError extends TroupeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ValidationError';
+  }
+}
+
 /** The caller passed something Troupe cannot use (a bad option, an unknown actor type, a bad name). */
 export class ConfigError extends TroupeError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -25,5 +25,7 @@ export {
   ClosedError,
   NonRetryableError,
   HandlerTimeoutError,
+  ValidationError,
 } from './errors.ts';
+export type { StandardSchemaV1 } from './actor/schema.ts';
 export { partitionOf } from './protocol/partition.ts';

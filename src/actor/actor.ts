@@ -1,4 +1,5 @@
 import { ConfigError, TroupeError } from '../errors.ts';
+import type { StandardSchemaV1 } from './schema.ts';
 import type { Address, MethodArgs, MethodName } from './types.ts';
 
 /** When an actor type's context log is merged; see `Actor.merge`. */
@@ -93,6 +94,19 @@ export abstract class Actor<C = unknown, S = unknown> {
    * `this.signal` is aborted, so handlers can stop work they started.
    */
   static timeoutMs?: number;
+
+  /**
+   * Optional argument schemas per handler, with any Standard Schema library (zod, valibot, …),
+   * each describing the argument list as a tuple. Messages whose arguments fail are dead-lettered
+   * with the issues (reason `invalid-args`); a client that has the class rejects them before
+   * sending.
+   *
+   * @example
+   * ```ts
+   * static override schemas = { add: z.tuple([z.number().int().positive()]) };
+   * ```
+   */
+  static schemas?: Record<string, StandardSchemaV1>;
 
   declare [binding]: ActorBinding;
 

@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors.ts';
 import { checkName } from '../redis/keys.ts';
 import { Actor, actorTypeName, type MergePolicy, type RetryPolicy } from './actor.ts';
+import type { StandardSchemaV1 } from './schema.ts';
 import type { ActorClass } from './types.ts';
 
 export interface RegisteredActor {
@@ -12,6 +13,8 @@ export interface RegisteredActor {
   /** Retry settings for a method (type defaults with its override). */
   retryFor(method: string): Required<Omit<RetryPolicy, 'methods'>>;
   timeoutMs: number;
+  /** Argument schema of each handler that has one. */
+  schemas: ReadonlyMap<string, StandardSchemaV1>;
 }
 
 export const DEFAULT_RETRY: Required<Omit<RetryPolicy, 'methods'>> = {
@@ -76,6 +79,20 @@ function handlerNames(cls: ActorClass): Set<string> {
   return names;
 }
 
+function schemaMap(
+  type: string,
+  schemas: Record<string, StandardSchemaV1> = {},
+): Map<string, StandardSchemaV1> {
+  for (const [method, schema] of Object.entries(schemas)) {
+    if (typeof (schema as Partial<StandardSchemaV1> | undefined)?.['~standard']?.validate !== 'function') {
+      throw new ConfigError(
+        `${type}: static schemas.${method} is not a Standard Schema (zod 3.24+, valibot 1+, arktype, …)`,
+      );
+    }
+  }
+  return new Map(Object.entries(schemas));
+}
+
 /** The actor classes one process knows, by type name. */
 export class ActorRegistry {
   private readonly byType = new Map<string, RegisteredActor>();
@@ -104,6 +121,7 @@ export class ActorRegistry {
       merge: mergePolicy(type, cls.merge),
       retryFor: retryPolicy(type, cls.retry),
       timeoutMs,
+      schemas: schemaMap(type, cls.schemas),
     };
     this.byType.set(type, entry);
     return entry;

@@ -1,4 +1,5 @@
 import type { Actor, MergePolicy, RetryPolicy } from './actor.ts';
+import type { StandardSchemaV1 } from './schema.ts';
 
 /** Any class that extends Actor. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -7,6 +8,7 @@ export type ActorClass<A extends Actor<any, any> = Actor<any, any>> = (new () =>
   merge?: MergePolicy;
   retry?: RetryPolicy;
   timeoutMs?: number;
+  schemas?: Record<string, StandardSchemaV1>;
 };
 
 /** Names on the Actor base class that are never message handlers. */

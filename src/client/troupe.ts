@@ -1,10 +1,11 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import { nanoid } from 'nanoid';
 import { actorTypeName, type Actor } from '../actor/actor.ts';
+import { validateArgs } from '../actor/schema.ts';
 import { ActorRegistry } from '../actor/registry.ts';
 import type { ActorClass, InstanceOf } from '../actor/types.ts';
 import { systemClock, type Clock } from '../clock.ts';
-import { ClosedError, ConfigError, SendError } from '../errors.ts';
+import { ClosedError, ConfigError, SendError, ValidationError } from '../errors.ts';
 import { encodeEnvelope, ENVELOPE_VERSION, newMessageId, type Envelope } from '../protocol/envelope.ts';
 import { decodeBase, foldLog } from '../protocol/log.ts';
 import { actorKey, partitionOf } from '../protocol/partition.ts';
@@ -34,6 +35,8 @@ export interface ConnectOptions {
   logger?: Logger;
   /** Time source; tests inject one. */
   clock?: Clock;
+  /** Messages larger than this are refused before sending (default 1 MiB, as workers take). */
+  maxMessageBytes?: number;
 }
 
 /**
@@ -156,6 +159,11 @@ export class Troupe {
 
   private envelope(type: string, id: string, method: string, args: unknown[], extra: Partial<Envelope> = {}) {
     checkName('method', method);
+    const schema = this.registry.get(type)?.schemas.get(method);
+    if (schema) {
+      const checked = validateArgs(schema, args);
+      if (!checked.ok) throw new ValidationError(`${type}.${method}: ${checked.error}; nothing was sent`);
+    }
     const env: Envelope = {
       v: ENVELOPE_VERSION,
       id: newMessageId(),
@@ -170,15 +178,28 @@ export class Troupe {
     return env;
   }
 
+  private encode(env: Envelope): Buffer {
+    const bytes = encodeEnvelope(env);
+    const max = this.options.maxMessageBytes ?? 1024 * 1024;
+    if (bytes.length > max) {
+      throw new ValidationError(
+        `${env.type}/${env.actor} ${env.method}: the message is ${bytes.length} bytes, over maxMessageBytes (${max}); ` +
+          'send a reference (e.g. a key to the payload) instead, or raise maxMessageBytes on clients and workers',
+      );
+    }
+    return bytes;
+  }
+
   private async send(env: Envelope): Promise<void> {
     this.assertOpen();
     const p = partitionOf(env.type, env.actor, this.partitions);
     const akey = actorKey(env.type, env.actor);
+    const bytes = this.encode(env);
     try {
       await this.scripted.run(
         'tell',
         [this.keys.mailbox(p, akey), this.keys.ready(p), this.keys.wake(p)],
-        [akey, encodeEnvelope(env)],
+        [akey, bytes],
       );
     } catch (cause) {
       throw new SendError(
@@ -203,11 +224,12 @@ export class Troupe {
     const env = this.envelope(type, id, method, args);
     const p = partitionOf(type, id, this.partitions);
     const due = (this.options.clock ?? systemClock).now() + delayMs;
+    const bytes = this.encode(env);
     try {
       await this.scripted.run(
         'tell_later',
         [this.keys.timers(p), this.keys.timerWake(p)],
-        [actorKey(type, id), encodeEnvelope(env), due],
+        [actorKey(type, id), bytes, due],
       );
     } catch (cause) {
       throw new SendError(
@@ -217,7 +239,7 @@ export class Troupe {
     }
   }
 
-  private tell(type: string, id: string, method: string, args: unknown[]): Promise<void> {
+  private async tell(type: string, id: string, method: string, args: unknown[]): Promise<void> {
     return this.send(this.envelope(type, id, method, args));
   }
 

@@ -1,4 +1,5 @@
 import type { MergePolicy } from '../actor/actor.ts';
+import { validateArgs } from '../actor/schema.ts';
 import { HandlerTimeoutError } from '../errors.ts';
 import type { Envelope } from '../protocol/envelope.ts';
 import { decodeEnvelope, encodeEnvelope, ENVELOPE_VERSION } from '../protocol/envelope.ts';
@@ -31,6 +32,8 @@ export interface CommitItem {
 
 export interface TurnEnv {
   partitions: number;
+  /** Larger envelopes are dead-lettered unread. */
+  maxMessageBytes: number;
   now: () => number;
   onHandlerError?: (akey: string, env: Envelope, err: unknown) => void;
 }
@@ -60,7 +63,14 @@ type Prepared =
   | { kind: 'run'; env: Envelope; fn: (...args: unknown[]) => unknown }
   | { kind: 'dead'; reason: string; error: string; env?: Envelope };
 
-function prepare(actor: ActiveActor, bytes: Buffer): Prepared {
+function prepare(actor: ActiveActor, bytes: Buffer, maxBytes: number): Prepared {
+  if (bytes.length > maxBytes) {
+    return {
+      kind: 'dead',
+      reason: 'oversized',
+      error: `${bytes.length} bytes; this worker takes at most ${maxBytes}`,
+    };
+  }
   let env: Envelope;
   try {
     env = decodeEnvelope(bytes);
@@ -83,6 +93,13 @@ function prepare(actor: ActiveActor, bytes: Buffer): Prepared {
       error: `actor type "${env.type}" has no handler "${env.method}" (handlers: ${known})`,
       env,
     };
+  }
+  const schema = actor.entry.schemas.get(env.method);
+  if (schema) {
+    const checked = validateArgs(schema, env.args);
+    if (!checked.ok)
+      return { kind: 'dead', reason: 'invalid-args', error: `${env.method}: ${checked.error}`, env };
+    env = { ...env, args: checked.args };
   }
   const fn = (actor.instance as unknown as Record<string, (...args: unknown[]) => unknown>)[env.method]!;
   return { kind: 'run', env, fn };
@@ -199,7 +216,7 @@ export function runBatch(
   const step = (i: number): CommitItem | Promise<CommitItem> => {
     for (; i < mail.length; i++) {
       const bytes = mail[i]!;
-      const prepared = prepare(actor, bytes);
+      const prepared = prepare(actor, bytes, env.maxMessageBytes);
       if (prepared.kind === 'dead') {
         item.failed++;
         item.dead.push([prepared.reason, prepared.error, 1, bytes]);

@@ -32,6 +32,8 @@ export interface WorkOptions {
   replyTtlMs?: number;
   /** Merges run at once (default 2). */
   mergeConcurrency?: number;
+  /** Envelopes larger than this are dead-lettered unread (default 1 MiB). */
+  maxMessageBytes?: number;
 }
 
 /** Counters a worker keeps about itself. */
@@ -145,6 +147,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       idleMs: positive('idleMs', options.idleMs ?? 60_000),
       replyTtlMs: positive('replyTtlMs', options.replyTtlMs ?? 60_000),
       mergeConcurrency: positive('mergeConcurrency', options.mergeConcurrency ?? 2),
+      maxMessageBytes: positive('maxMessageBytes', options.maxMessageBytes ?? 1024 * 1024),
     };
     if (this.opts.leaseMs < 300)
       throw new ConfigError(`leaseMs must be at least 300; got ${this.opts.leaseMs}`);
@@ -485,6 +488,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     actor.lastUsed = this.deps.clock.now();
     const result = runBatch(actor, token, mail, attempts, {
       partitions: this.deps.partitions,
+      maxMessageBytes: this.opts.maxMessageBytes,
       now: () => this.deps.clock.now(),
       onHandlerError: (akey, env, err) => {
         this.deps.logger.warn({ err, worker: this.id, actor: akey, method: env.method }, 'handler failed');
