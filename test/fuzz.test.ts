@@ -395,54 +395,48 @@ describe('fuzzing the mailboxes', () => {
   });
 
   // Found while fuzzing by hand: msgpackr's structured-clone extensions (0x69/0x70) decode to a
-  // cyclic array, a handler appends it, and encoding the segment overflows the stack outside the
-  // handler's try. Run in a worker process, since the crash takes the process down.
-  it(
-    'an add whose argument decodes to a cyclic array is dead-lettered, and the worker survives',
-    {
-      todo: 'runtime: runBatch encodes segments (succeed -> encodeSegment) outside any try; a cyclic arg throws RangeError, an unhandled rejection that kills the worker',
-    },
-    async () => {
-      const namespace = uniqueNamespace('fuzz-cycle');
-      const client = await connect({ redis: redis.url, namespace, actors: [Counter], partitions: 4 });
-      const proc = await spawnWorker(redis.url, namespace, './test/fixtures/actors.ts');
-      try {
-        const c = client.ref(Counter, 'cyc');
-        await c.tell('add', 1);
-        await waitFor('first add applied', async () => (await c.read()).count === 1);
-        const cyclic: unknown[] = [1];
-        cyclic.push(cyclic);
-        const env = new Map<string, unknown>([
-          ['v', 1],
-          ['id', 'cyc-1'],
-          ['type', 'counter'],
-          ['actor', 'cyc'],
-          ['method', 'add'],
-          ['args', [cyclic]],
-          ['sentAt', 1],
-        ]);
-        // d6 69 <id> / d6 70 <id>: msgpackr's object-identity extensions
-        const bytes = new Packr({ structuredClone: true, useRecords: false }).pack(env);
-        const p = partitionOf('counter', 'cyc', client.partitions);
-        const k = client.keys;
-        await withScripts(raw).run(
-          'tell',
-          [k.mailbox(p, 'counter/cyc'), k.ready(p), k.wake(p)],
-          ['counter/cyc', bytes],
-        );
-        await c.tell('add', 1);
-        await waitFor(
-          'the add behind it applied',
-          async () => proc.proc.exitCode !== null || (await c.read()).count === 2,
-          10_000,
-        );
-        assert.equal(proc.proc.exitCode, null, `the worker is still running:\n${proc.output().slice(-2000)}`);
-        assert.equal((await client.deadLetters.list({ actor: 'counter/cyc' })).length, 1);
-      } finally {
-        proc.proc.kill('SIGKILL');
-        await proc.exited();
-        await client.close();
-      }
-    },
-  );
+  // cyclic array, a handler appends it, and encoding the segment overflowed the stack outside the
+  // handler's try. Run in a worker process, since such a crash takes the process down.
+  it('an add whose argument decodes to a cyclic array is dead-lettered, and the worker survives', async () => {
+    const namespace = uniqueNamespace('fuzz-cycle');
+    const client = await connect({ redis: redis.url, namespace, actors: [Counter], partitions: 4 });
+    const proc = await spawnWorker(redis.url, namespace, './test/fixtures/actors.ts');
+    try {
+      const c = client.ref(Counter, 'cyc');
+      await c.tell('add', 1);
+      await waitFor('first add applied', async () => (await c.read()).count === 1);
+      const cyclic: unknown[] = [1];
+      cyclic.push(cyclic);
+      const env = new Map<string, unknown>([
+        ['v', 1],
+        ['id', 'cyc-1'],
+        ['type', 'counter'],
+        ['actor', 'cyc'],
+        ['method', 'add'],
+        ['args', [cyclic]],
+        ['sentAt', 1],
+      ]);
+      // d6 69 <id> / d6 70 <id>: msgpackr's object-identity extensions
+      const bytes = new Packr({ structuredClone: true, useRecords: false }).pack(env);
+      const p = partitionOf('counter', 'cyc', client.partitions);
+      const k = client.keys;
+      await withScripts(raw).run(
+        'tell',
+        [k.mailbox(p, 'counter/cyc'), k.ready(p), k.wake(p)],
+        ['counter/cyc', bytes],
+      );
+      await c.tell('add', 1);
+      await waitFor(
+        'the add behind it applied',
+        async () => proc.proc.exitCode !== null || (await c.read()).count === 2,
+        10_000,
+      );
+      assert.equal(proc.proc.exitCode, null, `the worker is still running:\n${proc.output().slice(-2000)}`);
+      assert.equal((await client.deadLetters.list({ actor: 'counter/cyc' })).length, 1);
+    } finally {
+      proc.proc.kill('SIGKILL');
+      await proc.exited();
+      await client.close();
+    }
+  });
 });

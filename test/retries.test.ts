@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { connect, HandlerError, type Troupe } from '../src/index.ts';
-import { aborted, attemptsSeen, Flaky } from './fixtures/failing-actors.ts';
+import { connect, HandlerError, partitionOf, type Troupe } from '../src/index.ts';
+import { aborted, attemptsSeen, Flaky, Pauser, switches } from './fixtures/failing-actors.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
 import { uniqueNamespace, waitFor } from './helpers/wait.ts';
 
@@ -80,5 +80,44 @@ it('fails a handler that runs past timeoutMs, aborting its signal', async () => 
   await f.tell('record', 2);
   await waitFor('next applied', async () => (await f.read()).items.length === 1);
   assert.deepEqual((await f.read()).items, [2], 'a late append from the timed-out turn is not committed');
+  await troupe.close();
+});
+
+it("with onDeadLetter 'pause', holds the actor on its dead letter until an operator retries or purges it", async () => {
+  const troupe = await connect({
+    redis: redis.url,
+    namespace: uniqueNamespace(),
+    actors: [Pauser],
+    partitions: 4,
+  });
+  await troupe.work({ leaseMs: 2000 });
+  const client = redis.client();
+  const mailboxLength = (id: string) => {
+    const p = partitionOf('pauser', id, troupe.partitions);
+    return client.llen(troupe.keys.mailbox(p, `pauser/${id}`));
+  };
+  switches.failing = true;
+  for (const id of ['a', 'b']) {
+    const ref = troupe.ref(Pauser, id);
+    await assert.rejects(ref.ask('risky', 1), HandlerError);
+    await ref.tell('record', 2);
+    await ref.tell('record', 3);
+  }
+  const held = await troupe.deadLetters.list();
+  assert.equal(held.length, 2);
+  assert.ok(held.every((d) => d.held && d.attempts === 2));
+  // paused: the failed message and the two after it are still waiting, nothing was applied
+  assert.equal(await mailboxLength('a'), 3);
+  assert.deepEqual((await troupe.ref(Pauser, 'a').read()).items, []);
+
+  switches.failing = false;
+  const byActor = new Map(held.map((d) => [d.actor, d.id]));
+  assert.equal(await troupe.deadLetters.retry(byActor.get('pauser/a')!), 1);
+  assert.equal(await troupe.deadLetters.purge(byActor.get('pauser/b')!), 1);
+  await waitFor('a resumed', async () => (await troupe.ref(Pauser, 'a').read()).items.length === 3);
+  await waitFor('b resumed', async () => (await troupe.ref(Pauser, 'b').read()).items.length === 2);
+  assert.deepEqual((await troupe.ref(Pauser, 'a').read()).items, [1, 2, 3], 'retried in place, order kept');
+  assert.deepEqual((await troupe.ref(Pauser, 'b').read()).items, [2, 3], 'purged message dropped');
+  assert.equal((await troupe.deadLetters.list()).length, 0);
   await troupe.close();
 });

@@ -96,6 +96,14 @@ export abstract class Actor<C = unknown, S = unknown> {
   static timeoutMs?: number;
 
   /**
+   * What a message's last failed attempt does to its actor. `'continue'` (default): it goes to the
+   * dead letters and the mailbox moves on. `'pause'`: it goes to the dead letters marked held, stays
+   * at the head of the mailbox, and the actor handles nothing until an operator retries or purges
+   * that dead letter — strict order, at the price of a stopped actor.
+   */
+  static onDeadLetter?: 'continue' | 'pause';
+
+  /**
    * Optional argument schemas per handler, with any Standard Schema library (zod, valibot, …),
    * each describing the argument list as a tuple. Messages whose arguments fail are dead-lettered
    * with the issues (reason `invalid-args`); a client that has the class rejects them before

@@ -13,6 +13,8 @@ export interface RegisteredActor {
   /** Retry settings for a method (type defaults with its override). */
   retryFor(method: string): Required<Omit<RetryPolicy, 'methods'>>;
   timeoutMs: number;
+  /** Whether a message's last failed attempt pauses the actor (else the mailbox moves on). */
+  pauseOnDeadLetter: boolean;
   /** Argument schema of each handler that has one. */
   schemas: ReadonlyMap<string, StandardSchemaV1>;
 }
@@ -93,6 +95,13 @@ function schemaMap(
   return new Map(Object.entries(schemas));
 }
 
+function onDeadLetter(type: string, mode: unknown = 'continue'): boolean {
+  if (mode !== 'continue' && mode !== 'pause') {
+    throw new ConfigError(`${type}: static onDeadLetter must be 'continue' or 'pause'; got ${String(mode)}`);
+  }
+  return mode === 'pause';
+}
+
 /** The actor classes one process knows, by type name. */
 export class ActorRegistry {
   private readonly byType = new Map<string, RegisteredActor>();
@@ -122,6 +131,7 @@ export class ActorRegistry {
       retryFor: retryPolicy(type, cls.retry),
       timeoutMs,
       schemas: schemaMap(type, cls.schemas),
+      pauseOnDeadLetter: onDeadLetter(type, cls.onDeadLetter),
     };
     this.byType.set(type, entry);
     return entry;

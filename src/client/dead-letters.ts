@@ -36,6 +36,12 @@ export interface DeadLetter {
   decodeError?: string;
   /** The original envelope bytes, as the worker took them from the mailbox. */
   raw: Buffer;
+  /**
+   * True when the actor's type pauses on dead letters (`static onDeadLetter = 'pause'`): the message
+   * is still at the head of its mailbox and the actor waits. Retrying it tries the message again in
+   * place; purging it drops it; either way the actor resumes.
+   */
+  held: boolean;
 }
 
 /**
@@ -179,7 +185,9 @@ export class DeadLetters {
       entries.sort((a, b) => compareIds(a.id, b.id));
     }
     let done = 0;
-    for (let i = 0; i < entries.length; i += PAGE) done += await this.resend(entries.slice(i, i + PAGE));
+    for (const d of entries.filter((e) => e.held)) done += await this.resume(d, 'retry');
+    const resend = entries.filter((e) => !e.held);
+    for (let i = 0; i < resend.length; i += PAGE) done += await this.resend(resend.slice(i, i + PAGE));
     return done;
   }
 
@@ -196,14 +204,23 @@ export class DeadLetters {
   async purge(target: string | readonly string[] | AllDeadLetters): Promise<number> {
     const key = this.deps.keys.dead();
     if (!isAll(target)) {
-      const ids = typeof target === 'string' ? [target] : [...target];
+      const ids = [...new Set(typeof target === 'string' ? [target] : target)];
       ids.forEach(checkId);
-      return ids.length === 0 ? 0 : this.deps.redis.xdel(key, ...ids);
+      // a held entry's message is still in its mailbox: dropping it must also resume the actor
+      const found = await Promise.all(ids.map((id) => this.show(id)));
+      let done = 0;
+      for (const d of found) if (d?.held) done += await this.resume(d, 'purge');
+      const plain = ids.filter((_, i) => !found[i]?.held);
+      return done + (plain.length === 0 ? 0 : await this.deps.redis.xdel(key, ...plain));
     }
     // XDEL of the ids seen, never DEL: an entry added while purging is not lost unseen
     let done = 0;
     let batch: string[] = [];
     for await (const d of this.scan('oldest', target)) {
+      if (d.held) {
+        done += await this.resume(d, 'purge');
+        continue;
+      }
       batch.push(d.id);
       if (batch.length >= PAGE) {
         done += await this.deps.redis.xdel(key, ...batch);
@@ -212,6 +229,22 @@ export class DeadLetters {
     }
     if (batch.length > 0) done += await this.deps.redis.xdel(key, ...batch);
     return done;
+  }
+
+  /** Answers a paused actor's held dead letter in one script: retry it in place, or drop it. */
+  private async resume(d: DeadLetter, mode: 'retry' | 'purge'): Promise<number> {
+    const { keys, partitions } = this.deps;
+    const slash = d.actor.indexOf('/');
+    const p = partitionOf(d.actor.slice(0, slash), d.actor.slice(slash + 1), partitions);
+    const k = [
+      keys.paused(p),
+      keys.attempts(p),
+      keys.ready(p),
+      keys.wake(p),
+      keys.mailbox(p, d.actor),
+      keys.dead(),
+    ];
+    return Number(await this.deps.scripted.run('resume', k, [d.actor, d.id, mode]));
   }
 
   /** The named entries, all of which must exist. */
@@ -330,5 +363,6 @@ function parse([idBuf, flat]: [Buffer, Buffer[]]): DeadLetter {
     envelope,
     ...(decodeError !== undefined ? { decodeError } : {}),
     raw,
+    held: text('held') === '1',
   };
 }

@@ -100,6 +100,10 @@ export class Keys {
   attempts(p: number): string {
     return `${this.partition(p)}attempts`;
   }
+  /** Paused actors (onDeadLetter: 'pause'): akey -> id of the held dead letter. */
+  paused(p: number): string {
+    return `${this.partition(p)}paused`;
+  }
   /** Actors whose log passed the merge threshold, for the owner's merge sweep. */
   mergeDue(p: number): string {
     return `${this.partition(p)}merge`;

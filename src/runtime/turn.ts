@@ -1,6 +1,6 @@
 import type { MergePolicy } from '../actor/actor.ts';
 import { validateArgs } from '../actor/schema.ts';
-import { HandlerTimeoutError } from '../errors.ts';
+import { HandlerTimeoutError, NonRetryableError } from '../errors.ts';
 import type { Envelope } from '../protocol/envelope.ts';
 import { decodeEnvelope, encodeEnvelope, ENVELOPE_VERSION } from '../protocol/envelope.ts';
 import { encodeSegment } from '../protocol/log.ts';
@@ -18,10 +18,11 @@ export interface CommitItem {
   segments: Buffer[];
   sends: [partition: number, akey: string, envelope: Buffer][];
   replies: [client: string, payload: Buffer][];
-  dead: [reason: string, error: string, attempts: number, envelope: Buffer][];
+  /** held = 1 when the message stays at the mailbox head and the actor pauses on it. */
+  dead: [reason: string, error: string, attempts: number, envelope: Buffer, held: number][];
   /** Messages for this actor to deliver later (this.schedule). */
   timers: [due: number, envelope: Buffer][];
-  /** When set, the actor is parked until then for a retry of its message at `handled`. */
+  /** When > 0, the actor is parked until then for a retry of its message at `handled`; -1: paused. */
   retryAt: number;
   /** "<message id> <failed attempts>" while parked. */
   retryRecord: string;
@@ -149,7 +150,6 @@ export function runBatch(
 
   const succeed = (msg: Envelope, value: unknown) => {
     const effects = state.effects!;
-    item.succeeded++;
     const ts = env.now();
     for (const seg of effects.segments) item.segments.push(encodeSegment(++actor.seq, ts, seg));
     // ids derive from the parent, so a re-run of this turn sends (and schedules) the same ids
@@ -192,10 +192,21 @@ export function runBatch(
     }
     item.failed++;
     const info = errorInfo(err);
+    const pause = actor.entry.pauseOnDeadLetter;
     // the original bytes, so a retry from the dead letters sends exactly what was sent
-    item.dead.push(['handler-error', info.stack ?? `${info.name}: ${info.message}`, attempt, bytes]);
+    item.dead.push([
+      'handler-error',
+      info.stack ?? `${info.name}: ${info.message}`,
+      attempt,
+      bytes,
+      pause ? 1 : 0,
+    ]);
     answer(msg, info);
-    return false;
+    if (!pause) return false;
+    item.handled = index;
+    item.retryAt = -1;
+    item.retryRecord = `${msg.id} ${attempt}`;
+    return true;
   };
 
   const settle = (
@@ -205,9 +216,36 @@ export function runBatch(
     before: unknown,
     outcome: Outcome,
   ): boolean => {
-    const stop = outcome.ok
-      ? (succeed(msg, outcome.value), false)
-      : fail(msg, bytes, index, before, outcome.err);
+    let stop: boolean;
+    if (outcome.ok) {
+      const mark = {
+        seq: actor.seq,
+        segs: item.segments.length,
+        sends: item.sends.length,
+        timers: item.timers.length,
+        replies: item.replies.length,
+      };
+      try {
+        succeed(msg, outcome.value);
+        item.succeeded++;
+        stop = false;
+      } catch (err) {
+        // effects that cannot be encoded (a cyclic value, say) fail this message, not the worker;
+        // trying again would fail the same way
+        actor.seq = mark.seq;
+        item.segments.length = mark.segs;
+        item.sends.length = mark.sends;
+        item.timers.length = mark.timers;
+        item.replies.length = mark.replies;
+        const cause = new NonRetryableError(
+          `the turn's effects cannot be encoded: ${errorInfo(err).message}`,
+          { cause: err },
+        );
+        stop = fail(msg, bytes, index, before, cause);
+      }
+    } else {
+      stop = fail(msg, bytes, index, before, outcome.err);
+    }
     state.effects = undefined;
     state.signal = undefined;
     return stop;
@@ -219,7 +257,7 @@ export function runBatch(
       const prepared = prepare(actor, bytes, env.maxMessageBytes);
       if (prepared.kind === 'dead') {
         item.failed++;
-        item.dead.push([prepared.reason, prepared.error, 1, bytes]);
+        item.dead.push([prepared.reason, prepared.error, 1, bytes, 0]);
         // an asker gets the reason now rather than a timeout
         answer(prepared.env, { name: 'DeadLetter', message: `${prepared.reason}: ${prepared.error}` });
         continue;
@@ -306,7 +344,9 @@ export function commitArgs(items: readonly CommitItem[]): (string | number | Buf
     args.push(it.replies.length);
     for (const [client, payload] of it.replies) args.push(client, payload);
     args.push(it.dead.length);
-    for (const [reason, error, attempts, envelope] of it.dead) args.push(reason, error, attempts, envelope);
+    for (const [reason, error, attempts, envelope, held] of it.dead) {
+      args.push(reason, error, attempts, envelope, held);
+    }
     args.push(it.timers.length);
     for (const [due, envelope] of it.timers) args.push(due, envelope);
     args.push(it.retryAt, it.retryRecord);
@@ -326,7 +366,7 @@ export function deadBatch(
   error: string,
 ): CommitItem {
   const item = emptyItem(akey, token, mail.length, 0);
-  item.dead = mail.map((m) => [reason, error, 1, m]);
+  item.dead = mail.map((m) => [reason, error, 1, m, 0]);
   item.failed = mail.length;
   for (const bytes of mail) {
     let msg: Envelope;

@@ -539,6 +539,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
           keys.dead(),
           keys.timers(s.p),
           keys.attempts(s.p),
+          keys.paused(s.p),
         ],
         [
           this.id,

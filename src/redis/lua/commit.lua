@@ -12,6 +12,7 @@
   KEYS[5] dead      troupe:<ns>:dead (stream)
   KEYS[6] timers    {troupe:<ns>:<p>}:timers
   KEYS[7] attempts  {troupe:<ns>:<p>}:attempts
+  KEYS[8] paused    {troupe:<ns>:<p>}:paused (hash: akey -> id of the dead letter it waits on)
   ARGV[1] worker id
   ARGV[2] epoch
   ARGV[3] partition key prefix     {troupe:<ns>:<p>}:
@@ -81,10 +82,12 @@ for _ = 1, tonumber(ARGV[8]) do
   local ndead = tonumber(ARGV[i]); i = i + 1
   for _ = 1, ndead do
     if live then
-      redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[7], '*', 'actor', akey, 'reason', ARGV[i],
-        'error', ARGV[i + 1], 'attempts', ARGV[i + 2], 'worker', ARGV[1], 'envelope', ARGV[i + 3])
+      local id = redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[7], '*', 'actor', akey, 'reason', ARGV[i],
+        'error', ARGV[i + 1], 'attempts', ARGV[i + 2], 'worker', ARGV[1], 'envelope', ARGV[i + 3],
+        'held', ARGV[i + 4])
+      if ARGV[i + 4] == '1' then redis.call('HSET', KEYS[8], akey, id) end
     end
-    i = i + 4
+    i = i + 5
   end
   local ntimer = tonumber(ARGV[i]); i = i + 1
   for _ = 1, ntimer do
@@ -99,6 +102,8 @@ for _ = 1, tonumber(ARGV[8]) do
     if retry_at > 0 then
       redis.call('HSET', KEYS[7], akey, retry_record)
       redis.call('ZADD', KEYS[6], retry_at, akey .. '\0')
+    elseif retry_at < 0 then
+      redis.call('HSET', KEYS[7], akey, retry_record)
     else
       redis.call('HDEL', KEYS[7], akey)
       if redis.call('EXISTS', mailbox) == 1 then redis.call('RPUSH', KEYS[3], akey) end
