@@ -118,14 +118,28 @@ export class ChaosWorker {
     await this.exited;
   }
 
-  /** Graceful stop (SIGCONT first, in case it is frozen), SIGKILL after `graceMs`. Returns the exit code. */
-  async stop(graceMs = 15_000): Promise<number | null> {
+  /**
+   * Graceful stop (SIGCONT first, in case it is frozen), SIGKILL after `graceMs`. Returns how it
+   * ended: `0` is a clean graceful stop.
+   */
+  async stop(graceMs = 15_000): Promise<string> {
     this.expectExit = true;
+    if (!this.alive) {
+      const { code, signal } = await this.exited;
+      return `${this.name}: already exited (${code ?? signal})`;
+    }
     this.signal('SIGCONT');
     this.signal('SIGTERM');
-    const timer = setTimeout(() => this.signal('SIGKILL'), graceMs);
-    const { code } = await this.exited;
+    let graceExpired = false;
+    const timer = setTimeout(() => {
+      graceExpired = true;
+      this.signal('SIGKILL');
+    }, graceMs);
+    const { code, signal } = await this.exited;
     clearTimeout(timer);
-    return code;
+    if (graceExpired) {
+      return `${this.name}: no graceful stop within ${graceMs / 1000} s after SIGTERM, SIGKILLed; last output:\n${this.tail()}`;
+    }
+    return code === 0 ? '0' : `${this.name}: exited ${code ?? signal} on SIGTERM`;
   }
 }

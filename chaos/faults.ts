@@ -11,7 +11,7 @@ import { withScripts } from '../src/redis/scripts.ts';
 import type { PrivateRedis } from '../tools/private-redis.ts';
 import { ChaosLedger } from './actors.ts';
 import type { ChaosWorker } from './cluster.ts';
-import { actorId } from './load.ts';
+import { actorId, settleWithin } from './load.ts';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
 
@@ -142,7 +142,7 @@ export class FaultInjector {
     const actor = actorId(this.rng.int(this.deps.actors));
     let confirmed = true;
     try {
-      await this.deps.client.ref(ChaosLedger, actor).tell('poison', marker);
+      await settleWithin(this.deps.client.ref(ChaosLedger, actor).tell('poison', marker), 'poison tell');
     } catch {
       confirmed = false;
     }
@@ -181,11 +181,12 @@ export class FaultInjector {
     const akey = `${type}/${id}`;
     let confirmed = true;
     try {
-      await withScripts(this.raw).run(
+      const tell = withScripts(this.raw).run(
         'tell',
         [keys.mailbox(p, akey), keys.ready(p), keys.wake(p)],
         [akey, bytes()],
       );
+      await settleWithin(tell, 'malformed tell');
     } catch {
       confirmed = false;
     }

@@ -18,10 +18,15 @@ export class SendBook {
   private readonly last: Map<string, number[]> = new Map();
   confirmed = 0;
   unconfirmed = 0;
+  /** Tells that neither resolved nor rejected within HUNG_MS (booked as unconfirmed). */
+  hung = 0;
+  readonly hungExamples: string[] = [];
 
   constructor(
     readonly senders: readonly string[],
     readonly actors: number,
+    /** when the load started, for the times in examples */
+    readonly t0 = Date.now(),
   ) {
     for (const s of senders) {
       this.status.set(
@@ -54,6 +59,27 @@ export class SendBook {
     for (let q = st.length - 1; q > 0; q--) if (st[q] === CONFIRMED) return q;
     return 0;
   }
+}
+
+/** A tell that has not settled after this long is booked as hung (and unconfirmed). */
+export const HUNG_MS = 20_000;
+
+export class HungError extends Error {
+  constructor(what: string) {
+    super(`${what}: neither resolved nor rejected within ${HUNG_MS / 1000} s`);
+    this.name = 'HungError';
+  }
+}
+
+/** `p`, or a HungError when it has not settled within HUNG_MS. */
+export function settleWithin<T>(p: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new HungError(what)), HUNG_MS);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 export function actorId(i: number): string {
@@ -103,13 +129,20 @@ export async function runSender(o: SenderOptions): Promise<void> {
       due += interval;
       const a = o.rng.int(o.book.actors);
       const q = o.book.nextSeq(o.name, a);
-      const p: Promise<void> = refs[a]!.tell('record', o.name, q).then(
+      const sentAt = Date.now();
+      const what = `tell record(${o.name}, ${q}) to ${actorId(a)}`;
+      const p: Promise<void> = settleWithin(refs[a]!.tell('record', o.name, q), what).then(
         () => {
           o.book.settle(o.name, a, q, true);
           inflight.delete(p);
         },
         (err: unknown) => {
           o.book.settle(o.name, a, q, false);
+          if (err instanceof HungError) {
+            o.book.hung++;
+            if (o.book.hungExamples.length < 5)
+              o.book.hungExamples.push(`${what}, sent at +${((sentAt - o.book.t0) / 1000).toFixed(2)} s`);
+          }
           o.onReject?.(err as Error);
           backoffUntil = Date.now() + 100; // Redis is likely down: do not spin
           inflight.delete(p);
@@ -144,7 +177,7 @@ export async function sendFinalMarkers(
         for (;;) {
           const q = book.nextSeq(sender, a);
           try {
-            await client.ref(ChaosLedger, actorId(a)).tell('record', sender, q);
+            await settleWithin(client.ref(ChaosLedger, actorId(a)).tell('record', sender, q), 'final tell');
             book.settle(sender, a, q, true);
             return;
           } catch (err) {

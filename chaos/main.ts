@@ -97,14 +97,26 @@ const fmt = (n: number) => n.toLocaleString('en-US');
 async function main(): Promise<number> {
   const opts = options();
   const cleanups: (() => Promise<unknown>)[] = [];
+  // every step is bounded: a hung promise must not keep workers or Redis alive
   const cleanup = async () => {
     for (const fn of cleanups.splice(0).reverse()) {
-      await fn().catch((err: unknown) => console.error(`cleanup: ${(err as Error).message}`));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        fn(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('a cleanup step took over 20 s; skipped')), 20_000);
+        }),
+      ])
+        .catch((err: unknown) => console.error(`cleanup: ${(err as Error).message}`))
+        .finally(() => clearTimeout(timer));
     }
   };
+  let signals = 0;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      console.error(`\n${signal}: cleaning up`);
+    process.on(signal, () => {
+      // a second signal exits at once; the 'exit' hooks SIGKILL the workers and redis-server
+      if (++signals > 1) process.exit(130);
+      console.error(`\n${signal}: cleaning up (again to exit at once)`);
       void cleanup().finally(() => process.exit(130));
     });
   }
@@ -153,8 +165,12 @@ async function main(): Promise<number> {
         if (shuttingDown) return;
         unexpectedExits.push(why);
         console.error(`\n${why}`);
-        // keep the pool full: the run goes on, and the report fails
-        void replaceWorker(dead).catch(() => undefined);
+        // keep the pool full (the run goes on, and the report fails), but never in a tight loop
+        if (unexpectedExits.length <= opts.workers * 3) {
+          void sleep(1000)
+            .then(() => (shuttingDown ? undefined : replaceWorker(dead)))
+            .catch(() => undefined);
+        }
       });
       pool.push(w);
       let timer: NodeJS.Timeout | undefined;
@@ -175,7 +191,7 @@ async function main(): Promise<number> {
       return spawnWorker();
     };
     process.once('exit', () => pool.forEach((w) => w.signal('SIGKILL')));
-    const exitCodes: (number | null)[] = [];
+    const exitCodes: string[] = [];
     cleanups.push(async () => {
       shuttingDown = true;
       exitCodes.push(...(await Promise.all(pool.map((w) => w.stop()))));
@@ -215,7 +231,7 @@ async function main(): Promise<number> {
 
     // 4. The load.
     const senders = Array.from({ length: opts.senders }, (_, i) => `s${i + 1}`);
-    const book = new SendBook(senders, opts.actors);
+    const book = new SendBook(senders, opts.actors, t0);
     let loadOn = true;
     let rejected = 0;
     const senderRuns = senders.map((name, i) =>
@@ -295,6 +311,7 @@ async function main(): Promise<number> {
       faults.push(fault);
       lastFault = kind;
       fault.detail = await injector.inject(kind);
+      console.log(`${(fault.atMs / 1000).toFixed(1).padStart(6)} s  ${kind}: ${fault.detail}`);
       const pause = rng.between(0.5, 1.5) * opts.faultEvery;
       await sleep(Math.min(pause, endAt - Date.now()));
     }
@@ -342,6 +359,9 @@ async function main(): Promise<number> {
     exitCodes.push(...(await Promise.all(pool.map((w) => w.stop()))));
     pool.length = 0;
 
+    if (book.hung) {
+      console.error(`\n${book.hung} tell(s) hung, e.g.:\n  ${book.hungExamples.join('\n  ')}`);
+    }
     const faultLog = faults.map((f) => ({
       kind: f.kind,
       atMs: f.atMs,
@@ -361,6 +381,7 @@ async function main(): Promise<number> {
       messages: {
         confirmed: book.confirmed,
         unconfirmed: book.unconfirmed,
+        hung: book.hung,
         applied: check.applied,
         appliedUnconfirmed: check.appliedUnconfirmed,
       },
@@ -377,11 +398,11 @@ async function main(): Promise<number> {
         unexpectedExits,
         exitCodes,
       },
-      examples: [...check.examples, ...dead.examples],
+      examples: [...check.examples, ...dead.examples, ...book.hungExamples.map((e) => `hung: ${e}`)],
     };
     const problems = problemsOf(base, check);
-    if (exitCodes.some((c) => c !== 0))
-      problems.push(`a worker did not stop gracefully (exit codes ${exitCodes.join(', ')})`);
+    for (const c of exitCodes)
+      if (c !== '0') problems.push(`a worker did not stop gracefully: ${c.split('\n')[0]}`);
     const report: Report = { ...base, problems, pass: problems.length === 0 };
 
     console.log('\nfaults:');

@@ -12,7 +12,14 @@ export interface Report {
     FaultKind,
     { count: number; medianMs: number | null; maxMs: number | null; notRecovered: number }
   >;
-  messages: { confirmed: number; unconfirmed: number; applied: number; appliedUnconfirmed: number };
+  messages: {
+    confirmed: number;
+    unconfirmed: number;
+    /** tells that neither resolved nor rejected within 20 s (counted in unconfirmed) */
+    hung: number;
+    applied: number;
+    appliedUnconfirmed: number;
+  };
   lost: number;
   duplicated: number;
   outOfOrder: number;
@@ -25,7 +32,7 @@ export interface Report {
     warnings: number;
     errors: number;
     unexpectedExits: string[];
-    exitCodes: (number | null)[];
+    exitCodes: string[];
   };
   examples: string[];
   problems: string[];
@@ -59,6 +66,10 @@ export function problemsOf(r: Omit<Report, 'problems' | 'pass'>, check: CheckRes
   if (d.duplicated) p.push(`${d.duplicated} poison/malformed message(s) dead-lettered more than once`);
   if (d.records) p.push(`${d.records} good record message(s) dead-lettered`);
   if (d.other) p.push(`${d.other} unexpected dead letter(s)`);
+  if (r.messages.hung)
+    p.push(
+      `${r.messages.hung} tell(s) neither resolved nor rejected within 20 s (a tell must confirm or reject)`,
+    );
   if (r.drainMs === null) p.push('the system did not drain (recover) before the timeout');
   for (const why of r.workers.unexpectedExits) p.push(`a worker exited on its own: ${why.split('\n')[0]}`);
   if (check.applied !== r.messages.applied) p.push('internal: applied counts disagree');
@@ -91,7 +102,7 @@ export function formatReport(r: Report): string {
   row('messages confirmed', fmt(r.messages.confirmed));
   row(
     'messages unconfirmed',
-    `${fmt(r.messages.unconfirmed)} (tell rejected; ${fmt(r.messages.appliedUnconfirmed)} of them applied anyway)`,
+    `${fmt(r.messages.unconfirmed)} (tell rejected${r.messages.hung ? ` or hung: ${fmt(r.messages.hung)} hung` : ''}; ${fmt(r.messages.appliedUnconfirmed)} of them applied anyway)`,
   );
   row('messages applied', fmt(r.messages.applied));
   row('lost', fmt(r.lost));
@@ -114,7 +125,7 @@ export function formatReport(r: Report): string {
   row(
     'workers',
     `${r.workers.fencedCommits} fenced commit(s) refused, ${r.workers.warnings} warning(s), ${r.workers.errors} error(s) logged; ` +
-      `final exit codes ${r.workers.exitCodes.join(', ')}`,
+      `final stops ${r.workers.exitCodes.every((c) => c === '0') ? 'all graceful (exit 0)' : 'NOT all graceful'}`,
   );
   if (r.examples.length) {
     lines.push('', 'examples:');
