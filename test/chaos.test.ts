@@ -1,5 +1,5 @@
 /**
- * The short chaos run: 8 s of load over 2 worker processes while workers are SIGKILLed and frozen
+ * The short chaos run: 12 s of load over 2 worker processes while workers are SIGKILLed and frozen
  * past their lease, Redis (AOF, appendfsync always) is restarted, and poison and malformed messages
  * are injected. chaos/main.ts starts its own redis-server. Nothing confirmed may be lost, nothing
  * applied twice or out of order, and every bad message must end in the dead letters.
@@ -16,7 +16,7 @@ describe('chaos (short run)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'troupe-chaos-'));
   const file = join(dir, 'report.json');
   const seed = String(Math.floor(Math.random() * 2 ** 31));
-  const args = ['--seconds', '8', '--workers', '2', '--fault-every', '700', '--seed', seed];
+  const args = ['--seconds', '12', '--workers', '2', '--fault-every', '700', '--seed', seed];
   let run: Run;
   let report: Report;
   let out: string;
@@ -30,8 +30,10 @@ describe('chaos (short run)', () => {
 
   it('ran a steady load and injected faults', () => {
     assert.ok(report.messages.confirmed > 1000, `${report.messages.confirmed} confirmed\n${out}`);
+    // each fault waits for recovery before the next, so how many fit depends on the machine's load
     const injected = Object.values(report.faults).reduce((s, n) => s + n, 0);
-    assert.ok(injected >= 4, `faults: ${JSON.stringify(report.faults)}\n${out}`);
+    const kinds = Object.values(report.faults).filter((n) => n > 0).length;
+    assert.ok(injected >= 3 && kinds >= 2, `faults: ${JSON.stringify(report.faults)}\n${out}`);
   });
 
   it('lost, duplicated and reordered nothing that was confirmed, and applied nothing never sent', () => {
@@ -57,18 +59,9 @@ describe('chaos (short run)', () => {
     assert.notEqual(report.drainMs, null, out);
   });
 
-  it(
-    'PASS: no tell hung, every worker stopped gracefully, exit code 0',
-    {
-      todo:
-        'runtime: a command in flight when Redis dies never settles (ioredis 6 with autoResendUnfulfilledCommands: false, ' +
-        'redis/ioredis#2193; set in src/redis/connection.ts), so such tells neither resolve nor reject and ' +
-        'workers that lived through a Redis kill cannot stop gracefully',
-    },
-    () => {
-      assert.equal(report.messages.hung, 0, out);
-      assert.equal(run.code, 0, out);
-      assert.equal(report.pass, true, out);
-    },
-  );
+  it('PASS: no tell hung, every worker stopped gracefully, exit code 0', () => {
+    assert.equal(report.messages.hung, 0, out);
+    assert.equal(run.code, 0, out);
+    assert.equal(report.pass, true, out);
+  });
 });

@@ -37,6 +37,11 @@ export interface ConnectOptions {
   clock?: Clock;
   /** Messages larger than this are refused before sending (default 1 MiB, as workers take). */
   maxMessageBytes?: number;
+  /**
+   * A Redis command with no reply after this long fails (default 10 000 ms): a tell rejects with a
+   * SendError instead of hanging when Redis goes away mid-command.
+   */
+  commandTimeoutMs?: number;
 }
 
 /**
@@ -69,12 +74,31 @@ export class Troupe {
     private readonly registry: ActorRegistry,
     private readonly options: ConnectOptions,
   ) {
-    this.replies = new ReplyListener(() => this.open(), keys.replies(this.clientId));
+    this.replies = new ReplyListener(() => this.openBlocking(), keys.replies(this.clientId));
     this.deadLetters = new DeadLetters({ redis, scripted, keys, partitions });
   }
 
+  /**
+   * Every command gets a client-side time limit: ioredis 6.0.0 never settles a command that was in
+   * flight when the connection dropped (redis/ioredis#2193, fixed after 6.0.0), and a tell must
+   * reject rather than hang. A commit that times out has an unknown outcome, which the worker
+   * already handles by re-taking the partition.
+   */
   private open(extra: RedisOptions = {}): Redis {
-    return openRedis(this.options.redis, extra, this.options.logger);
+    return openRedis(
+      this.options.redis,
+      { commandTimeout: this.options.commandTimeoutMs ?? 10_000, ...extra },
+      this.options.logger,
+    );
+  }
+
+  /** For BLPOP: commandTimeout would cut long waits short, so bound each by its own timeout + grace. */
+  private openBlocking(): Redis {
+    return openRedis(
+      this.options.redis,
+      { blockingTimeout: 60_000, blockingTimeoutGrace: 2_000 },
+      this.options.logger,
+    );
   }
 
   /** The namespace this client works in. */
@@ -118,7 +142,7 @@ export class Troupe {
       throw new ConfigError('a worker needs actor classes: pass them in connect({ actors: [MyActor] })');
     }
     const commands = this.open({ enableAutoPipelining: true });
-    const blocking = this.open();
+    const blocking = this.openBlocking();
     const worker = new Worker(
       {
         commands,
@@ -311,7 +335,11 @@ export class Troupe {
 export async function connect(options: ConnectOptions = {}): Promise<Troupe> {
   const keys = new Keys(options.namespace ?? 'default');
   const registry = new ActorRegistry(options.actors ?? []);
-  const redis = openRedis(options.redis, { enableAutoPipelining: true }, options.logger);
+  const redis = openRedis(
+    options.redis,
+    { enableAutoPipelining: true, commandTimeout: options.commandTimeoutMs ?? 10_000 },
+    options.logger,
+  );
   try {
     await redis.ping();
   } catch (cause) {
