@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { DeadLetters, type DeadLetter, type DeadLetterFilter } from '../../client/dead-letters.ts';
 import { ConfigError } from '../../errors.ts';
-import { describeRedis, openRedis } from '../../redis/connection.ts';
+import { describeRedis } from '../../redis/connection.ts';
+import { withCliRedis } from '../redis.ts';
 import { Keys } from '../../redis/keys.ts';
 import { withScripts } from '../../redis/scripts.ts';
 import { toJson } from '../json-output.ts';
@@ -149,27 +150,15 @@ function filterOf(opts: FilterOpts): DeadLetterFilter {
 async function withDeadLetters<T>(cmd: Command, fn: (dead: DeadLetters) => Promise<T>): Promise<T> {
   const g: GlobalOptions = globalOptions(cmd);
   const keys = new Keys(g.namespace);
-  // one attempt per command: a shell tool should fail fast, not retry for seconds
-  const redis = openRedis(g.redis, { maxRetriesPerRequest: 1 });
-  try {
-    await redis.ping();
-  } catch (cause) {
-    redis.disconnect();
-    throw new ConfigError(`cannot reach Redis at ${describeRedis(g.redis)}`, { cause });
-  }
-  try {
+  return withCliRedis(g, async (redis) => {
     const stored = await redis.hget(keys.meta(), 'partitions');
     if (stored === null) {
       throw new ConfigError(
         `namespace "${g.namespace}" does not exist on ${describeRedis(g.redis)} (no ${keys.meta()} key). Check -n/--namespace.`,
       );
     }
-    return await fn(
-      new DeadLetters({ redis, scripted: withScripts(redis), keys, partitions: Number(stored) }),
-    );
-  } finally {
-    await redis.quit().catch(() => redis.disconnect());
-  }
+    return fn(new DeadLetters({ redis, scripted: withScripts(redis), keys, partitions: Number(stored) }));
+  });
 }
 
 /** The JSON form: the entry with its time as ISO, raw bytes as base64 and the decode error if any. */

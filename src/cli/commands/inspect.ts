@@ -6,7 +6,8 @@ import type { ActorClass } from '../../actor/types.ts';
 import { ConfigError } from '../../errors.ts';
 import { decodeBase, decodeSegment, foldLog } from '../../protocol/log.ts';
 import { actorKey, partitionOf } from '../../protocol/partition.ts';
-import { describeRedis, openRedis } from '../../redis/connection.ts';
+import { describeRedis } from '../../redis/connection.ts';
+import { withCliRedis } from '../redis.ts';
 import { checkName, Keys } from '../../redis/keys.ts';
 import { toJson } from '../json-output.ts';
 import { loadActors } from '../load-actors.ts';
@@ -101,7 +102,7 @@ Exit 0 on success, 2 when the namespace does not exist, Redis cannot be reached 
       const g = globalOptions(cmd);
       // load the classes first, so a bad module path fails before touching Redis
       const entry = opts.actors ? findClass(type, await loadActors(opts.actors)) : undefined;
-      const report = await withReadOnlyRedis(g, (redis) => inspect(redis, g, type, id, entry, opts.last));
+      const report = await withCliRedis(g, (redis) => inspect(redis, g, type, id, entry, opts.last));
       process.stdout.write(opts.json ? `${toJson(report)}\n` : render(report));
     });
 }
@@ -128,22 +129,6 @@ function findClass(type: string, classes: readonly ActorClass[]): RegisteredActo
     );
   }
   return entry;
-}
-
-async function withReadOnlyRedis<T>(g: GlobalOptions, fn: (redis: Redis) => Promise<T>): Promise<T> {
-  // one attempt per command: a debugging tool should fail fast, not retry for seconds
-  const redis = openRedis(g.redis, { maxRetriesPerRequest: 1 });
-  try {
-    await redis.ping();
-  } catch (cause) {
-    redis.disconnect();
-    throw new ConfigError(`cannot reach Redis at ${describeRedis(g.redis)}`, { cause });
-  }
-  try {
-    return await fn(redis);
-  } finally {
-    await redis.quit().catch(() => redis.disconnect());
-  }
 }
 
 async function inspect(
