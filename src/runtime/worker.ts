@@ -14,69 +14,12 @@ import { assignPartitions } from './assignment.ts';
 import { Leases } from './leases.ts';
 import type { Logger } from './logger.ts';
 import { commitArgs, deadBatch, runBatch, type CommitItem } from './turn.ts';
+import { newPartition, type PartitionState } from './partition-state.ts';
+import { TimerFiring } from './timers.ts';
 import { Waker } from './waker.ts';
+import type { WorkerEvents, WorkerStats, WorkOptions } from './worker-types.ts';
 
-/** Options of `troupe.work()`. */
-export interface WorkOptions {
-  /** Actor batches in flight at once, across all partitions (default 64). */
-  concurrency?: number;
-  /** Partition lease in ms; a dead worker's partitions move after it (default 10 000). */
-  leaseMs?: number;
-  /** Worker name in the registry (default `<host>:<pid>:<random>`). */
-  name?: string;
-  /** Messages taken from one mailbox per claim and committed together (default 64). */
-  batchSize?: number;
-  /** An actor unused this long is dropped from memory (default 60 000 ms). */
-  idleMs?: number;
-  /** How long replies wait for the asking client, in ms (default 60 000). */
-  replyTtlMs?: number;
-  /** Merges run at once (default 2). */
-  mergeConcurrency?: number;
-  /** Envelopes larger than this are dead-lettered unread (default 1 MiB). */
-  maxMessageBytes?: number;
-}
-
-/** Counters a worker keeps about itself. */
-export interface WorkerStats {
-  turnsSucceeded: number;
-  turnsFailed: number;
-  commits: number;
-  fencedCommits: number;
-  staleCommits: number;
-  activations: number;
-  merges: number;
-  segmentsMerged: number;
-  retries: number;
-  timersFired: number;
-  partitions: number[];
-  activeActors: number;
-  inflight: number;
-}
-
-/** Events a worker emits (listen with `worker.on(...)`). */
-export interface WorkerEvents {
-  acquired: [partition: number, epoch: number];
-  released: [partition: number];
-  lost: [partition: number, reason: string];
-  fenced: [partition: number];
-  'turn-failed': [actor: string, method: string, error: unknown];
-}
-
-interface PartitionState {
-  p: number;
-  epoch: number;
-  draining: boolean;
-  hasWork: boolean;
-  wakeGen: number;
-  claiming: boolean;
-  inflight: number;
-  actors: Map<string, ActiveActor>;
-  pending: CommitItem[];
-  flushScheduled: boolean;
-  /** Due ms of the earliest timer in the partition, as far as this worker knows (-1: none). */
-  nextTimer: number;
-  firing: boolean;
-}
+export type { WorkerEvents, WorkerStats, WorkOptions } from './worker-types.ts';
 
 export interface WorkerDeps {
   commands: Redis;
@@ -128,10 +71,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
     merges: 0,
     segmentsMerged: 0,
     retries: 0,
-    timersFired: 0,
   };
-  private timerHandle: unknown;
-  private timerAt = -1;
+  private readonly timers: TimerFiring;
   private readonly merges: MergeScheduler;
 
   constructor(
@@ -162,7 +103,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       {
         partitions: () => [...this.owned.values()].filter((s) => !s.draining).map((s) => s.p),
         wake: (p) => this.onWake(p),
-        timers: (p) => this.noteTimer(p, 0),
+        timers: (p) => this.timers.note(p, 0),
         control: (message) => this.onControl(message),
       },
       deps.logger,
@@ -180,6 +121,20 @@ export class Worker extends EventEmitter<WorkerEvents> {
       deps.logger,
       (at, result) => this.onMerged(at, result),
     );
+    this.timers = new TimerFiring({
+      scripted: deps.scripted,
+      keys: deps.keys,
+      clock: deps.clock,
+      logger: deps.logger,
+      workerId: this.id,
+      owned: () => this.owned.values(),
+      partition: (p) => this.owned.get(p),
+      fired: (s) => {
+        s.hasWork = true;
+        this.pump();
+      },
+      fenced: (s) => this.lose(s, 'fenced at fire'),
+    });
   }
 
   /** Registers the worker, takes its share of partitions and starts serving them. */
@@ -199,6 +154,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     for (const s of this.owned.values()) activeActors += s.actors.size;
     return {
       ...this.counters,
+      timersFired: this.timers.firedTotal,
       partitions: [...this.owned.keys()].sort((a, b) => a - b),
       activeActors,
       inflight: this.inflight,
@@ -214,7 +170,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.stopping = true;
     this.deps.clock.clearTimeout(this.tickTimer);
     this.deps.clock.clearTimeout(this.sweepTimer);
-    this.deps.clock.clearTimeout(this.timerHandle);
+    this.timers.stop();
     await this.ticking;
     await this.whenIdle();
     await this.merges.stop();
@@ -290,7 +246,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       if (!r.held) return this.lose(s, 'lease lost');
       if (r.mergesDue && !s.draining) void this.mergeSweep(s);
       if (r.nextTimer >= 0 && (s.nextTimer < 0 || r.nextTimer < s.nextTimer))
-        this.noteTimer(s.p, r.nextTimer);
+        this.timers.note(s.p, r.nextTimer);
       if (r.ready && !s.hasWork && !s.claiming) {
         // a wake token can be taken by a worker that just handed the partition over
         s.hasWork = true;
@@ -327,7 +283,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (gained) {
       await this.waker.interrupt();
       this.pump();
-      this.armTimers();
+      this.timers.arm();
     }
   }
 
@@ -576,9 +532,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
       if (staleSet.has(it.akey)) continue;
       if (it.retryAt > 0) {
         this.counters.retries++;
-        this.noteTimer(s.p, it.retryAt);
+        this.timers.note(s.p, it.retryAt);
       }
-      for (const [due] of it.timers) this.noteTimer(s.p, due);
+      for (const [due] of it.timers) this.timers.note(s.p, due);
       this.counters.turnsSucceeded += it.succeeded;
       this.counters.turnsFailed += it.failed;
       const actor = s.actors.get(it.akey);
@@ -598,76 +554,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (s.draining) void this.finishDrain(s);
     this.checkIdle();
     this.pump();
-  }
-
-  // ---- timers -------------------------------------------------------------------------------
-
-  /** Records that partition p has a timer due at `due` (0: look now) and arms the clock. */
-  private noteTimer(p: number, due: number): void {
-    const s = this.owned.get(p);
-    if (!s) return;
-    if (s.nextTimer < 0 || due < s.nextTimer) s.nextTimer = due;
-    this.armTimers();
-  }
-
-  /** One clock timer, for the earliest due timer over every owned partition. */
-  private armTimers(): void {
-    if (this.stopping) return;
-    let earliest = -1;
-    for (const s of this.owned.values()) {
-      if (s.nextTimer >= 0 && !s.draining && (earliest < 0 || s.nextTimer < earliest)) earliest = s.nextTimer;
-    }
-    if (earliest === this.timerAt) return;
-    this.deps.clock.clearTimeout(this.timerHandle);
-    this.timerAt = earliest;
-    if (earliest < 0) return;
-    this.timerHandle = this.deps.clock.setTimeout(
-      () => {
-        this.timerAt = -1;
-        this.fireDue();
-      },
-      Math.max(0, earliest - this.deps.clock.now()),
-    );
-  }
-
-  private fireDue(): void {
-    const now = this.deps.clock.now();
-    for (const s of this.owned.values()) {
-      if (s.nextTimer < 0 || s.nextTimer > now || s.draining || s.firing) continue;
-      void this.fire(s, now);
-    }
-    this.armTimers();
-  }
-
-  /** Delivers a partition's due timers (fenced like a commit) and learns when the next is due. */
-  private async fire(s: PartitionState, now: number): Promise<void> {
-    const { keys, scripted } = this.deps;
-    s.firing = true;
-    s.nextTimer = -1;
-    let res: unknown;
-    try {
-      res = await scripted.run(
-        'fire',
-        [keys.owner(s.p), keys.epoch(s.p), keys.timers(s.p), keys.ready(s.p), keys.wake(s.p)],
-        [this.id, s.epoch, now, 1000, keys.mailboxPrefix(s.p)],
-      );
-    } catch (err) {
-      s.firing = false;
-      s.nextTimer = now;
-      this.deps.logger.warn({ err, worker: this.id, partition: s.p }, 'firing timers failed; will retry');
-      this.deps.clock.setTimeout(() => this.armTimers(), 200);
-      return;
-    }
-    s.firing = false;
-    if (res === -1) return this.lose(s, 'fenced at fire');
-    const [fired, next] = res as [number, number | string];
-    this.counters.timersFired += fired;
-    if (fired > 0) {
-      s.hasWork = true;
-      this.pump();
-    }
-    const due = Number(next);
-    if (due >= 0) this.noteTimer(s.p, due);
   }
 
   // ---- deactivation -------------------------------------------------------------------------
@@ -718,24 +604,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
       if (entry) this.merges.request({ p: s.p, akey }, entry);
     }
   }
-}
-
-function newPartition(p: number, epoch: number): PartitionState {
-  return {
-    p,
-    epoch,
-    draining: false,
-    hasWork: true,
-    wakeGen: 0,
-    claiming: false,
-    inflight: 0,
-    actors: new Map(),
-    pending: [],
-    flushScheduled: false,
-    // a new owner looks at the timers at once: some may be overdue from the previous owner
-    nextTimer: 0,
-    firing: false,
-  };
 }
 
 function positive(name: string, value: number): number {
