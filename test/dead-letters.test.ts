@@ -4,9 +4,10 @@ import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { Packr } from 'msgpackr';
 import {
+  type ActorClass,
+  ClosedError,
   ConfigError,
   connect,
-  type ActorClass,
   HandlerError,
   partitionOf,
   type Troupe,
@@ -45,6 +46,12 @@ async function deadCount(troupe: Troupe): Promise<number> {
 }
 
 describe('troupe.deadLetters', () => {
+  it('says the client is closed, rather than a Redis error, once it is', async () => {
+    const troupe = await system();
+    await troupe.close();
+    await assert.rejects(troupe.deadLetters.list(), ClosedError);
+  });
+
   it('lists handler errors and unknown methods with their fields and decoded envelopes', async () => {
     const troupe = await system();
     const worker = await troupe.work({ leaseMs: 2000 });

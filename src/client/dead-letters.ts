@@ -90,6 +90,8 @@ export interface DeadLetterDeps {
   scripted: ScriptedRedis;
   keys: Keys;
   partitions: number;
+  /** Throws ClosedError once the owning client is closed (the CLI's short-lived use has none). */
+  assertOpen?: () => void;
 }
 
 const STREAM_ID = /^\d+(-\d+)?$/;
@@ -119,6 +121,7 @@ export class DeadLetters {
    * ```
    */
   async list(options: ListDeadLettersOptions = {}): Promise<DeadLetter[]> {
+    this.deps.assertOpen?.();
     const limit = options.limit ?? 100;
     if (!(limit >= 0)) throw new ConfigError(`limit must be a number >= 0; got ${String(limit)}`);
     const out: DeadLetter[] = [];
@@ -139,6 +142,7 @@ export class DeadLetters {
    * ```
    */
   async show(id: string): Promise<DeadLetter | undefined> {
+    this.deps.assertOpen?.();
     checkId(id);
     const rows = await this.deps.redis.xrangeBuffer(this.deps.keys.dead(), id, id);
     const row = rows[0];
@@ -168,6 +172,7 @@ export class DeadLetters {
    * ```
    */
   async retry(target: string | readonly string[] | AllDeadLetters): Promise<number> {
+    this.deps.assertOpen?.();
     let entries: DeadLetter[];
     if (isAll(target)) {
       entries = [];
@@ -202,6 +207,7 @@ export class DeadLetters {
    * ```
    */
   async purge(target: string | readonly string[] | AllDeadLetters): Promise<number> {
+    this.deps.assertOpen?.();
     const key = this.deps.keys.dead();
     if (!isAll(target)) {
       const ids = [...new Set(typeof target === 'string' ? [target] : target)];

@@ -75,7 +75,13 @@ export class Troupe {
     private readonly options: ConnectOptions,
   ) {
     this.replies = new ReplyListener(() => this.openBlocking(), keys.replies(this.clientId));
-    this.deadLetters = new DeadLetters({ redis, scripted, keys, partitions });
+    this.deadLetters = new DeadLetters({
+      redis,
+      scripted,
+      keys,
+      partitions,
+      assertOpen: () => this.assertOpen(),
+    });
   }
 
   /**
