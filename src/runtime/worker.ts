@@ -10,11 +10,11 @@ import type { ScriptedRedis } from '../redis/scripts.ts';
 import { activate, needsMerge, type ActiveActor } from './active-actor.ts';
 import type { ActorAt, MergeResult } from './merge.ts';
 import { MergeScheduler } from './merge-scheduler.ts';
-import { assignPartitions } from './assignment.ts';
 import { Leases } from './leases.ts';
 import type { Logger } from './logger.ts';
 import { commitArgs, deadBatch, runBatch, type CommitItem } from './turn.ts';
-import { newPartition, type PartitionState } from './partition-state.ts';
+import { Ownership, type OwnershipHooks } from './ownership.ts';
+import type { PartitionState } from './partition-state.ts';
 import { TimerFiring } from './timers.ts';
 import { Waker } from './waker.ts';
 import type { WorkerEvents, WorkerStats, WorkOptions } from './worker-types.ts';
@@ -49,17 +49,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly id: string;
   private readonly opts: Required<WorkOptions>;
   private readonly owned = new Map<number, PartitionState>();
-  private readonly leases: Leases;
+  private readonly ownership: Ownership;
   private readonly waker: Waker;
   private inflight = 0;
   private reserved = 0;
   private stopping = false;
   private stopped = false;
-  private tickTimer: unknown;
   private sweepTimer: unknown;
-  private ticking: Promise<void> | undefined;
-  private tickAgain = false;
-  private lastLive: string[] = [];
   private idleWaiters: (() => void)[] = [];
   private readonly counters = {
     turnsSucceeded: 0,
@@ -93,7 +89,18 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (this.opts.leaseMs < 300)
       throw new ConfigError(`leaseMs must be at least 300; got ${this.opts.leaseMs}`);
     this.id = checkName('worker name', this.opts.name);
-    this.leases = new Leases(deps.scripted, deps.keys, this.id, this.opts.leaseMs);
+    this.ownership = new Ownership(
+      this.owned,
+      new Leases(deps.scripted, deps.keys, this.id, this.opts.leaseMs),
+      {
+        workerId: this.id,
+        partitions: deps.partitions,
+        leaseMs: this.opts.leaseMs,
+        clock: deps.clock,
+        logger: deps.logger,
+      },
+      this.ownershipHooks(),
+    );
     this.waker = new Waker(
       deps.blocking,
       deps.commands,
@@ -139,12 +146,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   /** Registers the worker, takes its share of partitions and starts serving them. */
   async start(): Promise<void> {
-    const live = await this.leases.heartbeat();
-    this.deps.logger.info({ worker: this.id, live: live.length }, 'worker joined');
-    await this.leases.notify(live);
     this.waker.start();
-    await this.rebalance(live);
-    this.scheduleTick();
+    await this.ownership.start();
     this.scheduleSweep();
   }
 
@@ -168,20 +171,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
   async stop(): Promise<void> {
     if (this.stopping) return this.whenStopped();
     this.stopping = true;
-    this.deps.clock.clearTimeout(this.tickTimer);
     this.deps.clock.clearTimeout(this.sweepTimer);
     this.timers.stop();
-    await this.ticking;
-    await this.whenIdle();
-    await this.merges.stop();
-    const parts = [...this.owned.keys()];
-    await Promise.all(parts.map((p) => this.leases.release(p).catch(() => false)));
-    for (const p of parts) {
-      this.owned.delete(p);
-      this.emit('released', p);
-    }
-    const remaining = await this.leases.leave().catch(() => []);
-    await this.leases.notify(remaining).catch(() => undefined);
+    await this.ownership.stop(async () => {
+      await this.whenIdle();
+      await this.merges.stop();
+    });
     await this.waker.stop();
     await this.deps.commands.del(this.deps.keys.control(this.id)).catch(() => 0);
     this.stopped = true;
@@ -204,108 +199,44 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (this.inflight === 0 && this.reserved === 0) for (const w of this.idleWaiters.splice(0)) w();
   }
 
-  // ---- leases and rebalancing -------------------------------------------------------------
+  // ---- partitions gained and lost ------------------------------------------------------------
 
-  private scheduleTick(): void {
-    if (this.stopping) return;
-    this.tickTimer = this.deps.clock.setTimeout(
-      () => {
-        this.tick();
-        this.scheduleTick();
-      },
-      Math.floor(this.opts.leaseMs / 3),
-    );
-  }
-
-  /** Heartbeat, lease renewal and rebalance; never two at once. */
-  private tick(): void {
-    if (this.stopping) return;
-    if (this.ticking) {
-      this.tickAgain = true;
-      return;
-    }
-    this.ticking = this.runTick()
-      .catch((err: unknown) => this.deps.logger.warn({ err, worker: this.id }, 'lease tick failed'))
-      .finally(() => {
-        this.ticking = undefined;
-        if (this.tickAgain) {
-          this.tickAgain = false;
-          this.tick();
-        }
-      });
-  }
-
-  private async runTick(): Promise<void> {
-    const live = await this.leases.heartbeat();
-    const states = [...this.owned.values()];
-    const renewed = await Promise.all(states.map((s) => this.leases.renew(s.p, s.epoch)));
-    let missedWake = false;
-    states.forEach((s, i) => {
-      if (this.owned.get(s.p) !== s) return;
-      const r = renewed[i]!;
-      if (!r.held) return this.lose(s, 'lease lost');
-      if (r.mergesDue && !s.draining) void this.mergeSweep(s);
-      if (r.nextTimer >= 0 && (s.nextTimer < 0 || r.nextTimer < s.nextTimer))
-        this.timers.note(s.p, r.nextTimer);
-      if (r.ready && !s.hasWork && !s.claiming) {
-        // a wake token can be taken by a worker that just handed the partition over
-        s.hasWork = true;
-        missedWake = true;
-      }
-    });
-    if (missedWake) this.pump();
-    if (!this.stopping) await this.rebalance(live);
-  }
-
-  private async rebalance(live: string[]): Promise<void> {
-    this.lastLive = live;
-    const mine = new Set(assignPartitions(this.deps.partitions, live).get(this.id) ?? []);
-    for (const s of this.owned.values()) {
-      if (!mine.has(s.p) && !s.draining) {
-        s.draining = true;
-        this.deps.logger.info({ worker: this.id, partition: s.p }, 'handing partition over');
-        void this.finishDrain(s);
-        // stop waiting on its wake list, so the next owner gets the tokens
-        void this.waker.interrupt().catch(() => undefined);
-      }
-    }
-    const wanted = [...mine].filter((p) => !this.owned.has(p));
-    const epochs = await Promise.all(wanted.map((p) => this.leases.acquire(p).catch(() => 0)));
-    let gained = false;
-    wanted.forEach((p, i) => {
-      const epoch = epochs[i]!;
-      if (epoch > 0 && !this.owned.has(p) && !this.stopping) {
-        this.owned.set(p, newPartition(p, epoch));
-        gained = true;
-        this.emit('acquired', p, epoch);
-      }
-    });
-    if (gained) {
-      await this.waker.interrupt();
-      this.pump();
-      this.timers.arm();
-    }
-  }
-
-  private async finishDrain(s: PartitionState): Promise<void> {
-    if (!s.draining || s.inflight > 0 || s.claiming || this.owned.get(s.p) !== s) return;
-    this.owned.delete(s.p);
-    await this.leases.release(s.p).catch(() => false);
-    this.emit('released', s.p);
-    const next = [...assignPartitions(this.deps.partitions, this.lastLive)].find(([, ps]) =>
-      ps.includes(s.p),
-    );
-    if (next) await this.leases.notify([next[0]]).catch(() => undefined);
-  }
-
-  /** Stops serving a partition at once: its in-flight commits will be refused (or are moot). */
   private lose(s: PartitionState, reason: string): void {
-    if (this.owned.get(s.p) !== s) return;
-    this.owned.delete(s.p);
-    s.actors.clear();
-    void this.waker.interrupt().catch(() => undefined);
-    this.deps.logger.warn({ worker: this.id, partition: s.p, reason }, 'partition lost');
-    this.emit('lost', s.p, reason);
+    this.ownership.lose(s, reason);
+  }
+
+  private finishDrain(s: PartitionState): Promise<void> {
+    return this.ownership.finishDrain(s);
+  }
+
+  private ownershipHooks(): OwnershipHooks {
+    return {
+      acquired: (s) => this.emit('acquired', s.p, s.epoch),
+      gained: async () => {
+        await this.waker.interrupt();
+        this.pump();
+        this.timers.arm();
+      },
+      // stop waiting on its wake list, so the next owner gets the tokens
+      draining: () => void this.waker.interrupt().catch(() => undefined),
+      released: (p) => this.emit('released', p),
+      lost: (s, reason) => {
+        s.actors.clear();
+        void this.waker.interrupt().catch(() => undefined);
+        this.deps.logger.warn({ worker: this.id, partition: s.p, reason }, 'partition lost');
+        this.emit('lost', s.p, reason);
+      },
+      renewed: (s, r) => {
+        if (r.mergesDue && !s.draining) void this.mergeSweep(s);
+        if (r.nextTimer >= 0 && (s.nextTimer < 0 || r.nextTimer < s.nextTimer))
+          this.timers.note(s.p, r.nextTimer);
+        if (r.ready && !s.hasWork && !s.claiming) {
+          // a wake token can be taken by a worker that just handed the partition over
+          s.hasWork = true;
+          this.pump();
+        }
+      },
+    };
   }
 
   /** After a Redis error the outcome of a claim or commit is unknown: start the partition afresh. */
@@ -315,11 +246,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
       'redis error; partition will be re-acquired',
     );
     this.lose(s, 'redis error');
-    this.tick();
+    this.ownership.tick();
   }
 
   private onControl(message: string): void {
-    if (message === 'rebalance') this.tick();
+    if (message === 'rebalance') this.ownership.tick();
   }
 
   // ---- claiming and running turns -----------------------------------------------------------

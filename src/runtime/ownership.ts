@@ -1,0 +1,158 @@
+import type { Clock } from '../clock.ts';
+import { assignPartitions } from './assignment.ts';
+import type { Leases } from './leases.ts';
+import type { Logger } from './logger.ts';
+import { newPartition, type PartitionState } from './partition-state.ts';
+
+export interface OwnershipHooks {
+  acquired(s: PartitionState): void;
+  /** New partitions are owned; start serving them. */
+  gained(): Promise<void>;
+  /** p is being handed over: stop waiting on it. */
+  draining(s: PartitionState): void;
+  released(p: number): void;
+  lost(s: PartitionState, reason: string): void;
+  /** A lease renewal's news about the partition: merges due, next timer, ready actors. */
+  renewed(s: PartitionState, r: Awaited<ReturnType<Leases['renew']>>): void;
+}
+
+/**
+ * Which partitions a worker owns, and keeping it so: a tick every leaseMs/3 sends the heartbeat,
+ * renews every lease, and moves partitions to match the assignment over the live workers —
+ * handing drained ones over at once and taking free ones with a new epoch.
+ */
+export class Ownership {
+  private tickTimer: unknown;
+  private ticking: Promise<void> | undefined;
+  private tickAgain = false;
+  private stopping = false;
+  private lastLive: string[] = [];
+
+  constructor(
+    /** Shared with the worker, which reads it on every claim and commit. */
+    readonly owned: Map<number, PartitionState>,
+    private readonly leases: Leases,
+    private readonly opts: {
+      workerId: string;
+      partitions: number;
+      leaseMs: number;
+      clock: Clock;
+      logger: Logger;
+    },
+    private readonly hooks: OwnershipHooks,
+  ) {}
+
+  /** Joins the registry, takes this worker's share and starts ticking. */
+  async start(): Promise<void> {
+    const live = await this.leases.heartbeat();
+    this.opts.logger.info({ worker: this.opts.workerId, live: live.length }, 'worker joined');
+    await this.leases.notify(live);
+    await this.rebalance(live);
+    this.scheduleTick();
+  }
+
+  /** Stops ticking, then hands every partition back and leaves the registry. */
+  async stop(beforeRelease: () => Promise<void>): Promise<void> {
+    this.stopping = true;
+    this.opts.clock.clearTimeout(this.tickTimer);
+    await this.ticking;
+    await beforeRelease();
+    const parts = [...this.owned.keys()];
+    await Promise.all(parts.map((p) => this.leases.release(p).catch(() => false)));
+    for (const p of parts) {
+      this.owned.delete(p);
+      this.hooks.released(p);
+    }
+    const remaining = await this.leases.leave().catch(() => []);
+    await this.leases.notify(remaining).catch(() => undefined);
+  }
+
+  /** Heartbeat, lease renewal and rebalance now; never two at once. */
+  tick(): void {
+    if (this.stopping) return;
+    if (this.ticking) {
+      this.tickAgain = true;
+      return;
+    }
+    this.ticking = this.runTick()
+      .catch((err: unknown) =>
+        this.opts.logger.warn({ err, worker: this.opts.workerId }, 'lease tick failed'),
+      )
+      .finally(() => {
+        this.ticking = undefined;
+        if (this.tickAgain) {
+          this.tickAgain = false;
+          this.tick();
+        }
+      });
+  }
+
+  /** Stops serving a partition at once: its in-flight commits will be refused (or are moot). */
+  lose(s: PartitionState, reason: string): void {
+    if (this.owned.get(s.p) !== s) return;
+    this.owned.delete(s.p);
+    this.hooks.lost(s, reason);
+  }
+
+  /** Releases a draining partition once nothing of it is in flight, and tells its next owner. */
+  async finishDrain(s: PartitionState): Promise<void> {
+    if (!s.draining || s.inflight > 0 || s.claiming || this.owned.get(s.p) !== s) return;
+    this.owned.delete(s.p);
+    await this.leases.release(s.p).catch(() => false);
+    this.hooks.released(s.p);
+    const next = [...assignPartitions(this.opts.partitions, this.lastLive)].find(([, ps]) =>
+      ps.includes(s.p),
+    );
+    if (next) await this.leases.notify([next[0]]).catch(() => undefined);
+  }
+
+  private scheduleTick(): void {
+    if (this.stopping) return;
+    this.tickTimer = this.opts.clock.setTimeout(
+      () => {
+        this.tick();
+        this.scheduleTick();
+      },
+      Math.floor(this.opts.leaseMs / 3),
+    );
+  }
+
+  private async runTick(): Promise<void> {
+    const live = await this.leases.heartbeat();
+    const states = [...this.owned.values()];
+    const renewed = await Promise.all(states.map((s) => this.leases.renew(s.p, s.epoch)));
+    states.forEach((s, i) => {
+      if (this.owned.get(s.p) !== s) return;
+      const r = renewed[i]!;
+      if (!r.held) this.lose(s, 'lease lost');
+      else this.hooks.renewed(s, r);
+    });
+    if (!this.stopping) await this.rebalance(live);
+  }
+
+  private async rebalance(live: string[]): Promise<void> {
+    this.lastLive = live;
+    const mine = new Set(assignPartitions(this.opts.partitions, live).get(this.opts.workerId) ?? []);
+    for (const s of this.owned.values()) {
+      if (!mine.has(s.p) && !s.draining) {
+        s.draining = true;
+        this.opts.logger.info({ worker: this.opts.workerId, partition: s.p }, 'handing partition over');
+        void this.finishDrain(s);
+        this.hooks.draining(s);
+      }
+    }
+    const wanted = [...mine].filter((p) => !this.owned.has(p));
+    const epochs = await Promise.all(wanted.map((p) => this.leases.acquire(p).catch(() => 0)));
+    let gained = false;
+    wanted.forEach((p, i) => {
+      const epoch = epochs[i]!;
+      if (epoch > 0 && !this.owned.has(p) && !this.stopping) {
+        const s = newPartition(p, epoch);
+        this.owned.set(p, s);
+        gained = true;
+        this.hooks.acquired(s);
+      }
+    });
+    if (gained) await this.hooks.gained();
+  }
+}
