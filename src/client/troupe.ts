@@ -9,7 +9,13 @@ import { ClosedError, ConfigError, SendError, ValidationError } from '../errors.
 import { encodeEnvelope, ENVELOPE_VERSION, newMessageId, type Envelope } from '../protocol/envelope.ts';
 import { decodeBase, foldLog } from '../protocol/log.ts';
 import { actorKey, partitionOf } from '../protocol/partition.ts';
-import { describeRedis, openRedis, type RedisInput } from '../redis/connection.ts';
+import {
+  BLOCKING,
+  COMMAND_TIMEOUT_MS,
+  describeRedis,
+  openRedis,
+  type RedisInput,
+} from '../redis/connection.ts';
 import { checkName, Keys } from '../redis/keys.ts';
 import { ensureMeta } from '../redis/meta.ts';
 import { withScripts, type ScriptedRedis } from '../redis/scripts.ts';
@@ -84,27 +90,14 @@ export class Troupe {
     });
   }
 
-  /**
-   * Every command gets a client-side time limit: ioredis 6.0.0 never settles a command that was in
-   * flight when the connection dropped (redis/ioredis#2193, fixed after 6.0.0), and a tell must
-   * reject rather than hang. A commit that times out has an unknown outcome, which the worker
-   * already handles by re-taking the partition.
-   */
+  /** A timed-out commit has an unknown outcome, which the worker handles by re-taking the partition. */
   private open(extra: RedisOptions = {}): Redis {
-    return openRedis(
-      this.options.redis,
-      { commandTimeout: this.options.commandTimeoutMs ?? 10_000, ...extra },
-      this.options.logger,
-    );
+    const commandTimeout = this.options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS;
+    return openRedis(this.options.redis, { commandTimeout, ...extra }, this.options.logger);
   }
 
-  /** For BLPOP: commandTimeout would cut long waits short, so bound each by its own timeout + grace. */
   private openBlocking(): Redis {
-    return openRedis(
-      this.options.redis,
-      { blockingTimeout: 60_000, blockingTimeoutGrace: 2_000 },
-      this.options.logger,
-    );
+    return openRedis(this.options.redis, BLOCKING, this.options.logger);
   }
 
   /** The namespace this client works in. */
@@ -343,7 +336,7 @@ export async function connect(options: ConnectOptions = {}): Promise<Troupe> {
   const registry = new ActorRegistry(options.actors ?? []);
   const redis = openRedis(
     options.redis,
-    { enableAutoPipelining: true, commandTimeout: options.commandTimeoutMs ?? 10_000 },
+    { enableAutoPipelining: true, commandTimeout: options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS },
     options.logger,
   );
   try {

@@ -27,11 +27,27 @@ export function openRedis(input: RedisInput, extra: RedisOptions = {}, logger: L
   return redis;
 }
 
+/** Default client-side limit on one command's reply. */
+export const COMMAND_TIMEOUT_MS = 10_000;
+
+/**
+ * Options for a connection that BLPOPs: commandTimeout would cut long waits short, so each blocking
+ * command is bounded by its own timeout plus a grace instead.
+ */
+export const BLOCKING: RedisOptions = {
+  commandTimeout: undefined,
+  blockingTimeout: 60_000,
+  blockingTimeoutGrace: 2_000,
+};
+
 function create(input: RedisInput, extra: RedisOptions): Redis {
   const base: RedisOptions = {
     autoResendUnfulfilledCommands: false,
     maxRetriesPerRequest: 3,
     lazyConnect: false,
+    // ioredis 6.0.0 never settles a command in flight when the connection drops
+    // (redis/ioredis#2193, fixed after 6.0.0): bound every command so none hangs
+    commandTimeout: COMMAND_TIMEOUT_MS,
     ...extra,
   };
   const source = input ?? process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
