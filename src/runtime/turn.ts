@@ -24,7 +24,7 @@ export interface CommitItem {
   timers: [due: number, envelope: Buffer][];
   /** When > 0, the actor is parked until then for a retry of its message at `handled`; -1: paused. */
   retryAt: number;
-  /** "<message id> <failed attempts>" while parked. */
+  /** "<message id> <failed attempts>" while parked; otherwise the claimed record to clear, or ''. */
   retryRecord: string;
   /** Messages whose handler succeeded. */
   succeeded: number;
@@ -141,6 +141,8 @@ export function runBatch(
   env: TurnEnv,
 ): CommitItem | Promise<CommitItem> {
   const item = emptyItem(actor.akey, token, mail.length, flagAt(actor.entry.merge));
+  // a record from an earlier failure is cleared by the commit unless the actor parks again
+  item.retryRecord = attempts;
   const state = actor.state;
 
   const answer = (msg: Envelope | undefined, error: { name: string; message: string; stack?: string }) => {
@@ -364,8 +366,10 @@ export function deadBatch(
   mail: Buffer[],
   reason: string,
   error: string,
+  attempts = '',
 ): CommitItem {
   const item = emptyItem(akey, token, mail.length, 0);
+  item.retryRecord = attempts;
   item.dead = mail.map((m) => [reason, error, 1, m, 0]);
   item.failed = mail.length;
   for (const bytes of mail) {

@@ -342,7 +342,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (!entry) {
       const known = this.deps.registry.types().join(', ');
       const why = `no actor class of type "${type}" is registered in this worker (known: ${known})`;
-      this.queueCommit(s, deadBatch(akey, token, mail, 'unknown-type', why));
+      this.queueCommit(s, deadBatch(akey, token, mail, 'unknown-type', why, attempts));
       return;
     }
     this.deps.commands
@@ -352,7 +352,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         try {
           actor = activate(entry, akey.slice(slash + 1), log, this.deps.clock.now());
         } catch (err) {
-          this.queueCommit(s, deadBatch(akey, token, mail, 'context-unreadable', String(err)));
+          this.queueCommit(s, deadBatch(akey, token, mail, 'context-unreadable', String(err), attempts));
           return;
         }
         this.counters.activations++;

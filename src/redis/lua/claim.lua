@@ -29,13 +29,22 @@ local actors = redis.call('LPOP', KEYS[3], tonumber(ARGV[3]))
 local out = {}
 if not actors then return out end
 local batch = tonumber(ARGV[4]) - 1
+local claimed = {}
 for _, akey in ipairs(actors) do
   local mail = redis.call('LRANGE', ARGV[5] .. akey, 0, batch)
   if #mail > 0 then
     redis.call('HSET', KEYS[4], akey, ARGV[6])
+    claimed[#claimed + 1] = akey
     out[#out + 1] = akey
     out[#out + 1] = mail
-    out[#out + 1] = redis.call('HGET', KEYS[6], akey) or ''
+    out[#out + 1] = ''
+  end
+end
+-- one read of the attempts of every claimed actor: almost all have none
+if #claimed > 0 then
+  local attempts = redis.call('HMGET', KEYS[6], unpack(claimed))
+  for n = 1, #claimed do
+    if attempts[n] then out[n * 3] = attempts[n] end
   end
 end
 return out
