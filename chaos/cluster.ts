@@ -2,6 +2,7 @@
  * The processes a chaos run plays with: `troupe worker` child processes, and a private redis-server
  * with AOF on (`appendfsync always`, so every confirmed write survives a SIGKILL of Redis).
  */
+import { createInterface } from 'node:readline';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startPrivateRedis, type PrivateRedis } from '../tools/private-redis.ts';
@@ -61,16 +62,8 @@ export class ChaosWorker {
       this.proc.once('exit', (code, signal) => resolve({ code, signal })),
     );
     this.ready = new Promise((resolve, reject) => {
-      let buffer = '';
-      this.proc.stderr!.setEncoding('utf8');
-      this.proc.stderr!.on('data', (chunk: string) => {
-        buffer += chunk;
-        let nl: number;
-        while ((nl = buffer.indexOf('\n')) >= 0) {
-          const line = buffer.slice(0, nl);
-          buffer = buffer.slice(nl + 1);
-          if (this.onLine(line)) resolve();
-        }
+      createInterface({ input: this.proc.stderr! }).on('line', (line) => {
+        if (this.onLine(line)) resolve();
       });
       void this.exited.then(({ code, signal }) => {
         const why = `worker ${this.name} exited (${code ?? signal})`;

@@ -9,6 +9,7 @@
  *
  *   npm run demo -- --messages 100000 --actors 1000
  */
+import { createInterface } from 'node:readline';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
@@ -89,16 +90,8 @@ class WorkerProcess {
       { stdio: ['ignore', 'inherit', 'pipe'] },
     );
     this.ready = new Promise((resolve, reject) => {
-      let buffer = '';
-      this.proc.stderr!.setEncoding('utf8');
-      this.proc.stderr!.on('data', (chunk: string) => {
-        buffer += chunk;
-        let nl: number;
-        while ((nl = buffer.indexOf('\n')) >= 0) {
-          const line = buffer.slice(0, nl);
-          buffer = buffer.slice(nl + 1);
-          if (this.onLine(line)) resolve();
-        }
+      createInterface({ input: this.proc.stderr! }).on('line', (line) => {
+        if (this.onLine(line)) resolve();
       });
       this.proc.once('exit', (code, signal) => {
         if (!this.stopping) {
