@@ -2,7 +2,7 @@
 import type { CheckResult, DeadLetterCheck } from './check.ts';
 import { FAULT_KINDS, type FaultKind } from './faults.ts';
 
-export interface Report {
+export interface Report extends Pick<CheckResult, 'lost' | 'duplicated' | 'outOfOrder' | 'phantom'> {
   seed: number;
   flags: Record<string, number | string>;
   loadSeconds: number;
@@ -20,10 +20,6 @@ export interface Report {
     applied: number;
     appliedUnconfirmed: number;
   };
-  lost: number;
-  duplicated: number;
-  outOfOrder: number;
-  phantom: number;
   deadLetters: DeadLetterCheck;
   /** ms from the end of the load (and faults) until every confirmed message was applied. */
   drainMs: number | null;
