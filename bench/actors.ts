@@ -27,3 +27,23 @@ export class BenchCounter extends Actor<CounterCtx, CounterSeg> {
     return this.context.count;
   }
 }
+
+/**
+ * Send times seen by `BenchCounter.addStamped`, per actor id, oldest first. The latency scenario's
+ * worker process takes them off as the `committed` event reports each actor's messages durable.
+ * A handler with a side effect is fine here: the bench has one worker and no failures, so every
+ * handler runs exactly once.
+ */
+export const stamped = new Map<string, number[]>();
+
+export class BenchTimedCounter extends BenchCounter {
+  static override type = 'bench-timed';
+
+  /** `t`: the sender's high-resolution clock at send, in ms. */
+  addStamped(n: number, t: number): void {
+    this.append({ added: n });
+    let queue = stamped.get(this.id);
+    if (!queue) stamped.set(this.id, (queue = []));
+    queue.push(t);
+  }
+}

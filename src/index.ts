@@ -12,7 +12,13 @@ export {
   type AllDeadLetters,
 } from './client/dead-letters.ts';
 export type { ActorRef, ReadOptions, RefOptions, UntypedActor } from './client/ref.ts';
-export { Worker, type WorkOptions, type WorkerStats, type WorkerEvents } from './runtime/worker.ts';
+export {
+  Worker,
+  type CommittedTurn,
+  type WorkOptions,
+  type WorkerStats,
+  type WorkerEvents,
+} from './runtime/worker.ts';
 export type { Logger } from './runtime/logger.ts';
 export type { Clock } from './clock.ts';
 export {

@@ -39,7 +39,8 @@ export interface ActorBinding {
   context: unknown;
   messageId: string;
   effects: TurnEffects | undefined;
-  signal: AbortSignal | undefined;
+  /** The turn's abort controller, made on first use: most turns never look at `this.signal`. */
+  abort: AbortController | undefined;
   apply: (ctx: unknown, seg: unknown) => unknown;
 }
 
@@ -154,7 +155,10 @@ export abstract class Actor<C = unknown, S = unknown> {
 
   /** Aborted when the turn runs past the type's `timeoutMs`: pass it to fetch and the like. */
   get signal(): AbortSignal {
-    return this.state.signal ?? new AbortController().signal;
+    const state = this.state;
+    if (!state.effects) return new AbortController().signal;
+    state.abort ??= new AbortController();
+    return state.abort.signal;
   }
 
   /**

@@ -24,6 +24,13 @@ import { Worker, type WorkOptions } from '../runtime/worker.ts';
 import { DeadLetters } from './dead-letters.ts';
 import type { ActorRef, ReadOptions, RefOptions, UntypedActor } from './ref.ts';
 import { ReplyListener } from './replies.ts';
+import { TellBatcher } from './tell-batcher.ts';
+
+/** Where an actor's mail goes: its partition and actor key. */
+interface Route {
+  p: number;
+  akey: string;
+}
 
 /** Options of `connect()`. */
 export interface ConnectOptions {
@@ -58,6 +65,7 @@ export class Troupe {
   readonly clientId = nanoid(12);
   private readonly workers = new Set<Worker>();
   private readonly replies: ReplyListener;
+  private readonly tells: TellBatcher;
   private closed = false;
   /**
    * The namespace's dead letters: messages workers could not handle. List, show, retry, purge.
@@ -80,6 +88,7 @@ export class Troupe {
     private readonly registry: ActorRegistry,
     private readonly options: ConnectOptions,
   ) {
+    this.tells = new TellBatcher(scripted, keys);
     this.replies = new ReplyListener(() => this.openBlocking(), keys.replies(this.clientId));
     this.deadLetters = new DeadLetters({
       redis,
@@ -123,13 +132,15 @@ export class Troupe {
       throw new ConfigError('an actor id must be a non-empty string without NUL characters');
     }
     const timeout = options.askTimeoutMs ?? this.options.askTimeoutMs ?? 30_000;
+    // a ref is typically reused for many sends: route it once
+    const at: Route = { p: partitionOf(type, id, this.partitions), akey: actorKey(type, id) };
     return {
       type,
       id,
-      tell: (method: string, ...args: unknown[]) => this.tell(type, id, method, args),
+      tell: (method: string, ...args: unknown[]) => this.send(this.envelope(type, id, method, args), at),
       tellLater: (delayMs: number, method: string, ...args: unknown[]) =>
         this.tellLater(type, id, delayMs, method, args),
-      ask: (method: string, ...args: unknown[]) => this.ask(type, id, method, args, timeout),
+      ask: (method: string, ...args: unknown[]) => this.ask(type, id, method, args, timeout, at),
       read: (opts?: ReadOptions) => this.read(type, id, opts),
     } as unknown as ActorRef<unknown>;
   }
@@ -213,17 +224,11 @@ export class Troupe {
     return bytes;
   }
 
-  private async send(env: Envelope): Promise<void> {
+  private async send(env: Envelope, { p, akey }: Route): Promise<void> {
     this.assertOpen();
-    const p = partitionOf(env.type, env.actor, this.partitions);
-    const akey = actorKey(env.type, env.actor);
     const bytes = this.encode(env);
     try {
-      await this.scripted.run(
-        'tell',
-        [this.keys.mailbox(p, akey), this.keys.ready(p), this.keys.wake(p)],
-        [akey, bytes],
-      );
+      await this.tells.add(p, akey, bytes);
     } catch (cause) {
       throw new SendError(
         `could not confirm ${env.method} to ${akey} on Redis at ${describeRedis(this.options.redis)}: it may or may not be stored. ` +
@@ -262,22 +267,19 @@ export class Troupe {
     }
   }
 
-  private async tell(type: string, id: string, method: string, args: unknown[]): Promise<void> {
-    return this.send(this.envelope(type, id, method, args));
-  }
-
   private async ask(
     type: string,
     id: string,
     method: string,
     args: unknown[],
     timeoutMs: number,
+    at: Route,
   ): Promise<unknown> {
     const corr = nanoid(12);
     const env = this.envelope(type, id, method, args, { replyTo: this.clientId, corr });
     const answer = this.replies.expect(corr, timeoutMs, `ask ${method} to ${type}/${id}`);
     try {
-      await this.send(env);
+      await this.send(env, at);
     } catch (err) {
       this.replies.cancel(corr, err as Error);
     }

@@ -24,6 +24,17 @@ export function actorKey(type: string, id: string): string {
   return `${type}/${id}`;
 }
 
+/** CRC-32 of a string's UTF-8 bytes; ASCII (the usual actor key) is hashed without encoding it. */
+function crc32OfString(s: string): number {
+  let crc = -1;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return crc32(encoder.encode(s));
+    crc = TABLE[(crc ^ c) & 0xff]! ^ (crc >>> 8);
+  }
+  return (crc ^ -1) >>> 0;
+}
+
 export function partitionOf(type: string, id: string, partitions: number): number {
-  return crc32(encoder.encode(actorKey(type, id))) % partitions;
+  return crc32OfString(actorKey(type, id)) % partitions;
 }

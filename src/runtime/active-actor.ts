@@ -32,7 +32,7 @@ export function activate(entry: RegisteredActor, id: string, log: Uint8Array[], 
     context: ctx,
     messageId: '',
     effects: undefined,
-    signal: undefined,
+    abort: undefined,
     apply,
   };
   instance[binding] = state;

@@ -249,7 +249,7 @@ export function runBatch(
       stop = fail(msg, bytes, index, before, outcome.err);
     }
     state.effects = undefined;
-    state.signal = undefined;
+    state.abort = undefined;
     return stop;
   };
 
@@ -266,10 +266,9 @@ export function runBatch(
       }
       const msg = prepared.env;
       const before = state.context;
-      const abort = new AbortController();
       state.messageId = msg.id;
       state.effects = { segments: [], sends: [], timers: [] };
-      state.signal = abort.signal;
+      state.abort = undefined;
       let value: unknown;
       try {
         value = prepared.fn.apply(actor.instance, msg.args);
@@ -280,6 +279,8 @@ export function runBatch(
       if (isThenable(value)) {
         const next = i + 1;
         const index = i;
+        // the handler may read this.signal later, while it runs
+        const abort = (state.abort ??= new AbortController());
         return withTimeout(value, actor.entry.timeoutMs, abort, `${actor.akey} ${msg.method}`).then(
           (outcome) => (settle(msg, bytes, index, before, outcome) ? item : step(next)),
         );

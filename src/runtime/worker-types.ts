@@ -44,4 +44,17 @@ export interface WorkerEvents {
   lost: [partition: number, reason: string];
   fenced: [partition: number];
   'turn-failed': [actor: string, method: string, error: unknown];
+  /**
+   * A commit is durable: per actor, how many messages left its mailbox with it. Only built when
+   * someone listens, so it costs nothing otherwise.
+   */
+  committed: [partition: number, turns: readonly CommittedTurn[]];
+}
+
+/** One actor's part of a commit, as the `committed` event reports it. */
+export interface CommittedTurn {
+  /** `<type>/<id>` */
+  actor: string;
+  /** Messages handled (succeeded, failed for good, or dead-lettered) and removed from the mailbox. */
+  messages: number;
 }

@@ -19,7 +19,7 @@ import { TimerFiring } from './timers.ts';
 import { Waker } from './waker.ts';
 import type { WorkerEvents, WorkerStats, WorkOptions } from './worker-types.ts';
 
-export type { WorkerEvents, WorkerStats, WorkOptions } from './worker-types.ts';
+export type { CommittedTurn, WorkerEvents, WorkerStats, WorkOptions } from './worker-types.ts';
 
 export interface WorkerDeps {
   commands: Redis;
@@ -474,6 +474,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
         for (const seg of it.segments) actor.logBytes += seg.length;
         if (needsMerge(actor)) this.merges.request({ p: s.p, akey: it.akey }, actor.entry);
       }
+    }
+    if (this.listenerCount('committed') > 0) {
+      const turns = items
+        .filter((it) => !staleSet.has(it.akey))
+        .map((it) => ({ actor: it.akey, messages: it.handled }));
+      this.emit('committed', s.p, turns);
     }
     if (readyLen > 0) s.hasWork = true;
     this.finishItems(s, items.length);

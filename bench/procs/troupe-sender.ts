@@ -1,0 +1,80 @@
+/**
+ * A sender process for the throughput and latency scenarios: tells to `actors` actors, message i
+ * to actor i % actors, after the runner says go. Closed loop (`window` tells in flight, pipelined
+ * on one connection, so each actor's messages keep their order) or, with `rate`, open loop: sends
+ * on a fixed timetable whatever the worker does, so queueing shows in the latency.
+ */
+import { connect } from '../../src/index.ts';
+import type { BenchCounter } from '../actors.ts';
+import { jobOf, nowMs, report } from '../lib/child.ts';
+
+export interface TroupeSenderJob {
+  url: string;
+  namespace: string;
+  messages: number;
+  actors: number;
+  /** Tells in flight at once (closed loop). */
+  window: number;
+  /** Messages per second (open loop); each carries its send time for the latency histogram. */
+  rate?: number;
+}
+
+const job = jobOf<TroupeSenderJob>();
+const troupe = await connect({ redis: job.url, namespace: job.namespace });
+const type = job.rate === undefined ? 'bench-counter' : 'bench-timed';
+const refs = Array.from({ length: job.actors }, (_, i) => troupe.ref<typeof BenchCounter>(type, `a${i}`));
+const timed = refs as unknown as { tell(m: 'addStamped', n: number, t: number): Promise<void> }[];
+
+await new Promise<void>((resolve) => {
+  process.on('message', (m) => {
+    if ((m as { kind?: string }).kind === 'go') resolve();
+  });
+  report({ kind: 'ready' });
+});
+
+const cpuStart = process.cpuUsage();
+const first = nowMs();
+report({ kind: 'started', first });
+if (job.rate === undefined) await closedLoop();
+else await openLoop(job.rate);
+const cpu = process.cpuUsage(cpuStart);
+report({ kind: 'sent', last: nowMs(), messages: job.messages, cpuMs: (cpu.user + cpu.system) / 1000 });
+await troupe.close();
+process.exit(0);
+
+async function closedLoop(): Promise<void> {
+  let inflight = 0;
+  let wake: (() => void) | undefined;
+  let failed: Error | undefined;
+  for (let i = 0; i < job.messages; i++) {
+    while (inflight >= job.window) await new Promise<void>((r) => (wake = r));
+    if (failed) throw failed;
+    inflight++;
+    refs[i % job.actors]!.tell('add', 1).then(
+      () => {
+        inflight--;
+        wake?.();
+      },
+      (err: unknown) => {
+        failed = err instanceof Error ? err : new Error(String(err));
+        inflight--;
+        wake?.();
+      },
+    );
+  }
+  while (inflight > 0) await new Promise<void>((r) => (wake = r));
+  if (failed) throw failed;
+}
+
+async function openLoop(rate: number): Promise<void> {
+  const pending: Promise<void>[] = [];
+  const start = nowMs();
+  for (let i = 0; i < job.messages; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - nowMs();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    pending.push(timed[i % job.actors]!.tell('addStamped', 1, nowMs()));
+    if (pending.length >= 10_000) await Promise.all(pending.splice(0));
+  }
+  await Promise.all(pending);
+}

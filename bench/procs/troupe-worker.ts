@@ -1,0 +1,79 @@
+/**
+ * A Troupe worker process for the throughput and latency scenarios. It reports how many messages
+ * are committed (from the worker's `committed` event) and, when it has seen `expect` of them, the
+ * time of that last commit. With `latency`, it also records send → committed per message in an
+ * HDR histogram (microseconds), from the send time the message carried.
+ */
+import { build, encodeIntoCompressedBase64 } from 'hdr-histogram-js';
+import { connect, type WorkOptions } from '../../src/index.ts';
+import { BenchCounter, BenchTimedCounter, stamped } from '../actors.ts';
+import { jobOf, nowMs, report } from '../lib/child.ts';
+
+export interface TroupeWorkerJob {
+  url: string;
+  namespace: string;
+  expect: number;
+  latency: boolean;
+  work?: WorkOptions;
+}
+
+const job = jobOf<TroupeWorkerJob>();
+const troupe = await connect({
+  redis: job.url,
+  namespace: job.namespace,
+  actors: [BenchCounter, BenchTimedCounter],
+});
+const histogram = build({
+  lowestDiscernibleValue: 1,
+  highestTrackableValue: 600_000_000,
+  numberOfSignificantValueDigits: 3,
+});
+const worker = await troupe.work(job.work ?? {});
+let committed = 0;
+let reported = 0;
+let done = false;
+
+worker.on('committed', (_p, turns) => {
+  const now = nowMs();
+  for (const turn of turns) {
+    committed += turn.messages;
+    if (!job.latency) continue;
+    const queue = stamped.get(turn.actor.slice(turn.actor.indexOf('/') + 1));
+    for (let i = 0; i < turn.messages; i++) {
+      const t = queue?.shift();
+      if (t !== undefined) histogram.recordValue(Math.max(1, Math.round((now - t) * 1000)));
+    }
+  }
+  if (!done && committed >= job.expect) {
+    done = true;
+    report({
+      kind: 'done',
+      last: now,
+      committed,
+      cpuMs: cpuMs(),
+      ...(job.latency ? { histogram: encodeIntoCompressedBase64(histogram) } : {}),
+    });
+  }
+});
+
+/** CPU time this process has used since the runner said go. */
+const cpuStart = process.cpuUsage();
+function cpuMs(): number {
+  const u = process.cpuUsage(cpuStart);
+  return (u.user + u.system) / 1000;
+}
+
+const progress = setInterval(() => {
+  if (committed !== reported) report({ kind: 'progress', done: (reported = committed) });
+}, 100);
+
+const stop = async () => {
+  clearInterval(progress);
+  await troupe.close();
+  process.exit(0);
+};
+process.once('SIGTERM', () => void stop());
+process.on('message', (m) => {
+  if ((m as { kind?: string }).kind === 'stop') void stop();
+});
+report({ kind: 'ready', partitions: worker.stats().partitions.length });

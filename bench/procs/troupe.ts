@@ -1,0 +1,137 @@
+/**
+ * Troupe's side of the throughput and latency scenarios, as separate processes: one worker process
+ * (bench/procs/troupe-worker.ts) and one sender process (bench/procs/troupe-sender.ts), on a fresh
+ * namespace. Timing runs from the sender's first send to the worker's last commit, both read from
+ * the same high-resolution wall clock. Every actor's context is checked afterwards.
+ */
+import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
+import { connect, type WorkOptions } from '../../src/index.ts';
+import { BenchCounter, BenchTimedCounter, type CounterCtx } from '../actors.ts';
+import { spawnChild, type Child, type ChildMessage } from '../lib/child.ts';
+import type { TroupeSenderJob } from './troupe-sender.ts';
+import type { TroupeWorkerJob } from './troupe-worker.ts';
+
+export interface TroupeRun {
+  url: string;
+  namespace: string;
+  messages: number;
+  actors: number;
+  onProgress?: (done: number) => void;
+  work?: WorkOptions;
+}
+
+export interface Throughput {
+  ms: number;
+  messages: number;
+  rate: number;
+  /** CPU time per message, µs, of the sender and the worker process. */
+  cpuUsPerMessage: { sender: number; worker: number };
+}
+
+export interface Latency {
+  sent: number;
+  achievedRate: number;
+  p50: number;
+  p99: number;
+  p999: number;
+  max: number;
+  histogram: string;
+}
+
+/** Fails when any actor's context is not exactly the messages sent to it. */
+async function checkContexts(o: TroupeRun, type: 'bench-counter' | 'bench-timed'): Promise<void> {
+  const troupe = await connect({
+    redis: o.url,
+    namespace: o.namespace,
+    actors: [BenchCounter, BenchTimedCounter],
+  });
+  try {
+    const wrong: string[] = [];
+    const per = Math.floor(o.messages / o.actors);
+    const extra = o.messages % o.actors;
+    for (let from = 0; from < o.actors; from += 2_000) {
+      const ids = Array.from({ length: Math.min(2_000, o.actors - from) }, (_, k) => from + k);
+      const ctxs = await Promise.all(ids.map((i) => troupe.ref<typeof BenchCounter>(type, `a${i}`).read()));
+      ctxs.forEach((ctx: CounterCtx, k) => {
+        const i = ids[k]!;
+        const want = per + (i < extra ? 1 : 0);
+        if (ctx.count !== want && wrong.length < 5) wrong.push(`a${i}: count ${ctx.count}, sent ${want}`);
+      });
+    }
+    if (wrong.length > 0) throw new Error(`troupe: contexts are not exact: ${wrong.join('; ')}`);
+  } finally {
+    await troupe.close();
+  }
+}
+
+async function run(
+  o: TroupeRun,
+  rate: number | undefined,
+): Promise<{ first: number; sent: ChildMessage; done: ChildMessage }> {
+  const children: Child[] = [];
+  try {
+    const workerJob: TroupeWorkerJob = {
+      url: o.url,
+      namespace: o.namespace,
+      expect: o.messages,
+      latency: rate !== undefined,
+      ...(o.work ? { work: o.work } : {}),
+    };
+    const worker = spawnChild(new URL('./troupe-worker.ts', import.meta.url), workerJob);
+    children.push(worker);
+    worker.onMessage((m) => {
+      if (m.kind === 'progress') o.onProgress?.(m.done as number);
+    });
+    await worker.next('ready', 60_000);
+    const senderJob: TroupeSenderJob = {
+      url: o.url,
+      namespace: o.namespace,
+      messages: o.messages,
+      actors: o.actors,
+      window: 2_000,
+      ...(rate !== undefined ? { rate } : {}),
+    };
+    const sender = spawnChild(new URL('./troupe-sender.ts', import.meta.url), senderJob);
+    children.push(sender);
+    await sender.next('ready', 60_000);
+    sender.send({ kind: 'go' });
+    const started = await sender.next('started');
+    const sent = await sender.next('sent');
+    const done = await worker.next('done');
+    o.onProgress?.(o.messages);
+    return { first: started.first as number, sent, done };
+  } finally {
+    await Promise.all(children.map((c) => c.stop()));
+  }
+}
+
+/** N tells, as fast as one sender can pipeline them, each appending one segment. */
+export async function troupeThroughput(o: TroupeRun): Promise<Throughput> {
+  const { first, sent, done } = await run(o, undefined);
+  const ms = (done.last as number) - first;
+  await checkContexts(o, 'bench-counter');
+  const perMessage = (cpuMs: unknown) => ((cpuMs as number) * 1000) / o.messages;
+  return {
+    ms,
+    messages: o.messages,
+    rate: (o.messages * 1000) / ms,
+    cpuUsPerMessage: { sender: perMessage(sent.cpuMs), worker: perMessage(done.cpuMs) },
+  };
+}
+
+/** N tells offered at `rate` per second; send → committed per message. */
+export async function troupeLatency(o: TroupeRun & { rate: number }): Promise<Latency> {
+  const { first, sent, done } = await run(o, o.rate);
+  await checkContexts(o, 'bench-timed');
+  const h = decodeFromCompressedBase64(done.histogram as string);
+  const ms = (us: number) => us / 1000;
+  return {
+    sent: o.messages,
+    achievedRate: (o.messages * 1000) / ((sent.last as number) - first),
+    p50: ms(h.getValueAtPercentile(50)),
+    p99: ms(h.getValueAtPercentile(99)),
+    p999: ms(h.getValueAtPercentile(99.9)),
+    max: ms(h.maxValue),
+    histogram: done.histogram as string,
+  };
+}

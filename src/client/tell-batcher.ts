@@ -1,0 +1,67 @@
+import type { Keys } from '../redis/keys.ts';
+import type { ScriptedRedis } from '../redis/scripts.ts';
+
+/** One script call carries at most this many messages or bytes, so no call holds Redis for long. */
+const MAX_MESSAGES = 512;
+const MAX_BYTES = 1024 * 1024;
+
+interface Batch {
+  keys: [ready: string, wake: string];
+  /** Mailbox prefix, then (actor key, envelope) pairs. */
+  args: (string | Buffer)[];
+  bytes: number;
+  /** Every tell of a batch shares its outcome. */
+  done: Promise<unknown>;
+  settle: { resolve: (value: unknown) => void; reject: (err: unknown) => void };
+}
+
+function newBatch(keys: Keys, p: number): Batch {
+  let settle!: Batch['settle'];
+  const done = new Promise<unknown>((resolve, reject) => (settle = { resolve, reject }));
+  return { keys: [keys.ready(p), keys.wake(p)], args: [keys.mailboxPrefix(p)], bytes: 0, done, settle };
+}
+
+/**
+ * Coalesces the tells issued in one tick into one `tell_batch` call per partition: a sender that
+ * fires many tells at once costs Redis one script run per partition instead of one per message.
+ * Calls go out in order on one connection, so each actor's mail keeps its order.
+ */
+export class TellBatcher {
+  private batches = new Map<number, Batch>();
+  private scheduled = false;
+
+  constructor(
+    private readonly scripted: ScriptedRedis,
+    private readonly keys: Keys,
+  ) {}
+
+  /** Resolves once the envelope is in the mailbox; rejects with the Redis error if that is unknown. */
+  add(p: number, akey: string, envelope: Buffer): Promise<unknown> {
+    let batch = this.batches.get(p);
+    if (batch && (batch.args.length >= 2 * MAX_MESSAGES || batch.bytes + envelope.length > MAX_BYTES)) {
+      this.send(p, batch);
+      batch = undefined;
+    }
+    if (!batch) {
+      batch = newBatch(this.keys, p);
+      this.batches.set(p, batch);
+    }
+    batch.args.push(akey, envelope);
+    batch.bytes += envelope.length;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      process.nextTick(() => this.flush());
+    }
+    return batch.done;
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    for (const [p, batch] of this.batches) this.send(p, batch);
+  }
+
+  private send(p: number, batch: Batch): void {
+    this.batches.delete(p);
+    this.scripted.run('tell_batch', batch.keys, batch.args).then(batch.settle.resolve, batch.settle.reject);
+  }
+}
