@@ -1,0 +1,105 @@
+/**
+ * Child process for the plain-pipeline ceiling, in one of two roles (job.role):
+ *
+ * - producer: one RPUSH per message onto the queue list, 1,000 to a pipeline;
+ * - consumer: LPOP <queue> 1000, then one pipeline that RPUSHes each message onto ctx:<actor> and
+ *   already asks for the next batch, so a batch costs one round trip. When the list is empty it
+ *   waits in BLPOP rather than polling.
+ *
+ * No acknowledgement, no ownership, no retries: only the Redis commands a message needs.
+ */
+import { Redis } from 'ioredis';
+import { jobOf, nowMs, report, type ChildMessage } from '../lib/child.ts';
+import { childRedisOptions } from './pair.ts';
+
+export interface PipelineChildJob {
+  role: 'producer' | 'consumer';
+  url: string;
+  prefix: string;
+  messages: number;
+  actors: number;
+}
+
+const BATCH = 1_000;
+
+/** Throws the first error in a pipeline's results (ioredis reports them per command). */
+function results(res: [Error | null, unknown][] | null): unknown[] {
+  if (!res) throw new Error('pipeline was discarded');
+  return res.map(([err, value]) => {
+    if (err) throw err;
+    return value;
+  });
+}
+
+async function produce(redis: Redis, job: PipelineChildJob, queue: string) {
+  const first = nowMs();
+  for (let from = 0; from < job.messages; from += BATCH) {
+    const p = redis.pipeline();
+    for (let i = from; i < Math.min(from + BATCH, job.messages); i++)
+      p.rpush(queue, `${i % job.actors}:${i}`);
+    results(await p.exec());
+  }
+  return { first, last: nowMs() };
+}
+
+async function consume(redis: Redis, job: PipelineChildJob, queue: string) {
+  let done = 0;
+  let reported = 0;
+  const ticker = setInterval(() => {
+    if (done === reported) return;
+    reported = done;
+    report({ kind: 'progress', done });
+  }, 100);
+  try {
+    let batch = await redis.lpop(queue, BATCH);
+    while (done < job.messages) {
+      if (!batch || batch.length === 0) {
+        const one = await redis.blpop(queue, 1);
+        batch = one ? [one[1]] : null;
+        continue;
+      }
+      const p = redis.pipeline();
+      // Messages are "<actor>:<seq>"; the whole message is the segment appended to the actor's log.
+      for (const m of batch) p.rpush(`${job.prefix}:ctx:${m.slice(0, m.indexOf(':'))}`, m);
+      done += batch.length;
+      if (done < job.messages) p.lpop(queue, BATCH);
+      const out = results(await p.exec());
+      batch = done < job.messages ? (out[out.length - 1] as string[] | null) : null;
+    }
+    return { last: nowMs(), consumed: done };
+  } finally {
+    clearInterval(ticker);
+  }
+}
+
+async function main(): Promise<void> {
+  const job = jobOf<PipelineChildJob>();
+  const redis = new Redis(job.url, childRedisOptions);
+  const queue = `${job.prefix}:queue`;
+  try {
+    await redis.ping();
+    if (job.role === 'consumer') {
+      report({ kind: 'ready' });
+      report({ kind: 'done', ...(await consume(redis, job, queue)) });
+      return;
+    }
+    const go = new Promise<void>((resolve) => {
+      const onMessage = (m: ChildMessage) => {
+        if (m.kind !== 'go') return;
+        process.off('message', onMessage);
+        resolve();
+      };
+      process.on('message', onMessage);
+    });
+    report({ kind: 'ready' });
+    await go;
+    report({ kind: 'sent', ...(await produce(redis, job, queue)) });
+  } finally {
+    await redis.quit();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error('pipeline child:', err);
+  process.exit(1);
+});
