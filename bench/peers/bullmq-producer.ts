@@ -18,6 +18,8 @@ export interface BullmqProducerJob {
   actors: number;
   /** Latency run: jobs per second offered; absent: as fast as addBulk goes. */
   rate?: number;
+  /** Latency run: the first jobs warm both processes up and are not recorded. */
+  warmup?: number;
   chunk?: number;
 }
 
@@ -57,10 +59,12 @@ async function timetable(queue: Queue<BullmqJobData>, job: BullmqProducerJob, ra
       if (i === 0) first = t;
       last = t;
       pending++;
-      queue.add('m', { actor: i % job.actors, t }).then(settled, (err: unknown) => {
-        failure ??= err instanceof Error ? err : new Error(String(err));
-        settled();
-      });
+      queue
+        .add('m', { actor: i % job.actors, t, ...(i < (job.warmup ?? 0) ? { warm: true } : {}) })
+        .then(settled, (err: unknown) => {
+          failure ??= err instanceof Error ? err : new Error(String(err));
+          settled();
+        });
     }
     if (i < job.messages) await sleep(t0 + i * interval - nowMs());
   }

@@ -24,6 +24,8 @@ export interface BullmqJobData {
   actor: number;
   /** Latency runs: nowMs() at send. */
   t?: number;
+  /** Latency runs: a warm-up job, not recorded. */
+  warm?: boolean;
 }
 
 async function main(): Promise<void> {
@@ -63,7 +65,8 @@ async function main(): Promise<void> {
     autorun: true,
   });
   worker.on('completed', (j) => {
-    if (histogram && j.data.t !== undefined) histogram.recordValue(Math.round((nowMs() - j.data.t) * 1000));
+    if (histogram && j.data.t !== undefined && !j.data.warm)
+      histogram.recordValue(Math.round((nowMs() - j.data.t) * 1000));
     done++;
     settle();
   });

@@ -121,6 +121,8 @@ export async function bullmqLatency(o: {
   prefix: string;
   rate: number;
   messages: number;
+  /** Of `messages`, the first ones warm up and are not recorded. */
+  warmup?: number;
   concurrency?: number;
   onProgress?: (done: number) => void;
 }): Promise<PeerLatency> {
@@ -133,7 +135,14 @@ export async function bullmqLatency(o: {
     concurrency,
     latency: true,
   };
-  const producerJob: BullmqProducerJob = { ...base(o), messages: o.messages, actors: 1, rate: o.rate };
+  const warmup = o.warmup ?? 0;
+  const producerJob: BullmqProducerJob = {
+    ...base(o),
+    messages: o.messages,
+    actors: 1,
+    rate: o.rate,
+    warmup,
+  };
   const { sent, done } = await runPair({
     name,
     worker: { module: workerModule, job: workerJob },
@@ -146,8 +155,8 @@ export async function bullmqLatency(o: {
   checkJobs(name, done, o.messages);
   const encoded = done.histogram as string;
   const h = decodeFromCompressedBase64(encoded);
-  if (h.totalCount !== o.messages) {
-    throw new Error(`${name}: the histogram holds ${fmt(h.totalCount)} of ${fmt(o.messages)} jobs`);
+  if (h.totalCount !== o.messages - warmup) {
+    throw new Error(`${name}: the histogram holds ${fmt(h.totalCount)} of ${fmt(o.messages - warmup)} jobs`);
   }
   const ms = (us: number) => us / 1000;
   const spanMs = sent.last - sent.first;

@@ -4,6 +4,7 @@
  * on one connection, so each actor's messages keep their order) or, with `rate`, open loop: sends
  * on a fixed timetable whatever the worker does, so queueing shows in the latency.
  */
+import { build, encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import { connect } from '../../src/index.ts';
 import type { BenchCounter } from '../actors.ts';
 import { jobOf, nowMs, report } from '../lib/child.ts';
@@ -17,6 +18,10 @@ export interface TroupeSenderJob {
   window: number;
   /** Messages per second (open loop); each carries its send time for the latency histogram. */
   rate?: number;
+  /** Open loop: the first messages warm both processes up and carry t = 0, which is not recorded. */
+  warmup?: number;
+  /** Open loop: asks to one more actor, at this many per second beside the tells, timed round trip. */
+  askRate?: number;
 }
 
 const job = jobOf<TroupeSenderJob>();
@@ -35,10 +40,20 @@ await new Promise<void>((resolve) => {
 const cpuStart = process.cpuUsage();
 const first = nowMs();
 report({ kind: 'started', first });
+const asks =
+  job.askRate === undefined ? undefined : askLoop(job.askRate, (job.messages / (job.rate ?? 1)) * 1000);
 if (job.rate === undefined) await closedLoop();
 else await openLoop(job.rate);
+const last = nowMs();
+const askHistogram = await asks;
 const cpu = process.cpuUsage(cpuStart);
-report({ kind: 'sent', last: nowMs(), messages: job.messages, cpuMs: (cpu.user + cpu.system) / 1000 });
+report({
+  kind: 'sent',
+  last,
+  messages: job.messages,
+  cpuMs: (cpu.user + cpu.system) / 1000,
+  ...(askHistogram ? { asks: askHistogram } : {}),
+});
 await troupe.close();
 process.exit(0);
 
@@ -73,8 +88,34 @@ async function openLoop(rate: number): Promise<void> {
     const due = start + (i * 1000) / rate;
     const wait = due - nowMs();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    pending.push(timed[i % job.actors]!.tell('addStamped', 1, nowMs()));
+    const t = i < (job.warmup ?? 0) ? 0 : nowMs();
+    pending.push(timed[i % job.actors]!.tell('addStamped', 1, t));
     if (pending.length >= 10_000) await Promise.all(pending.splice(0));
   }
   await Promise.all(pending);
+}
+
+/** Asks `value` of a separate actor on a timetable for `ms`; round trips in µs, the first 20 not counted. */
+async function askLoop(rate: number, ms: number): Promise<{ count: number; histogram: string }> {
+  const histogram = build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 600_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
+  const target = troupe.ref<typeof BenchCounter>('bench-counter', 'asked');
+  const count = Math.max(1, Math.floor((rate * ms) / 1000));
+  const pending: Promise<void>[] = [];
+  const start = nowMs();
+  for (let i = 0; i < count; i++) {
+    const wait = start + (i * 1000) / rate - nowMs();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const t = nowMs();
+    pending.push(
+      target.ask('value').then(() => {
+        if (i >= 20) histogram.recordValue(Math.max(1, Math.round((nowMs() - t) * 1000)));
+      }),
+    );
+  }
+  await Promise.all(pending);
+  return { count, histogram: encodeIntoCompressedBase64(histogram) };
 }

@@ -41,7 +41,7 @@ worker.on('committed', (_p, turns) => {
     const queue = stamped.get(turn.actor.slice(turn.actor.indexOf('/') + 1));
     for (let i = 0; i < turn.messages; i++) {
       const t = queue?.shift();
-      if (t !== undefined) histogram.recordValue(Math.max(1, Math.round((now - t) * 1000)));
+      if (t) histogram.recordValue(Math.max(1, Math.round((now - t) * 1000)));
     }
   }
   if (!done && committed >= job.expect) {

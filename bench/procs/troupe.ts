@@ -16,6 +16,8 @@ export interface TroupeRun {
   namespace: string;
   messages: number;
   actors: number;
+  /** Latency: of `messages`, the first ones warm up and are not recorded. */
+  warmup?: number;
   onProgress?: (done: number) => void;
   work?: WorkOptions;
 }
@@ -64,16 +66,23 @@ async function checkContexts(o: TroupeRun, type: 'bench-counter' | 'bench-timed'
   }
 }
 
+/** Asks the sender makes beside `messages` tells (as troupe-sender.ts counts them). */
+function askCount(o: TroupeRun, rate: number | undefined, askRate: number | undefined): number {
+  if (askRate === undefined) return 0;
+  return Math.max(1, Math.floor((askRate * o.messages) / (rate ?? 1)));
+}
+
 async function run(
   o: TroupeRun,
   rate: number | undefined,
+  askRate?: number,
 ): Promise<{ first: number; sent: ChildMessage; done: ChildMessage }> {
   const children: Child[] = [];
   try {
     const workerJob: TroupeWorkerJob = {
       url: o.url,
       namespace: o.namespace,
-      expect: o.messages,
+      expect: o.messages + askCount(o, rate, askRate),
       latency: rate !== undefined,
       ...(o.work ? { work: o.work } : {}),
     };
@@ -89,7 +98,8 @@ async function run(
       messages: o.messages,
       actors: o.actors,
       window: 2_000,
-      ...(rate !== undefined ? { rate } : {}),
+      ...(rate !== undefined ? { rate, warmup: o.warmup ?? 0 } : {}),
+      ...(askRate !== undefined ? { askRate } : {}),
     };
     const sender = spawnChild(new URL('./troupe-sender.ts', import.meta.url), senderJob);
     children.push(sender);
@@ -116,6 +126,27 @@ export async function troupeThroughput(o: TroupeRun): Promise<Throughput> {
     messages: o.messages,
     rate: (o.messages * 1000) / ms,
     cpuUsPerMessage: { sender: perMessage(sent.cpuMs), worker: perMessage(done.cpuMs) },
+  };
+}
+
+export interface AskRoundTrip {
+  asks: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/** Asks at `askRate` per second to one actor while `rate` tells per second go to the others. */
+export async function troupeAsk(o: TroupeRun & { rate: number; askRate: number }): Promise<AskRoundTrip> {
+  const { sent } = await run(o, o.rate, o.askRate);
+  await checkContexts(o, 'bench-timed');
+  const asks = sent.asks as { count: number; histogram: string };
+  const h = decodeFromCompressedBase64(asks.histogram);
+  return {
+    asks: asks.count,
+    p50: h.getValueAtPercentile(50) / 1000,
+    p99: h.getValueAtPercentile(99) / 1000,
+    max: h.maxValue / 1000,
   };
 }
 
