@@ -137,7 +137,7 @@ export class Troupe {
     return {
       type,
       id,
-      tell: (method: string, ...args: unknown[]) => this.send(this.envelope(type, id, method, args), at),
+      tell: (method: string, ...args: unknown[]) => this.tell(type, id, method, args, at),
       tellLater: (delayMs: number, method: string, ...args: unknown[]) =>
         this.tellLater(type, id, delayMs, method, args),
       ask: (method: string, ...args: unknown[]) => this.ask(type, id, method, args, timeout, at),
@@ -236,6 +236,11 @@ export class Troupe {
         { cause },
       );
     }
+  }
+
+  /** Async, so bad arguments reject the tell rather than throw at the call. */
+  private async tell(type: string, id: string, method: string, args: unknown[], at: Route): Promise<void> {
+    return this.send(this.envelope(type, id, method, args), at);
   }
 
   private async tellLater(

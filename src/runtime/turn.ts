@@ -140,51 +140,85 @@ export function runBatch(
   attempts: string,
   env: TurnEnv,
 ): CommitItem | Promise<CommitItem> {
-  const item = emptyItem(actor.akey, token, mail.length, flagAt(actor.entry.merge));
-  // a record from an earlier failure is cleared by the commit unless the actor parks again
-  item.retryRecord = attempts;
-  const state = actor.state;
+  return new Batch(actor, token, mail, attempts, env).step(0);
+}
 
-  const answer = (msg: Envelope | undefined, error: { name: string; message: string; stack?: string }) => {
+/**
+ * One batch in progress. A class rather than closures: this runs for every claimed actor, and
+ * named closures cost an allocation and (under tsx's keepNames) a defineProperty each.
+ */
+class Batch {
+  readonly item: CommitItem;
+
+  constructor(
+    private readonly actor: ActiveActor,
+    token: string,
+    private readonly mail: Buffer[],
+    private readonly attempts: string,
+    private readonly env: TurnEnv,
+  ) {
+    this.item = emptyItem(actor.akey, token, mail.length, flagAt(actor.entry.merge));
+    // a record from an earlier failure is cleared by the commit unless the actor parks again
+    this.item.retryRecord = attempts;
+  }
+
+  private answer(msg: Envelope | undefined, error: { name: string; message: string; stack?: string }): void {
     if (msg?.replyTo && msg.corr)
-      item.replies.push([msg.replyTo, encodeReply({ corr: msg.corr, ok: false, error })]);
-  };
+      this.item.replies.push([msg.replyTo, encodeReply({ corr: msg.corr, ok: false, error })]);
+  }
 
-  const succeed = (msg: Envelope, value: unknown) => {
-    const effects = state.effects!;
+  /** An envelope this turn sends; ids derive from the parent, so a re-run sends the same ids. */
+  private out(
+    msg: Envelope,
+    ts: number,
+    n: string,
+    type: string,
+    id: string,
+    method: string,
+    args: unknown[],
+  ): Buffer {
+    return encodeEnvelope({
+      v: ENVELOPE_VERSION,
+      id: `${msg.id}.${n}`,
+      type,
+      actor: id,
+      method,
+      args,
+      sentAt: ts,
+      sender: this.actor.akey,
+    });
+  }
+
+  private succeed(msg: Envelope, value: unknown): void {
+    const { actor, item, env } = this;
+    const effects = actor.state.effects!;
     const ts = env.now();
     for (const seg of effects.segments) item.segments.push(encodeSegment(++actor.seq, ts, seg));
-    // ids derive from the parent, so a re-run of this turn sends (and schedules) the same ids
-    const out = (n: string, type: string, id: string, method: string, args: unknown[]): Buffer =>
-      encodeEnvelope({
-        v: ENVELOPE_VERSION,
-        id: `${msg.id}.${n}`,
-        type,
-        actor: id,
-        method,
-        args,
-        sentAt: ts,
-        sender: actor.akey,
-      });
-    effects.sends.forEach((s, n) => {
+    for (let n = 0; n < effects.sends.length; n++) {
+      const s = effects.sends[n]!;
       item.sends.push([
         partitionOf(s.type, s.id, env.partitions),
         `${s.type}/${s.id}`,
-        out(String(n), s.type, s.id, s.method, s.args),
+        this.out(msg, ts, String(n), s.type, s.id, s.method, s.args),
       ]);
-    });
-    effects.timers.forEach((t, n) => {
-      item.timers.push([ts + t.delayMs, out(`t${n}`, actor.entry.type, state.id, t.method, t.args)]);
-    });
+    }
+    for (let n = 0; n < effects.timers.length; n++) {
+      const t = effects.timers[n]!;
+      item.timers.push([
+        ts + t.delayMs,
+        this.out(msg, ts, `t${n}`, actor.entry.type, actor.state.id, t.method, t.args),
+      ]);
+    }
     if (msg.replyTo && msg.corr)
       item.replies.push([msg.replyTo, encodeReply({ corr: msg.corr, ok: true, value })]);
-  };
+  }
 
   /** Returns true when the batch must stop here (the actor is parked for a retry). */
-  const fail = (msg: Envelope, bytes: Buffer, index: number, before: unknown, err: unknown): boolean => {
-    state.context = before;
+  private fail(msg: Envelope, bytes: Buffer, index: number, before: unknown, err: unknown): boolean {
+    const { actor, item, env } = this;
+    actor.state.context = before;
     env.onHandlerError?.(actor.akey, msg, err);
-    const attempt = priorFailures(attempts, msg.id) + 1;
+    const attempt = priorFailures(this.attempts, msg.id) + 1;
     const policy = actor.entry.retryFor(msg.method);
     if (isRetryable(err) && attempt < policy.attempts) {
       item.handled = index;
@@ -203,65 +237,62 @@ export function runBatch(
       bytes,
       pause ? 1 : 0,
     ]);
-    answer(msg, info);
+    this.answer(msg, info);
     if (!pause) return false;
     item.handled = index;
     item.retryAt = -1;
     item.retryRecord = `${msg.id} ${attempt}`;
     return true;
-  };
+  }
 
-  const settle = (
-    msg: Envelope,
-    bytes: Buffer,
-    index: number,
-    before: unknown,
-    outcome: Outcome,
-  ): boolean => {
+  private settle(msg: Envelope, bytes: Buffer, index: number, before: unknown, outcome: Outcome): boolean {
+    const { actor, item } = this;
     let stop: boolean;
     if (outcome.ok) {
-      const mark = {
-        seq: actor.seq,
-        segs: item.segments.length,
-        sends: item.sends.length,
-        timers: item.timers.length,
-        replies: item.replies.length,
-      };
+      const seq = actor.seq;
+      const segs = item.segments.length;
+      const sends = item.sends.length;
+      const timers = item.timers.length;
+      const replies = item.replies.length;
       try {
-        succeed(msg, outcome.value);
+        this.succeed(msg, outcome.value);
         item.succeeded++;
         stop = false;
       } catch (err) {
         // effects that cannot be encoded (a cyclic value, say) fail this message, not the worker;
         // trying again would fail the same way
-        actor.seq = mark.seq;
-        item.segments.length = mark.segs;
-        item.sends.length = mark.sends;
-        item.timers.length = mark.timers;
-        item.replies.length = mark.replies;
+        actor.seq = seq;
+        item.segments.length = segs;
+        item.sends.length = sends;
+        item.timers.length = timers;
+        item.replies.length = replies;
         const cause = new NonRetryableError(
           `the turn's effects cannot be encoded: ${errorInfo(err).message}`,
-          { cause: err },
+          {
+            cause: err,
+          },
         );
-        stop = fail(msg, bytes, index, before, cause);
+        stop = this.fail(msg, bytes, index, before, cause);
       }
     } else {
-      stop = fail(msg, bytes, index, before, outcome.err);
+      stop = this.fail(msg, bytes, index, before, outcome.err);
     }
-    state.effects = undefined;
-    state.abort = undefined;
+    actor.state.effects = undefined;
+    actor.state.abort = undefined;
     return stop;
-  };
+  }
 
-  const step = (i: number): CommitItem | Promise<CommitItem> => {
+  step(i: number): CommitItem | Promise<CommitItem> {
+    const { actor, item, mail } = this;
+    const state = actor.state;
     for (; i < mail.length; i++) {
       const bytes = mail[i]!;
-      const prepared = prepare(actor, bytes, env.maxMessageBytes);
+      const prepared = prepare(actor, bytes, this.env.maxMessageBytes);
       if (prepared.kind === 'dead') {
         item.failed++;
         item.dead.push([prepared.reason, prepared.error, 1, bytes, 0]);
         // an asker gets the reason now rather than a timeout
-        answer(prepared.env, { name: 'DeadLetter', message: `${prepared.reason}: ${prepared.error}` });
+        this.answer(prepared.env, { name: 'DeadLetter', message: `${prepared.reason}: ${prepared.error}` });
         continue;
       }
       const msg = prepared.env;
@@ -273,23 +304,21 @@ export function runBatch(
       try {
         value = prepared.fn.apply(actor.instance, msg.args);
       } catch (err) {
-        if (settle(msg, bytes, i, before, { ok: false, err })) return item;
+        if (this.settle(msg, bytes, i, before, { ok: false, err })) return item;
         continue;
       }
       if (isThenable(value)) {
-        const next = i + 1;
         const index = i;
         // the handler may read this.signal later, while it runs
         const abort = (state.abort ??= new AbortController());
         return withTimeout(value, actor.entry.timeoutMs, abort, `${actor.akey} ${msg.method}`).then(
-          (outcome) => (settle(msg, bytes, index, before, outcome) ? item : step(next)),
+          (outcome) => (this.settle(msg, bytes, index, before, outcome) ? item : this.step(index + 1)),
         );
       }
-      settle(msg, bytes, i, before, { ok: true, value });
+      this.settle(msg, bytes, i, before, { ok: true, value });
     }
     return item;
-  };
-  return step(0);
+  }
 }
 
 /** Settles with the handler's outcome, or a HandlerTimeoutError (aborting its signal) past `ms`. */

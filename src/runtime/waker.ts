@@ -50,24 +50,37 @@ export class Waker {
   private async run(): Promise<void> {
     const ctl = this.keys.control(this.workerId);
     const byKey = new Map<string, { p: number; timers: boolean }>();
+    // the key list changes only when partitions move, which interrupts with 'keys'; rebuilding it
+    // for every wake cost more than the claim it led to
+    let args: (string | number)[] = [];
+    let stale = true;
     while (this.running) {
-      byKey.clear();
-      for (const p of this.handlers.partitions()) {
-        byKey.set(this.keys.wake(p), { p, timers: false });
-        byKey.set(this.keys.timerWake(p), { p, timers: true });
+      if (stale) {
+        byKey.clear();
+        for (const p of this.handlers.partitions()) {
+          byKey.set(this.keys.wake(p), { p, timers: false });
+          byKey.set(this.keys.timerWake(p), { p, timers: true });
+        }
+        args = [...byKey.keys(), ctl, this.timeoutSec];
+        stale = false;
       }
       let res: [string, string] | null;
       try {
-        res = await this.blocking.blpop(...byKey.keys(), ctl, this.timeoutSec);
+        res = await this.blocking.blpop(...(args as [string, number]));
       } catch (err) {
         if (!this.running) break;
         this.logger.warn({ err }, 'wait for mail failed; retrying');
+        stale = true;
         await new Promise((r) => setTimeout(r, 200));
         continue;
       }
-      if (!res) continue;
+      if (!res) {
+        stale = true;
+        continue;
+      }
       const [key, value] = res;
       if (key === ctl) {
+        stale = true;
         if (value !== 'keys' && value !== 'stop') this.handlers.control(value);
         continue;
       }

@@ -52,6 +52,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private readonly ownership: Ownership;
   private readonly waker: Waker;
   private inflight = 0;
+  /** Round robin: the next pump starts at the first waiting partition at or after this one. */
+  private pumpFrom = 0;
   private reserved = 0;
   private stopping = false;
   private stopped = false;
@@ -270,11 +272,23 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private pump(): void {
     if (this.stopping) return;
     let capacity = this.opts.concurrency - this.inflight - this.reserved;
-    for (const s of this.owned.values()) {
-      if (capacity <= 0) break;
-      if (s.draining || !s.hasWork || s.claiming) continue;
-      void this.claim(s, capacity);
-      capacity = 0;
+    if (capacity <= 0) return;
+    const waiting = [...this.owned.values()].filter((s) => !s.draining && s.hasWork && !s.claiming);
+    if (waiting.length === 0) return;
+    // Every partition with work claims in this tick (the calls share one pipeline), each taking a
+    // share of the capacity. Claiming one partition at a time made later partitions wait for
+    // earlier ones that kept getting mail. Round robin decides who goes first when capacity is short.
+    const share = Math.max(4, Math.ceil(capacity / waiting.length));
+    const start = Math.max(
+      0,
+      waiting.findIndex((s) => s.p >= this.pumpFrom),
+    );
+    for (let i = 0; i < waiting.length && capacity > 0; i++) {
+      const s = waiting[(start + i) % waiting.length]!;
+      const n = Math.min(capacity, share);
+      void this.claim(s, n);
+      capacity -= n;
+      this.pumpFrom = s.p + 1;
     }
   }
 
