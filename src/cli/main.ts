@@ -4,6 +4,7 @@ import { askCommand } from './commands/ask.ts';
 import { deadLettersCommand } from './commands/dead-letters.ts';
 import { inspectCommand } from './commands/inspect.ts';
 import { sendCommand } from './commands/send.ts';
+import { serveCommand } from './commands/serve.ts';
 import { workerCommand } from './commands/worker.ts';
 
 const program = new Command()
@@ -27,6 +28,7 @@ Examples:
   $ troupe send counter c-1 add 5              tell counter c-1 to add 5 (returns once stored)
   $ troupe ask counter c-1 value               wait for the reply and print it as JSON
   $ troupe dead-letters list                   messages workers could not handle
+  $ troupe serve --token s3cret -a ./src/actors.ts   HTTP ingress on 127.0.0.1:8080
   $ troupe -n shop -r redis://10.0.0.5:6379 ask cart u-42 total --timeout 5000
 
 Run "troupe <command> --help" for a command's options and more examples.`,
@@ -38,6 +40,7 @@ sendCommand(program);
 askCommand(program);
 inspectCommand(program);
 deadLettersCommand(program);
+serveCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const message = err instanceof TroupeError ? err.message : String((err as Error)?.stack ?? err);

@@ -1,0 +1,79 @@
+import {
+  ClosedError,
+  ConfigError,
+  HandlerError,
+  SendError,
+  TimeoutError,
+  ValidationError,
+} from '../errors.ts';
+
+/** The JSON body of every error the HTTP ingress returns. */
+export interface HttpErrorBody {
+  ok: false;
+  error: {
+    /** A stable, machine-readable reason, e.g. `unknown-method` or `ask-timeout`. */
+    code: string;
+    /** What went wrong and how to fix it, for a human. */
+    message: string;
+    /** For `handler-error`: the name of the error the handler threw (e.g. `RangeError`). */
+    name?: string;
+  };
+}
+
+/** A request the ingress refuses on purpose: an HTTP status, a code and a message that names the fix. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly remoteName?: string,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+
+  body(): HttpErrorBody {
+    const error: HttpErrorBody['error'] = { code: this.code, message: this.message };
+    if (this.remoteName !== undefined) error.name = this.remoteName;
+    return { ok: false, error };
+  }
+}
+
+/** Fastify's own errors (body parsing, limits) as ours, with messages that say what to send instead. */
+function fromFramework(err: { code?: unknown; statusCode?: unknown; message: string }, maxBodyBytes: number) {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new HttpError(
+        413,
+        'body-too-large',
+        `the request body is over ${maxBodyBytes} bytes (--max-body-bytes): send a reference to the payload ` +
+          '(e.g. a key where it is stored) instead, or raise --max-body-bytes (and maxMessageBytes on workers)',
+      );
+    case 'FST_ERR_BAD_URL':
+      return new HttpError(400, 'bad-url', `${err.message}: percent-encode the type, id and method`);
+    default:
+      return typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500
+        ? new HttpError(err.statusCode, 'bad-request', err.message)
+        : undefined;
+  }
+}
+
+/**
+ * Maps anything a route throws to an HttpError: Troupe's errors by class, Fastify's by code, the
+ * rest to 500 (the caller logs those).
+ */
+export function toHttpError(err: unknown, maxBodyBytes: number): HttpError {
+  if (err instanceof HttpError) return err;
+  if (err instanceof HandlerError) return new HttpError(502, 'handler-error', err.message, err.remoteName);
+  if (err instanceof TimeoutError) return new HttpError(504, 'ask-timeout', err.message);
+  if (err instanceof ValidationError) return new HttpError(400, 'invalid-message', err.message);
+  if (err instanceof ConfigError) return new HttpError(400, 'bad-request', err.message);
+  if (err instanceof SendError) return new HttpError(503, 'redis-unavailable', err.message);
+  if (err instanceof ClosedError)
+    return new HttpError(503, 'shutting-down', 'the server is shutting down; retry');
+  if (err instanceof Error) {
+    const mapped = fromFramework(err, maxBodyBytes);
+    if (mapped) return mapped;
+  }
+  return new HttpError(500, 'internal', 'internal error; the server log has the details');
+}

@@ -1,0 +1,123 @@
+import type { ActorRegistry } from '../actor/registry.ts';
+import { validateArgs } from '../actor/schema.ts';
+import { TroupeError } from '../errors.ts';
+import { checkName } from '../redis/keys.ts';
+import { HttpError } from './errors.ts';
+
+/** One message asked for over HTTP: the actor, the method, the arguments and whether to wait for a reply. */
+export interface HttpMessage {
+  type: string;
+  id: string;
+  method: string;
+  args: unknown[];
+  /** Set for `?ask`: wait for the handler's return value. */
+  ask: boolean;
+  /** `?timeoutMs=`: how long an ask waits (else the server's default). */
+  timeoutMs: number | undefined;
+}
+
+const EXAMPLE = 'e.g. [5] for add(5), [] or an empty body for no arguments';
+
+/** Parses the raw body: a JSON array of arguments, `{ "args": [...] }`, or nothing (no arguments). */
+export function parseArgs(raw: string | undefined): unknown[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  let body: unknown;
+  try {
+    body = JSON.parse(raw);
+  } catch (err) {
+    throw new HttpError(
+      400,
+      'bad-json',
+      `the body is not valid JSON (${(err as Error).message}): send the handler's arguments as a JSON array, ${EXAMPLE}`,
+    );
+  }
+  if (Array.isArray(body)) return body;
+  if (typeof body === 'object' && body !== null && Array.isArray((body as { args?: unknown }).args)) {
+    return (body as { args: unknown[] }).args;
+  }
+  throw new HttpError(
+    400,
+    'bad-args',
+    `the body must be a JSON array of the handler's arguments, ${EXAMPLE}; got ${raw.length > 80 ? `${raw.slice(0, 80)}…` : raw}`,
+  );
+}
+
+const YES = new Set(['', '1', 'true']);
+const NO = new Set(['0', 'false']);
+
+function one(query: Record<string, unknown>, name: string): string | undefined {
+  const value = query[name];
+  if (value === undefined || typeof value === 'string') return value;
+  throw new HttpError(400, 'bad-query', `give ?${name} at most once`);
+}
+
+/** Reads `?ask` and `?timeoutMs` from the query string. */
+export function parseQuery(query: Record<string, unknown>): { ask: boolean; timeoutMs: number | undefined } {
+  const ask = one(query, 'ask');
+  if (ask !== undefined && !YES.has(ask) && !NO.has(ask)) {
+    throw new HttpError(400, 'bad-query', `?ask takes no value, 1/true or 0/false; got "${ask}"`);
+  }
+  const timeout = one(query, 'timeoutMs');
+  let timeoutMs: number | undefined;
+  if (timeout !== undefined) {
+    timeoutMs = Number(timeout);
+    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > 2_147_483_647) {
+      throw new HttpError(
+        400,
+        'bad-query',
+        `?timeoutMs must be a positive whole number of ms; got "${timeout}"`,
+      );
+    }
+  }
+  return { ask: ask !== undefined && YES.has(ask), timeoutMs };
+}
+
+/** Applies the client's name rules, with the error as a 400. */
+function checkNames(type: string, id: string, method: string): void {
+  try {
+    checkName('actor type', type);
+    checkName('method', method);
+  } catch (err) {
+    if (err instanceof TroupeError) throw new HttpError(400, 'bad-name', err.message);
+    throw err;
+  }
+  if (id === '' || id.includes('\0')) {
+    throw new HttpError(400, 'bad-name', 'an actor id must be a non-empty string without NUL characters');
+  }
+}
+
+/**
+ * Checks a message before it is sent: the name rules always; with actor classes (`--actors`), that
+ * the type and method exist and the arguments pass the handler's schema. Without classes an
+ * unknown method cannot be known here: the worker dead-letters it (`unknown-method`).
+ */
+export function checkMessage(msg: HttpMessage, registry: ActorRegistry): void {
+  checkNames(msg.type, msg.id, msg.method);
+  if (registry.size === 0) return;
+  const entry = registry.get(msg.type);
+  if (!entry) {
+    throw new HttpError(
+      400,
+      'unknown-type',
+      `unknown actor type "${msg.type}": this server knows ${registry.types().sort().join(', ')} (from --actors)`,
+    );
+  }
+  if (!entry.handlers.has(msg.method)) {
+    throw new HttpError(
+      400,
+      'unknown-method',
+      `${msg.type} has no handler "${msg.method}": known methods are ${[...entry.handlers].sort().join(', ')}`,
+    );
+  }
+  const schema = entry.schemas.get(msg.method);
+  if (schema) {
+    const checked = validateArgs(schema, msg.args);
+    if (!checked.ok) {
+      throw new HttpError(
+        400,
+        'invalid-args',
+        `${msg.type}.${msg.method}: ${checked.error}; nothing was sent`,
+      );
+    }
+  }
+}
