@@ -1,0 +1,268 @@
+#!/usr/bin/python3
+"""Send `tell` and `ask` to Troupe actors from Python.
+
+Uses Debian's python3-redis and python3-msgpack, so run it with /usr/bin/python3
+(`apt-get install python3-redis python3-msgpack`; `.ci/run` installs them). It follows
+docs/protocol.md step by step:
+
+1. read the namespace's partition count P from `troupe:<ns>:meta` (creating it with the same
+   default, 64, that a Troupe client would write if nobody connected yet);
+2. p = crc32(utf8("<type>/<id>")) mod P;
+3. encode the envelope as a MessagePack map;
+4. run the send script (src/redis/lua/tell.lua, its `-- @include` lines inlined as
+   src/redis/scripts.ts does) on partition p's mailbox, ready and wake keys, with EVALSHA
+   (falling back to EVAL when Redis does not know the script yet).
+
+An ask also sets `replyTo` (this object's client id) and `corr`, then BLPOPs the client's reply
+list `troupe:<ns>:reply:<client id>` until the reply with that `corr` arrives.
+
+    from troupe_sender import Troupe
+    t = Troupe("redis://127.0.0.1:6379", namespace="demo")
+    t.tell("counter", "c-1", "add", 5)
+    print(t.ask("counter", "c-1", "value"))     # 5 once a worker has run both
+
+Command line:
+
+    /usr/bin/python3 troupe_sender.py REDIS_URL NAMESPACE tell|ask TYPE ID METHOD [JSON args...]
+
+`ask` prints the reply as one line of JSON. Exit 0 on success, 2 when the handler failed (or the
+message was dead-lettered), no reply came in time, or the arguments or Redis were wrong.
+
+A `Troupe` object is not thread-safe: give each thread its own (each gets its own client id and
+reply list, as docs/protocol.md asks).
+"""
+
+import json
+import os
+import re
+import sys
+import time
+import uuid
+import zlib
+from pathlib import Path
+
+try:
+    import msgpack
+    import redis
+except ImportError as err:  # pragma: no cover - depends on the machine
+    sys.stderr.write(
+        f"troupe_sender: {err}. Install Debian's packages for /usr/bin/python3: "
+        "apt-get install python3-redis python3-msgpack (or run .ci/run, which does), "
+        "and run this file with /usr/bin/python3.\n"
+    )
+    raise SystemExit(3)
+
+__all__ = ["Troupe", "TroupeError", "AskTimeout", "RemoteError", "lua_source", "partition_of"]
+
+ENVELOPE_VERSION = 1
+DEFAULT_PARTITIONS = 64
+
+# src/redis/lua relative to this file: examples/python-sender/ -> repository root.
+# TROUPE_LUA_DIR points elsewhere, e.g. at an installed copy of Troupe's src/redis/lua.
+LUA_DIR = Path(os.environ.get("TROUPE_LUA_DIR") or Path(__file__).resolve().parents[2] / "src" / "redis" / "lua")
+
+# The name rules of docs/protocol.md ("Names"); the send script checks nothing, so a sender must.
+NAMESPACE_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
+TYPE_RE = re.compile(r"^[A-Za-z0-9_.:-]+$")
+METHOD_RE = re.compile(r"^[A-Za-z0-9_.:-]+$")
+INCLUDE_RE = re.compile(r"^-- @include (\S+)\s*$", re.M)
+
+
+class TroupeError(Exception):
+    """Anything this sender reports: bad names, no reply, a failed handler."""
+
+
+class AskTimeout(TroupeError, TimeoutError):
+    """No reply came within the ask's timeout. The message may still be handled later."""
+
+
+class RemoteError(TroupeError):
+    """The actor answered the ask with `ok: false`.
+
+    `name` is the remote error's name: the handler's exception (`Error`, `TypeError`, ...) or
+    `DeadLetter` when the worker could not run the message (unknown method, invalid args, ...; the
+    message then starts with the dead-letter reason, e.g. `unknown-method: ...`).
+    """
+
+    def __init__(self, name, message, stack=None):
+        super().__init__(f"{name}: {message}")
+        self.name = name
+        self.message = message
+        self.stack = stack
+
+
+def lua_source(name, lua_dir=LUA_DIR):
+    """The text of a Troupe script with every `-- @include lib/x.lua` line replaced by that file,
+    exactly as src/redis/scripts.ts builds it."""
+    text = (Path(lua_dir) / name).read_text(encoding="utf-8")
+    return INCLUDE_RE.sub(lambda m: lua_source(m.group(1), lua_dir), text)
+
+
+def partition_of(type_, id_, partitions):
+    """crc32 of the UTF-8 bytes of `<type>/<id>`, mod P (Python's crc32 is already unsigned)."""
+    return zlib.crc32(f"{type_}/{id_}".encode("utf-8")) % partitions
+
+
+def _new_id():
+    return uuid.uuid4().hex
+
+
+class Troupe:
+    """A sender for one namespace. `redis_url` is a URL (`redis://host:port/db`, `unix://...`) or
+    an existing `redis.Redis` client."""
+
+    def __init__(self, redis_url, namespace="default", client_id=None, lua_dir=LUA_DIR):
+        if not NAMESPACE_RE.match(namespace):
+            raise TroupeError(f"namespace must match {NAMESPACE_RE.pattern} (no ':'); got {namespace!r}")
+        self.namespace = namespace
+        self.redis = redis.Redis.from_url(redis_url) if isinstance(redis_url, str) else redis_url
+        # one reply list per sender object; BLPOP on a shared list would steal other clients' replies
+        self.client_id = client_id or "py-" + _new_id()[:12]
+        self._prefix = f"troupe:{namespace}:"
+        # register_script runs EVALSHA and falls back to EVAL (loading it) on NOSCRIPT
+        self._tell = self.redis.register_script(lua_source("tell.lua", lua_dir))
+        self._partitions = None
+
+    @property
+    def partitions(self):
+        """P, read once from `troupe:<ns>:meta`. It never changes after the namespace is created."""
+        if self._partitions is None:
+            meta = self._prefix + "meta"
+            # the first client of a namespace creates it; do what connect() would (HSETNX ... 64)
+            self.redis.hsetnx(meta, "partitions", DEFAULT_PARTITIONS)
+            self._partitions = int(self.redis.hget(meta, "partitions"))
+        return self._partitions
+
+    @property
+    def reply_key(self):
+        return f"{self._prefix}reply:{self.client_id}"
+
+    def tell(self, type_, id_, method, *args):
+        """Sends `method(*args)` to actor (type_, id_) and returns the message id once the message
+        is in Redis (`this.messageId` in the handler)."""
+        env = self._envelope(type_, id_, method, args)
+        self._send(env)
+        return env["id"]
+
+    def ask(self, type_, id_, method, *args, timeout=30):
+        """Sends `method(*args)` and waits up to `timeout` seconds for the handler's return value.
+        Raises RemoteError when it failed (or was dead-lettered), AskTimeout when no reply came."""
+        corr = _new_id()[:12]
+        env = self._envelope(type_, id_, method, args)
+        env["replyTo"] = self.client_id
+        env["corr"] = corr
+        self._send(env)
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AskTimeout(
+                    f"{type_}/{id_} {method} got no reply within {timeout} s: is a worker serving "
+                    f"namespace {self.namespace!r} (npx troupe -n {self.namespace} worker -a ./actors.ts)?"
+                )
+            # BLPOP takes a float timeout since Redis 6; 0 would mean "forever", so at least 1 ms
+            res = self.redis.blpop([self.reply_key], timeout=max(left, 0.001))
+            if res is None:
+                continue
+            try:
+                reply = msgpack.unpackb(res[1], raw=False, strict_map_key=False)
+            except Exception:
+                continue  # not a reply we can read: dropped, like the Node client does
+            if not isinstance(reply, dict) or reply.get("corr") != corr:
+                continue  # a late reply to an earlier ask that timed out
+            if reply.get("ok"):
+                return reply.get("value")
+            error = reply.get("error") or {}
+            raise RemoteError(
+                str(error.get("name", "Error")), str(error.get("message", "")), error.get("stack")
+            )
+
+    def close(self):
+        self.redis.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _envelope(self, type_, id_, method, args):
+        if not isinstance(type_, str) or not TYPE_RE.match(type_):
+            raise TroupeError(f"actor type must match {TYPE_RE.pattern} (never a '/'); got {type_!r}")
+        if not isinstance(id_, str) or id_ == "":
+            raise TroupeError(f"actor id must be a non-empty string; got {id_!r}")
+        if not isinstance(method, str) or not METHOD_RE.match(method):
+            raise TroupeError(f"method must match {METHOD_RE.pattern}; got {method!r}")
+        return {
+            "v": ENVELOPE_VERSION,
+            "id": _new_id(),
+            "type": type_,
+            "actor": id_,
+            "method": method,
+            "args": list(args),
+            "sentAt": int(time.time() * 1000),  # uint64 in msgpack; Troupe reads it as a number
+            "sender": self.client_id,
+        }
+
+    def _send(self, env):
+        akey = f"{env['type']}/{env['actor']}"
+        p = partition_of(env["type"], env["actor"], self.partitions)
+        tag = f"{{troupe:{self.namespace}:{p}}}:"
+        keys = [tag + "mb:" + akey, tag + "ready", tag + "wake"]
+        # use_bin_type: strings as msgpack str, bytes as bin (the default in msgpack >= 1.0)
+        data = msgpack.packb(env, use_bin_type=True)
+        # ARGV[1] must be exactly the actor key that ends KEYS[1]: the script does not check it
+        return self._tell(keys=keys, args=[akey, data])
+
+
+def _json_value(value):
+    """Troupe writes numbers past 32 bits as float64, so 2**40 comes back as 1099511627776.0;
+    print integral floats as integers, as the Node CLI (JSON.stringify) does."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, dict):
+        return {k if isinstance(k, str) else str(k): _json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v) for v in value]
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value
+
+
+def main(argv):
+    usage = (
+        "usage: troupe_sender.py REDIS_URL NAMESPACE tell|ask TYPE ID METHOD [JSON args...]\n"
+        "  each argument is JSON: 5, true, '\"text\"', '{\"a\": 1}'\n"
+        "  TROUPE_ASK_TIMEOUT (seconds, default 30) bounds an ask\n"
+    )
+    if len(argv) < 6 or argv[2] not in ("tell", "ask"):
+        sys.stderr.write(usage)
+        return 2
+    url, namespace, verb, type_, id_, method, *words = argv
+    args = []
+    for i, word in enumerate(words, 1):
+        try:
+            args.append(json.loads(word))
+        except ValueError as err:
+            sys.stderr.write(
+                f"troupe_sender: argument {i} ({word}) is not valid JSON ({err}); "
+                f"quote a string for the shell as '{json.dumps(word)}'\n"
+            )
+            return 2
+    try:
+        with Troupe(url, namespace) as troupe:
+            if verb == "tell":
+                troupe.tell(type_, id_, method, *args)
+                sys.stderr.write(f"troupe_sender: sent {method} to {type_}/{id_} (namespace {namespace})\n")
+            else:
+                timeout = float(os.environ.get("TROUPE_ASK_TIMEOUT", "30"))
+                value = troupe.ask(type_, id_, method, *args, timeout=timeout)
+                print(json.dumps(_json_value(value)))
+    except (TroupeError, redis.RedisError, OSError) as err:
+        sys.stderr.write(f"troupe_sender: {type(err).__name__}: {err}\n")
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { connect, type Troupe, type Worker } from '../src/index.ts';
+import { partitionOf } from '../src/protocol/partition.ts';
+import { Counter } from './fixtures/actors.ts';
+import { startRedis, type TestRedis } from './helpers/redis-server.ts';
+import { ROOT, type Run } from './helpers/run.ts';
+import { uniqueNamespace, waitFor } from './helpers/wait.ts';
+
+/** Debian's interpreter: python3-redis and python3-msgpack install for it, not for a pyenv python3. */
+const PYTHON = '/usr/bin/python3';
+const SENDER = 'examples/python-sender/troupe_sender.py';
+
+let missing: string | undefined;
+/** Fails (never skips) when the Python side is not installed, and says how to install it. */
+function requirePython(): void {
+  missing ??= (() => {
+    const r = spawnSync(PYTHON, ['-c', 'import redis, msgpack'], { encoding: 'utf8' });
+    if (r.status === 0) return '';
+    return (
+      `${PYTHON} cannot import redis and msgpack (${r.error?.message ?? r.stderr.trim()}). ` +
+      'Run .ci/run, or apt-get install python3-redis python3-msgpack (CI installs them).'
+    );
+  })();
+  if (missing) assert.fail(missing);
+}
+
+/** The environment of the Python child: no pyenv or virtualenv paths leaking into Debian's python. */
+function pythonEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, TROUPE_ASK_TIMEOUT: '20', PYTHONDONTWRITEBYTECODE: '1' };
+  for (const k of ['PYTHONPATH', 'PYTHONHOME', 'VIRTUAL_ENV']) delete env[k];
+  return env;
+}
+
+/** Runs `/usr/bin/python3 <args>` from the repository root and collects what it printed. */
+function runPython(args: string[], timeoutMs = 60_000): Promise<Run> {
+  requirePython();
+  return new Promise((resolve, reject) => {
+    const proc = spawn(PYTHON, args, { cwd: ROOT, env: pythonEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+    proc.on('error', reject);
+    proc.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function show(r: Run): string {
+  return `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
+}
+
+let redis: TestRedis;
+before(async () => {
+  redis = await startRedis();
+});
+after(async () => {
+  await redis.stop();
+});
+
+describe('python sender (examples/python-sender)', () => {
+  let troupe: Troupe;
+  let worker: Worker;
+  let ns: string;
+  /** `troupe_sender.py <url> <ns> <verb> counter <id> <method> [args]` */
+  const sender = (verb: 'tell' | 'ask', id: string, method: string, ...args: string[]) =>
+    runPython([SENDER, redis.url, ns, verb, 'counter', id, method, ...args]);
+
+  before(async () => {
+    ns = uniqueNamespace('py');
+    // 8 partitions, not the default 64: the sender must read P from the namespace's meta key
+    troupe = await connect({ redis: redis.url, namespace: ns, actors: [Counter], partitions: 8 });
+    worker = await troupe.work({ leaseMs: 2000 });
+  });
+  after(async () => {
+    await worker?.stop();
+    await troupe?.close();
+  });
+
+  it('tells add 5 twice, then asks value: 10, and the context in Node is { count: 10 }', async () => {
+    for (let i = 0; i < 2; i++) {
+      const r = await sender('tell', 'c-1', 'add', '5');
+      assert.equal(r.code, 0, show(r));
+    }
+    const r = await sender('ask', 'c-1', 'value');
+    assert.equal(r.code, 0, show(r));
+    assert.equal(r.stdout.trim(), '10', show(r));
+    assert.deepEqual(await troupe.ref(Counter, 'c-1').read(), { count: 10 });
+  });
+
+  it('routes a non-ASCII id to the partition Node computes (crc32 of the UTF-8 bytes)', async () => {
+    const id = 'ü-用户-🙂';
+    const r = await sender('tell', id, 'add', '3');
+    assert.equal(r.code, 0, show(r));
+    const p = partitionOf('counter', id, troupe.partitions);
+    const ctxKey = `{troupe:${ns}:${p}}:ctx:counter/${id}`;
+    await waitFor(
+      'the turn committed in the partition Node computes',
+      async () => (await redis.client().llen(ctxKey)) > 0,
+    );
+    assert.deepEqual(await troupe.ref(Counter, id).read(), { count: 3 });
+    const py = await runPython([
+      '-c',
+      'import sys; sys.path.insert(0, "examples/python-sender"); from troupe_sender import partition_of; ' +
+        'print(" ".join(str(partition_of(*a)) for a in [("counter", "c-1", 64), ("cart", "用户-42", 1024), ("counter", "🙂", 16)]))',
+    ]);
+    assert.equal(py.code, 0, show(py));
+    assert.equal(
+      py.stdout.trim(),
+      [
+        partitionOf('counter', 'c-1', 64),
+        partitionOf('cart', '用户-42', 1024),
+        partitionOf('counter', '🙂', 16),
+      ].join(' '),
+    );
+  });
+
+  it('an ask to an unknown method comes back as an error: dead-lettered, answered with the reason', async () => {
+    const r = await sender('ask', 'c-1', 'reset');
+    assert.equal(r.code, 2, show(r));
+    assert.equal(r.stdout, '', show(r));
+    assert.match(r.stderr, /RemoteError: DeadLetter: unknown-method: .*no handler "reset"/, show(r));
+    const dead = await troupe.deadLetters.list();
+    assert.ok(
+      dead.some((d) => d.reason === 'unknown-method' && d.actor === 'counter/c-1'),
+      JSON.stringify(dead),
+    );
+    assert.deepEqual(await troupe.ref(Counter, 'c-1').read(), { count: 10 });
+  });
+
+  it('an ask whose handler throws raises RemoteError with the remote name and message', async () => {
+    const r = await sender('ask', 'f-1', 'fail', '"boom"');
+    assert.equal(r.code, 2, show(r));
+    assert.match(r.stderr, /RemoteError: Error: boom/, show(r));
+    assert.deepEqual(await troupe.ref(Counter, 'f-1').read(), { count: 0 });
+  });
+});
