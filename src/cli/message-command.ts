@@ -11,12 +11,17 @@ export interface MessageTarget {
   args: unknown[];
 }
 
-/** Declares the `<type> <id> <method> [args...]` arguments and `--args` option that send and ask share. */
-export function messageArguments(cmd: Command): Command {
+/**
+ * Declares the `<type> <id> <method> [args...]` arguments and `--args` option that send and ask
+ * share. `optional` declares them as `[type]`… for a command that checks them itself (send, whose
+ * --stdin takes at most a type).
+ */
+export function messageArguments(cmd: Command, optional = false): Command {
+  const name = (n: string) => (optional ? `[${n}]` : `<${n}>`);
   return cmd
-    .argument('<type>', 'actor type, e.g. counter')
-    .argument('<id>', 'actor id, e.g. c-1')
-    .argument('<method>', 'handler to call, e.g. add')
+    .argument(name('type'), 'actor type, e.g. counter')
+    .argument(name('id'), 'actor id, e.g. c-1')
+    .argument(name('method'), 'handler to call, e.g. add')
     .argument('[args...]', 'handler arguments, each one JSON: 5, true, \'"text"\', \'{"a":1}\'')
     .option('--args <json>', 'all handler arguments as one JSON array, instead of positional ones');
 }

@@ -10,6 +10,11 @@ export interface Run {
   stderr: string;
 }
 
+export interface RunOptions {
+  /** Written to the child's stdin, which is then closed (default: no stdin). */
+  input?: string | Buffer;
+}
+
 /**
  * Runs `node <args>` from the repository root with exactly `env`, and collects what it printed;
  * killed after timeoutMs.
@@ -18,20 +23,23 @@ export function runNode(
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
   timeoutMs = 120_000,
+  { input }: RunOptions = {},
 ): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, args, {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const proc =
+      input === undefined
+        ? spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+        : spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // a child that exits before reading all of it must not fail the test with EPIPE
+    proc.stdin?.on('error', () => {});
+    proc.stdin?.end(input);
     let stdout = '';
     let stderr = '';
     proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
     proc.on('error', reject);
-    proc.on('close', (code) => {
+    proc.on('close', (code: number | null) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
@@ -39,6 +47,10 @@ export function runNode(
 }
 
 /** Runs the `troupe` command line as a separate process. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
-  return runNode(['bin/troupe.mjs', ...args], env);
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  options: RunOptions = {},
+): Promise<Run> {
+  return runNode(['bin/troupe.mjs', ...args], env, 120_000, options);
 }

@@ -15,6 +15,8 @@ export function askCommand(program: Command): void {
 Examples:
   $ troupe ask counter c-1 value
   $ troupe ask counter c-1 slowAdd 5 2000 --timeout 10000
+  $ troupe ask cart u-42 addItem '"sku-1"' 2            a string argument, quoted for the shell
+  $ troupe ask cart u-42 addItem --args '["sku-1", 2]'  all arguments as one JSON array
   $ troupe -n shop ask cart u-42 total | jq .
 
 The reply is one line of JSON on stdout (null when the handler returns nothing). Exit 0 on a reply,
