@@ -97,6 +97,20 @@ export class ProtocolError extends TroupeError {
   }
 }
 
+/**
+ * An envelope of a major version this worker does not speak: it is dead-lettered with reason
+ * `unsupported-version`. Upgrade the workers, or have the sender write the version they speak.
+ */
+export class UnsupportedVersionError extends ProtocolError {
+  constructor(
+    readonly version: number,
+    supported: number,
+  ) {
+    super(`envelope version ${version} is not supported; this worker speaks ${supported}`);
+    this.name = 'UnsupportedVersionError';
+  }
+}
+
 /** The Troupe instance was closed; create a new one with `connect()`. */
 export class ClosedError extends TroupeError {
   constructor(message = 'this Troupe instance is closed; call connect() again to get a new one') {

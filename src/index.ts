@@ -11,7 +11,7 @@ export {
   type ListDeadLettersOptions,
   type AllDeadLetters,
 } from './client/dead-letters.ts';
-export type { ActorRef, ReadOptions, RefOptions, UntypedActor } from './client/ref.ts';
+export type { ActorRef, ReadOptions, RefOptions, TellOnceOptions, UntypedActor } from './client/ref.ts';
 export {
   Worker,
   type CommittedTurn,
@@ -28,6 +28,7 @@ export {
   ConfigError,
   SendError,
   ProtocolError,
+  UnsupportedVersionError,
   ClosedError,
   NonRetryableError,
   HandlerTimeoutError,

@@ -374,7 +374,7 @@ describe('fuzzing the mailboxes', () => {
         sent.forEach((s, i) => {
           const d = dead[i]!;
           assert.ok(
-            ['undecodable', 'misrouted', 'unknown-method'].includes(d.reason),
+            ['undecodable', 'unsupported-version', 'misrouted', 'unknown-method'].includes(d.reason),
             `counter/${id} input ${i} (${s.kind}, ${s.bytes.toString('hex')}) dead as ${d.reason}`,
           );
           assert.ok(

@@ -26,6 +26,22 @@ export interface ActorRef<A> {
   /** Sends a message; resolves once it is durably in the actor's mailbox. */
   tell<M extends MethodName<A>>(method: M, ...args: MethodArgs<A, M>): Promise<void>;
   /**
+   * Sends a message under a message id you choose (an event id, say), accepted once: a repeat of
+   * the id within `dedupeMs` of the first (default 24 h) appends nothing. Resolves with true when
+   * this send appended the message, false when the id had been accepted already. Safe to retry
+   * after a SendError. Ids are scoped to the actor's partition: make them unique per message.
+   *
+   * @example
+   * ```ts
+   * const fresh = await troupe.ref(Order, 'o-1').tellOnce({ id: event.id }, 'paid', event.amount);
+   * ```
+   */
+  tellOnce<M extends MethodName<A>>(
+    once: TellOnceOptions,
+    method: M,
+    ...args: MethodArgs<A, M>
+  ): Promise<boolean>;
+  /**
    * Sends a message to be delivered after `delayMs`; resolves once it is durably stored. The
    * partition's worker delivers it when due, even if workers crash or move in between.
    *
@@ -49,6 +65,14 @@ export interface ActorRef<A> {
    * ```
    */
   read(options?: ReadOptions): Promise<ContextOf<A>>;
+}
+
+/** Options of `ref.tellOnce()`. */
+export interface TellOnceOptions {
+  /** The message id: non-empty, at most 200 characters, no NUL. */
+  id: string;
+  /** How long a repeat of the id is dropped, in ms (default 86 400 000: a day). */
+  dedupeMs?: number;
 }
 
 /** Options of `ref.read()`. */

@@ -22,9 +22,12 @@ import { withScripts, type ScriptedRedis } from '../redis/scripts.ts';
 import { silentLogger, type Logger } from '../runtime/logger.ts';
 import { Worker, type WorkOptions } from '../runtime/worker.ts';
 import { DeadLetters } from './dead-letters.ts';
-import type { ActorRef, ReadOptions, RefOptions, UntypedActor } from './ref.ts';
+import type { ActorRef, ReadOptions, RefOptions, TellOnceOptions, UntypedActor } from './ref.ts';
 import { ReplyListener } from './replies.ts';
 import { TellBatcher } from './tell-batcher.ts';
+
+/** How long `tellOnce` drops a repeat of an id, unless the caller says otherwise: a day. */
+const DEDUPE_MS = 86_400_000;
 
 /** Where an actor's mail goes: its partition and actor key. */
 interface Route {
@@ -138,6 +141,8 @@ export class Troupe {
       type,
       id,
       tell: (method: string, ...args: unknown[]) => this.tell(type, id, method, args, at),
+      tellOnce: (once: TellOnceOptions, method: string, ...args: unknown[]) =>
+        this.tellOnce(type, id, once, method, args, at),
       tellLater: (delayMs: number, method: string, ...args: unknown[]) =>
         this.tellLater(type, id, delayMs, method, args),
       ask: (method: string, ...args: unknown[]) => this.ask(type, id, method, args, timeout, at),
@@ -241,6 +246,46 @@ export class Troupe {
   /** Async, so bad arguments reject the tell rather than throw at the call. */
   private async tell(type: string, id: string, method: string, args: unknown[], at: Route): Promise<void> {
     return this.send(this.envelope(type, id, method, args), at);
+  }
+
+  private async tellOnce(
+    type: string,
+    id: string,
+    once: TellOnceOptions,
+    method: string,
+    args: unknown[],
+    { p, akey }: Route,
+  ): Promise<boolean> {
+    this.assertOpen();
+    const messageId = once?.id;
+    if (
+      typeof messageId !== 'string' ||
+      messageId === '' ||
+      messageId.length > 200 ||
+      messageId.includes('\0')
+    ) {
+      throw new ConfigError('tellOnce: id must be a non-empty string of at most 200 characters without NUL');
+    }
+    const dedupeMs = once.dedupeMs ?? DEDUPE_MS;
+    if (!Number.isInteger(dedupeMs) || dedupeMs <= 0) {
+      throw new ConfigError(`tellOnce: dedupeMs must be a whole number of ms > 0; got ${dedupeMs}`);
+    }
+    const bytes = this.encode(this.envelope(type, id, method, args, { id: messageId }));
+    const k = this.keys;
+    try {
+      const len = await this.scripted.run(
+        'tell_once',
+        [k.mailbox(p, akey), k.ready(p), k.wake(p), k.seen(p, messageId)],
+        [akey, bytes, dedupeMs],
+      );
+      return Number(len) > 0;
+    } catch (cause) {
+      throw new SendError(
+        `could not confirm ${method} (id ${messageId}) to ${akey}: it may or may not be stored. ` +
+          'Check that Redis is reachable, then send it again with the same id: a repeat is dropped.',
+        { cause },
+      );
+    }
   }
 
   private async tellLater(

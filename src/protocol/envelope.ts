@@ -1,5 +1,5 @@
 import { nanoid } from 'nanoid';
-import { ProtocolError } from '../errors.ts';
+import { ProtocolError, UnsupportedVersionError } from '../errors.ts';
 import { pack, unpack } from './codec.ts';
 
 /** The major version of the envelope format; a worker dead-letters envelopes of any other major. */
@@ -53,11 +53,7 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope {
   }
   if (!isRecord(raw)) throw new ProtocolError('envelope must be a MessagePack map');
   if (typeof raw.v !== 'number') throw new ProtocolError('envelope has no numeric "v" (version)');
-  if (Math.floor(raw.v) !== ENVELOPE_VERSION) {
-    throw new ProtocolError(
-      `envelope version ${raw.v} is not supported; this worker speaks ${ENVELOPE_VERSION}`,
-    );
-  }
+  if (Math.floor(raw.v) !== ENVELOPE_VERSION) throw new UnsupportedVersionError(raw.v, ENVELOPE_VERSION);
   for (const field of ['id', 'type', 'actor', 'method'] as const) {
     if (typeof raw[field] !== 'string' || raw[field] === '') {
       throw new ProtocolError(`envelope field "${field}" must be a non-empty string`);

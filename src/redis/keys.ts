@@ -77,6 +77,10 @@ export class Keys {
   mailbox(p: number, akey: string): string {
     return `${this.mailboxPrefix(p)}${akey}`;
   }
+  /** Marks a message id accepted by `tell_once` for its window. */
+  seen(p: number, messageId: string): string {
+    return `${this.partition(p)}seen:${messageId}`;
+  }
   log(p: number, akey: string): string {
     return `${this.partition(p)}ctx:${akey}`;
   }

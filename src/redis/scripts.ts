@@ -10,6 +10,7 @@ import type { Redis } from 'ioredis';
 const SCRIPTS = {
   tell: 3,
   tell_batch: 2,
+  tell_once: 4,
   tell_later: 2,
   claim: 6,
   commit: 8,

@@ -1,6 +1,6 @@
 import type { MergePolicy } from '../actor/actor.ts';
 import { validateArgs } from '../actor/schema.ts';
-import { HandlerTimeoutError, NonRetryableError } from '../errors.ts';
+import { HandlerTimeoutError, NonRetryableError, UnsupportedVersionError } from '../errors.ts';
 import type { Envelope } from '../protocol/envelope.ts';
 import { decodeEnvelope, encodeEnvelope, ENVELOPE_VERSION } from '../protocol/envelope.ts';
 import { encodeSegment } from '../protocol/log.ts';
@@ -76,7 +76,8 @@ function prepare(actor: ActiveActor, bytes: Buffer, maxBytes: number): Prepared 
   try {
     env = decodeEnvelope(bytes);
   } catch (err) {
-    return { kind: 'dead', reason: 'undecodable', error: errorInfo(err).message };
+    const reason = err instanceof UnsupportedVersionError ? 'unsupported-version' : 'undecodable';
+    return { kind: 'dead', reason, error: errorInfo(err).message };
   }
   if (`${env.type}/${env.actor}` !== actor.akey) {
     return {

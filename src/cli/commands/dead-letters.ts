@@ -24,7 +24,7 @@ Examples:
   $ troupe dead-letters retry --all --reason unknown-type
   $ troupe dead-letters purge --all --actor counter/c-1
 
-Reasons: undecodable, misrouted, unknown-type, unknown-method, handler-error, context-unreadable.`,
+Reasons: undecodable, unsupported-version, misrouted, unknown-type, unknown-method, handler-error, context-unreadable.`,
     );
 
   dl.command('list')
