@@ -5,6 +5,7 @@ import { deadLettersCommand } from './commands/dead-letters.ts';
 import { inspectCommand } from './commands/inspect.ts';
 import { sendCommand } from './commands/send.ts';
 import { serveCommand } from './commands/serve.ts';
+import { setupCommand } from './commands/setup.ts';
 import { workerCommand } from './commands/worker.ts';
 
 const program = new Command()
@@ -28,6 +29,7 @@ Examples:
   $ troupe send counter c-1 add 5              tell counter c-1 to add 5 (returns once stored)
   $ troupe ask counter c-1 value               wait for the reply and print it as JSON
   $ troupe dead-letters list                   messages workers could not handle
+  $ troupe -n shop setup --partitions 128      create a namespace, install the FCALL send functions
   $ troupe serve --token s3cret -a ./src/actors.ts   HTTP ingress on 127.0.0.1:8080
   $ troupe -n shop -r redis://10.0.0.5:6379 ask cart u-42 total --timeout 5000
 
@@ -41,6 +43,7 @@ askCommand(program);
 inspectCommand(program);
 deadLettersCommand(program);
 serveCommand(program);
+setupCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const message = err instanceof TroupeError ? err.message : String((err as Error)?.stack ?? err);

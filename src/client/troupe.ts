@@ -17,6 +17,7 @@ import {
   type RedisInput,
 } from '../redis/connection.ts';
 import { checkName, Keys } from '../redis/keys.ts';
+import { loadFunctions } from '../redis/functions.ts';
 import { ensureMeta } from '../redis/meta.ts';
 import { withScripts, type ScriptedRedis } from '../redis/scripts.ts';
 import { silentLogger, type Logger } from '../runtime/logger.ts';
@@ -157,6 +158,7 @@ export class Troupe {
       throw new ConfigError('a worker needs actor classes: pass them in connect({ actors: [MyActor] })');
     }
     const commands = this.open({ enableAutoPipelining: true });
+    await this.installFunctions(commands);
     const blocking = this.openBlocking();
     const worker = new Worker(
       {
@@ -181,6 +183,23 @@ export class Troupe {
     this.workers.add(worker);
     await worker.start();
     return worker;
+  }
+
+  /** Workers install the FCALL send path for senders in other languages; Node senders do not need it. */
+  private async installFunctions(redis: Redis): Promise<void> {
+    const logger = this.options.logger ?? silentLogger;
+    try {
+      const res = await loadFunctions(redis);
+      if (res.status === 'unsupported')
+        logger.info({ reason: res.reason }, 'no Redis Functions here: FCALL senders need Redis 7+');
+      else if (res.status !== 'current')
+        logger.info({ version: res.version }, `send functions ${res.status}`);
+    } catch (err) {
+      logger.warn(
+        { err },
+        'could not install the send functions (FCALL troupe_tell); EVAL/EVALSHA senders are unaffected',
+      );
+    }
   }
 
   /** Stops this client's workers gracefully and closes its connections. */

@@ -29,7 +29,8 @@ export type ScriptName = keyof typeof SCRIPTS;
 
 const dir = new URL('./lua/', import.meta.url);
 
-function source(file: string): string {
+/** A script's text with its `-- @include` lines inlined: plain Lua anyone can run. */
+export function source(file: string): string {
   return readFileSync(new URL(file, dir), 'utf8').replace(/^-- @include (\S+)\s*$/gm, (_, inc: string) =>
     source(inc),
   );
