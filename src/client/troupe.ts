@@ -160,10 +160,12 @@ export class Troupe {
     const commands = this.open({ enableAutoPipelining: true });
     await this.installFunctions(commands);
     const blocking = this.openBlocking();
+    const subscriber = this.openBlocking();
     const worker = new Worker(
       {
         commands,
         blocking,
+        subscriber,
         scripted: withScripts(commands),
         keys: this.keys,
         partitions: this.partitions,
@@ -179,6 +181,7 @@ export class Troupe {
       this.workers.delete(worker);
       commands.disconnect();
       blocking.disconnect();
+      subscriber.disconnect();
     };
     this.workers.add(worker);
     await worker.start();

@@ -24,6 +24,8 @@ export type { CommittedTurn, WorkerEvents, WorkerStats, WorkOptions } from './wo
 export interface WorkerDeps {
   commands: Redis;
   blocking: Redis;
+  /** In subscriber mode: wake messages. */
+  subscriber: Redis;
   scripted: ScriptedRedis;
   keys: Keys;
   partitions: number;
@@ -106,6 +108,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.waker = new Waker(
       deps.blocking,
       deps.commands,
+      deps.subscriber,
       deps.keys,
       this.id,
       Math.max(1, Math.round(this.opts.leaseMs / 1000)),
@@ -148,7 +151,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   /** Registers the worker, takes its share of partitions and starts serving them. */
   async start(): Promise<void> {
-    this.waker.start();
+    await this.waker.start();
     await this.ownership.start();
     this.scheduleSweep();
   }
@@ -259,11 +262,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   private onWake(p: number): void {
     const s = this.owned.get(p);
-    if (!s || s.draining) {
-      // taken while this worker was handing p over: put it back for the new owner
-      void this.deps.commands.rpush(this.deps.keys.wake(p), '1').catch(() => 0);
-      return;
-    }
+    // a partition being handed over: its new owner claims what is ready when it subscribes
+    if (!s || s.draining) return;
     s.hasWork = true;
     s.wakeGen++;
     this.pump();

@@ -15,6 +15,7 @@
 
   Returns: 1 when resumed; 0 when the actor is not paused on that dead letter.
 ]]
+-- @include lib/enqueue.lua
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
@@ -22,6 +23,6 @@ if ARGV[3] == 'purge' then redis.call('LPOP', KEYS[5]) end
 redis.call('XDEL', KEYS[6], ARGV[2])
 if redis.call('EXISTS', KEYS[5]) == 1 then
   redis.call('RPUSH', KEYS[3], ARGV[1])
-  if redis.call('LLEN', KEYS[4]) == 0 then redis.call('RPUSH', KEYS[4], '1') end
+  wake_owner(KEYS[4])
 end
 return 1
