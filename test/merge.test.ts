@@ -5,6 +5,7 @@ import { encodeSegment } from '../src/protocol/log.ts';
 import { commitMerge, mergeActor, MergeLock, planMerge } from '../src/runtime/merge.ts';
 import { Counter, History, Tape } from './fixtures/actors.ts';
 import { at, entryOf, mergeDeps } from './helpers/merging.ts';
+import { Holder } from './fixtures/slow-actors.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
 import { uniqueNamespace, waitFor } from './helpers/wait.ts';
 
@@ -136,6 +137,25 @@ describe('when merges run', () => {
     await waitFor('merged on deactivation', async () => (await redis.client().llen(log)) === 1);
     assert.deepEqual((await tape.read()).items, range(6));
     assert.equal(worker.stats().activeActors, 0);
+    await troupe.close();
+  });
+
+  it('merges the log of an actor swept as idle while its last turn was still committing', async () => {
+    const troupe = await connect({
+      redis: redis.url,
+      namespace: uniqueNamespace(),
+      actors: [Holder],
+      partitions: 4,
+    });
+    // the turn outlasts idleMs, so the idle sweep drops the actor before its commit lands
+    await troupe.work({ leaseMs: 2000, idleMs: 100 });
+    const holder = troupe.ref(Holder, 'slow');
+    await holder.tell('hold', 1, 800);
+    const where = at(troupe, 'holder', 'slow');
+    const log = troupe.keys.log(where.p, where.akey);
+    await waitFor('committed', async () => (await holder.read()).count === 1);
+    await waitFor('merged after all', async () => (await redis.client().llen(log)) === 1);
+    assert.equal((await holder.read()).count, 1);
     await troupe.close();
   });
 

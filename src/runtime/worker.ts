@@ -483,10 +483,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.counters.turnsSucceeded += it.succeeded;
       this.counters.turnsFailed += it.failed;
       const actor = s.actors.get(it.akey);
+      if (actor) actor.lastUsed = this.deps.clock.now();
       if (actor && it.segments.length > 0) {
         actor.logSegments += it.segments.length;
         for (const seg of it.segments) actor.logBytes += seg.length;
         if (needsMerge(actor)) this.merges.request({ p: s.p, akey: it.akey }, actor.entry);
+      } else if (!actor && it.segments.length > 0) {
+        // swept as idle while this commit was in flight: it gets the merge deactivation gives
+        const entry = this.deps.registry.get(it.akey.slice(0, it.akey.indexOf('/')));
+        if (entry) this.merges.request({ p: s.p, akey: it.akey }, entry);
       }
     }
     if (this.listenerCount('committed') > 0) {
