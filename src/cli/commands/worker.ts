@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { connect } from '../../client/troupe.ts';
+import { openRedis } from '../../redis/connection.ts';
+import { untilDrained } from '../burst.ts';
 import { loadActors } from '../load-actors.ts';
 import { globalOptions, intOption } from '../options.ts';
 
@@ -17,12 +19,14 @@ export function workerCommand(program: Command): void {
     .option('--batch-size <n>', 'messages per actor per claim', intOption, 64)
     .option('--name <name>', 'worker name in the registry (default host:pid:random)')
     .option('--log-level <level>', 'pino log level: debug, info, warn, error', 'info')
+    .option('--burst', 'work until no mail is left in the partitions this worker holds, then exit 0')
     .addHelpText(
       'after',
       `
 Examples:
   $ troupe worker --actors ./src/actors.ts
   $ REDIS_URL=redis://10.0.0.5:6379 troupe worker -n shop -a ./dist/actors.js -c 128
+  $ troupe worker -a ./src/actors.ts --burst   for batch jobs and tests: exits 0 once all is done
 
 SIGINT or SIGTERM stops gracefully (turns in flight commit, partitions are handed over at once);
 a second signal exits at once.`,
@@ -60,6 +64,15 @@ a second signal exits at once.`,
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      if (opts.burst) {
+        // signals above still stop it gracefully while it works
+        const probe = openRedis(g.redis, { maxRetriesPerRequest: 1 });
+        await untilDrained(worker, probe, troupe.keys);
+        probe.disconnect();
+        logger.info({ worker: worker.id, stats: worker.stats() }, 'burst: no mail left, stopping');
+        await troupe.close();
+        process.exit(0);
+      }
     });
 }
 
@@ -70,4 +83,5 @@ interface WorkerOpts {
   batchSize: number;
   name?: string;
   logLevel: string;
+  burst?: boolean;
 }
