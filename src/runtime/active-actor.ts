@@ -11,6 +11,8 @@ export interface ActiveActor {
   /** Sequence of the last committed (or appended this batch) segment. */
   seq: number;
   lastUsed: number;
+  /** A batch of its turns is running or committing: the idle sweep leaves it alone. */
+  busy: boolean;
   /** Segments and bytes in the Redis log beyond the base, as far as this worker knows. */
   logSegments: number;
   logBytes: number;
@@ -45,6 +47,7 @@ export function activate(entry: RegisteredActor, id: string, log: Uint8Array[], 
     state,
     seq,
     lastUsed: now,
+    busy: false,
     logSegments: Math.max(0, log.length - 1),
     logBytes,
   };

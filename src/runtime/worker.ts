@@ -12,7 +12,8 @@ import type { ActorAt, MergeResult } from './merge.ts';
 import { MergeScheduler } from './merge-scheduler.ts';
 import { Leases } from './leases.ts';
 import type { Logger } from './logger.ts';
-import { commitArgs, deadBatch, runBatch, type CommitItem } from './turn.ts';
+import { commitArgs, deadBatch, type CommitItem } from './commit-item.ts';
+import { runBatch } from './turn.ts';
 import { Ownership, type OwnershipHooks } from './ownership.ts';
 import type { PartitionState } from './partition-state.ts';
 import { TimerFiring } from './timers.ts';
@@ -387,6 +388,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     attempts: string,
   ): void {
     actor.lastUsed = this.deps.clock.now();
+    actor.busy = true;
     const result = runBatch(actor, token, mail, attempts, {
       partitions: this.deps.partitions,
       maxMessageBytes: this.opts.maxMessageBytes,
@@ -483,15 +485,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.counters.turnsSucceeded += it.succeeded;
       this.counters.turnsFailed += it.failed;
       const actor = s.actors.get(it.akey);
-      if (actor) actor.lastUsed = this.deps.clock.now();
-      if (actor && it.segments.length > 0) {
+      if (!actor) continue;
+      actor.busy = false;
+      actor.lastUsed = this.deps.clock.now();
+      if (it.segments.length > 0) {
         actor.logSegments += it.segments.length;
         for (const seg of it.segments) actor.logBytes += seg.length;
         if (needsMerge(actor)) this.merges.request({ p: s.p, akey: it.akey }, actor.entry);
-      } else if (!actor && it.segments.length > 0) {
-        // swept as idle while this commit was in flight: it gets the merge deactivation gives
-        const entry = this.deps.registry.get(it.akey.slice(0, it.akey.indexOf('/')));
-        if (entry) this.merges.request({ p: s.p, akey: it.akey }, entry);
       }
     }
     if (this.listenerCount('committed') > 0) {
@@ -533,7 +533,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const cutoff = this.deps.clock.now() - this.opts.idleMs;
     for (const s of this.owned.values()) {
       for (const [akey, actor] of s.actors) {
-        if (actor.lastUsed >= cutoff) continue;
+        if (actor.busy || actor.lastUsed >= cutoff) continue;
         s.actors.delete(akey);
         if (actor.logSegments > 0) this.merges.request({ p: s.p, akey }, actor.entry);
       }
