@@ -1,5 +1,5 @@
 import type { ActiveActor } from './active-actor.ts';
-import type { CommitItem } from './turn.ts';
+import type { CommitItem } from './commit-item.ts';
 
 /** What a worker knows and does about one partition it owns, at one epoch. */
 export interface PartitionState {

@@ -1,0 +1,97 @@
+/**
+ * What one actor's batch commits (a CommitItem), and how items become commit.lua's arguments.
+ */
+import { decodeEnvelope, type Envelope } from '../protocol/envelope.ts';
+import { encodeReply } from '../protocol/reply.ts';
+
+/** Everything one actor's batch of turns commits, in the order commit.lua reads it. */
+export interface CommitItem {
+  akey: string;
+  token: string;
+  handled: number;
+  /** Log length (in segments) at which the commit flags the actor for merging; 0 for never. */
+  mergeAt: number;
+  segments: Buffer[];
+  sends: [partition: number, akey: string, envelope: Buffer][];
+  replies: [client: string, payload: Buffer][];
+  /** held = 1 when the message stays at the mailbox head and the actor pauses on it. */
+  dead: [reason: string, error: string, attempts: number, envelope: Buffer, held: number][];
+  /** Messages for this actor to deliver later (this.schedule). */
+  timers: [due: number, envelope: Buffer][];
+  /** When > 0, the actor is parked until then for a retry of its message at `handled`; -1: paused. */
+  retryAt: number;
+  /** "<message id> <failed attempts>" while parked; otherwise the claimed record to clear, or ''. */
+  retryRecord: string;
+  /** Messages whose handler succeeded. */
+  succeeded: number;
+  failed: number;
+}
+
+/** An item that commits nothing yet: the batch fills it in. */
+export function emptyItem(akey: string, token: string, handled: number, mergeAt: number): CommitItem {
+  return {
+    akey,
+    token,
+    handled,
+    mergeAt,
+    segments: [],
+    sends: [],
+    replies: [],
+    dead: [],
+    timers: [],
+    retryAt: 0,
+    retryRecord: '',
+    succeeded: 0,
+    failed: 0,
+  };
+}
+
+/** The ARGV tail commit.lua expects for a list of items. */
+export function commitArgs(items: readonly CommitItem[]): (string | number | Buffer)[] {
+  const args: (string | number | Buffer)[] = [items.length];
+  for (const it of items) {
+    args.push(it.akey, it.token, it.handled, it.mergeAt, it.segments.length, ...it.segments, it.sends.length);
+    for (const [q, akey, envelope] of it.sends) args.push(q, akey, envelope);
+    args.push(it.replies.length);
+    for (const [client, payload] of it.replies) args.push(client, payload);
+    args.push(it.dead.length);
+    for (const [reason, error, attempts, envelope, held] of it.dead) {
+      args.push(reason, error, attempts, envelope, held);
+    }
+    args.push(it.timers.length);
+    for (const [due, envelope] of it.timers) args.push(due, envelope);
+    args.push(it.retryAt, it.retryRecord);
+  }
+  return args;
+}
+
+/**
+ * A batch none of whose messages can run (e.g. no class for the type): all go to dead letters, and
+ * askers whose envelope can be read get the reason rather than a timeout.
+ */
+export function deadBatch(
+  akey: string,
+  token: string,
+  mail: Buffer[],
+  reason: string,
+  error: string,
+  attempts = '',
+): CommitItem {
+  const item = emptyItem(akey, token, mail.length, 0);
+  item.retryRecord = attempts;
+  item.dead = mail.map((m) => [reason, error, 1, m, 0]);
+  item.failed = mail.length;
+  for (const bytes of mail) {
+    let msg: Envelope;
+    try {
+      msg = decodeEnvelope(bytes);
+    } catch {
+      continue;
+    }
+    if (msg.replyTo && msg.corr) {
+      const payload = { name: 'DeadLetter', message: `${reason}: ${error}` };
+      item.replies.push([msg.replyTo, encodeReply({ corr: msg.corr, ok: false, error: payload })]);
+    }
+  }
+  return item;
+}
