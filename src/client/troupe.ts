@@ -1,12 +1,10 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import { nanoid } from 'nanoid';
 import { actorTypeName, type Actor } from '../actor/actor.ts';
-import { validateArgs } from '../actor/schema.ts';
 import { ActorRegistry } from '../actor/registry.ts';
 import type { ActorClass, InstanceOf } from '../actor/types.ts';
 import { systemClock, type Clock } from '../clock.ts';
-import { ClosedError, ConfigError, SendError, ValidationError } from '../errors.ts';
-import { encodeEnvelope, ENVELOPE_VERSION, newMessageId, type Envelope } from '../protocol/envelope.ts';
+import { ClosedError, ConfigError } from '../errors.ts';
 import { decodeBase, foldLog } from '../protocol/log.ts';
 import { actorKey, partitionOf } from '../protocol/partition.ts';
 import {
@@ -25,16 +23,7 @@ import { Worker, type WorkOptions } from '../runtime/worker.ts';
 import { DeadLetters } from './dead-letters.ts';
 import type { ActorRef, ReadOptions, RefOptions, TellOnceOptions, UntypedActor } from './ref.ts';
 import { ReplyListener } from './replies.ts';
-import { TellBatcher } from './tell-batcher.ts';
-
-/** How long `tellOnce` drops a repeat of an id, unless the caller says otherwise: a day. */
-const DEDUPE_MS = 86_400_000;
-
-/** Where an actor's mail goes: its partition and actor key. */
-interface Route {
-  p: number;
-  akey: string;
-}
+import { Sender, type Route } from './sender.ts';
 
 /** Options of `connect()`. */
 export interface ConnectOptions {
@@ -69,7 +58,7 @@ export class Troupe {
   readonly clientId = nanoid(12);
   private readonly workers = new Set<Worker>();
   private readonly replies: ReplyListener;
-  private readonly tells: TellBatcher;
+  private readonly sender: Sender;
   private closed = false;
   /**
    * The namespace's dead letters: messages workers could not handle. List, show, retry, purge.
@@ -92,7 +81,16 @@ export class Troupe {
     private readonly registry: ActorRegistry,
     private readonly options: ConnectOptions,
   ) {
-    this.tells = new TellBatcher(scripted, keys);
+    this.sender = new Sender({
+      scripted,
+      keys,
+      registry,
+      clientId: this.clientId,
+      redis: options.redis,
+      clock: options.clock,
+      maxMessageBytes: options.maxMessageBytes,
+      assertOpen: () => this.assertOpen(),
+    });
     this.replies = new ReplyListener(() => this.openBlocking(), keys.replies(this.clientId));
     this.deadLetters = new DeadLetters({
       redis,
@@ -137,16 +135,17 @@ export class Troupe {
     }
     const timeout = options.askTimeoutMs ?? this.options.askTimeoutMs ?? 30_000;
     // a ref is typically reused for many sends: route it once
-    const at: Route = { p: partitionOf(type, id, this.partitions), akey: actorKey(type, id) };
+    const at: Route = { type, id, p: partitionOf(type, id, this.partitions), akey: actorKey(type, id) };
+    const sender = this.sender;
     return {
       type,
       id,
-      tell: (method: string, ...args: unknown[]) => this.tell(type, id, method, args, at),
+      tell: (method: string, ...args: unknown[]) => sender.tell(at, method, args),
       tellOnce: (once: TellOnceOptions, method: string, ...args: unknown[]) =>
-        this.tellOnce(type, id, once, method, args, at),
+        sender.tellOnce(at, once, method, args),
       tellLater: (delayMs: number, method: string, ...args: unknown[]) =>
-        this.tellLater(type, id, delayMs, method, args),
-      ask: (method: string, ...args: unknown[]) => this.ask(type, id, method, args, timeout, at),
+        sender.tellLater(at, delayMs, method, args),
+      ask: (method: string, ...args: unknown[]) => this.ask(method, args, timeout, at),
       read: (opts?: ReadOptions) => this.read(type, id, opts),
     } as unknown as ActorRef<unknown>;
   }
@@ -218,140 +217,12 @@ export class Troupe {
     if (this.closed) throw new ClosedError();
   }
 
-  private envelope(type: string, id: string, method: string, args: unknown[], extra: Partial<Envelope> = {}) {
-    checkName('method', method);
-    const schema = this.registry.get(type)?.schemas.get(method);
-    if (schema) {
-      const checked = validateArgs(schema, args);
-      if (!checked.ok) throw new ValidationError(`${type}.${method}: ${checked.error}; nothing was sent`);
-    }
-    const env: Envelope = {
-      v: ENVELOPE_VERSION,
-      id: newMessageId(),
-      type,
-      actor: id,
-      method,
-      args,
-      sentAt: Date.now(),
-      sender: this.clientId,
-      ...extra,
-    };
-    return env;
-  }
-
-  private encode(env: Envelope): Buffer {
-    const bytes = encodeEnvelope(env);
-    const max = this.options.maxMessageBytes ?? 1024 * 1024;
-    if (bytes.length > max) {
-      throw new ValidationError(
-        `${env.type}/${env.actor} ${env.method}: the message is ${bytes.length} bytes, over maxMessageBytes (${max}); ` +
-          'send a reference (e.g. a key to the payload) instead, or raise maxMessageBytes on clients and workers',
-      );
-    }
-    return bytes;
-  }
-
-  private async send(env: Envelope, { p, akey }: Route): Promise<void> {
-    this.assertOpen();
-    const bytes = this.encode(env);
-    try {
-      await this.tells.add(p, akey, bytes);
-    } catch (cause) {
-      throw new SendError(
-        `could not confirm ${env.method} to ${akey} on Redis at ${describeRedis(this.options.redis)}: it may or may not be stored. ` +
-          'Check that Redis is reachable, then retry (handlers should tolerate a repeat).',
-        { cause },
-      );
-    }
-  }
-
-  /** Async, so bad arguments reject the tell rather than throw at the call. */
-  private async tell(type: string, id: string, method: string, args: unknown[], at: Route): Promise<void> {
-    return this.send(this.envelope(type, id, method, args), at);
-  }
-
-  private async tellOnce(
-    type: string,
-    id: string,
-    once: TellOnceOptions,
-    method: string,
-    args: unknown[],
-    { p, akey }: Route,
-  ): Promise<boolean> {
-    this.assertOpen();
-    const messageId = once?.id;
-    if (
-      typeof messageId !== 'string' ||
-      messageId === '' ||
-      messageId.length > 200 ||
-      messageId.includes('\0')
-    ) {
-      throw new ConfigError('tellOnce: id must be a non-empty string of at most 200 characters without NUL');
-    }
-    const dedupeMs = once.dedupeMs ?? DEDUPE_MS;
-    if (!Number.isInteger(dedupeMs) || dedupeMs <= 0) {
-      throw new ConfigError(`tellOnce: dedupeMs must be a whole number of ms > 0; got ${dedupeMs}`);
-    }
-    const bytes = this.encode(this.envelope(type, id, method, args, { id: messageId }));
-    const k = this.keys;
-    try {
-      const len = await this.scripted.run(
-        'tell_once',
-        [k.mailbox(p, akey), k.ready(p), k.wake(p), k.seen(p, messageId)],
-        [akey, bytes, dedupeMs],
-      );
-      return Number(len) > 0;
-    } catch (cause) {
-      throw new SendError(
-        `could not confirm ${method} (id ${messageId}) to ${akey}: it may or may not be stored. ` +
-          'Check that Redis is reachable, then send it again with the same id: a repeat is dropped.',
-        { cause },
-      );
-    }
-  }
-
-  private async tellLater(
-    type: string,
-    id: string,
-    delayMs: number,
-    method: string,
-    args: unknown[],
-  ): Promise<void> {
-    this.assertOpen();
-    if (!Number.isFinite(delayMs) || delayMs < 0) {
-      throw new ConfigError(`tellLater: delayMs must be a number >= 0; got ${delayMs}`);
-    }
-    const env = this.envelope(type, id, method, args);
-    const p = partitionOf(type, id, this.partitions);
-    const due = (this.options.clock ?? systemClock).now() + delayMs;
-    const bytes = this.encode(env);
-    try {
-      await this.scripted.run(
-        'tell_later',
-        [this.keys.timers(p), this.keys.timerWake(p)],
-        [actorKey(type, id), bytes, due],
-      );
-    } catch (cause) {
-      throw new SendError(
-        `could not confirm the delayed ${method} to ${type}/${id}: it may or may not be stored. Check Redis, then retry.`,
-        { cause },
-      );
-    }
-  }
-
-  private async ask(
-    type: string,
-    id: string,
-    method: string,
-    args: unknown[],
-    timeoutMs: number,
-    at: Route,
-  ): Promise<unknown> {
+  private async ask(method: string, args: unknown[], timeoutMs: number, at: Route): Promise<unknown> {
     const corr = nanoid(12);
-    const env = this.envelope(type, id, method, args, { replyTo: this.clientId, corr });
-    const answer = this.replies.expect(corr, timeoutMs, `ask ${method} to ${type}/${id}`);
+    const env = this.sender.envelope(at, method, args, { replyTo: this.clientId, corr });
+    const answer = this.replies.expect(corr, timeoutMs, `ask ${method} to ${at.akey}`);
     try {
-      await this.send(env, at);
+      await this.sender.send(env, at);
     } catch (err) {
       this.replies.cancel(corr, err as Error);
     }

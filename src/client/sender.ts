@@ -1,0 +1,150 @@
+import { validateArgs } from '../actor/schema.ts';
+import type { ActorRegistry } from '../actor/registry.ts';
+import { systemClock, type Clock } from '../clock.ts';
+import { ConfigError, SendError, ValidationError } from '../errors.ts';
+import { encodeEnvelope, ENVELOPE_VERSION, newMessageId, type Envelope } from '../protocol/envelope.ts';
+import { describeRedis, type RedisInput } from '../redis/connection.ts';
+import { checkName, type Keys } from '../redis/keys.ts';
+import type { ScriptedRedis } from '../redis/scripts.ts';
+import type { TellOnceOptions } from './ref.ts';
+import { TellBatcher } from './tell-batcher.ts';
+
+/** How long `tellOnce` drops a repeat of an id, unless the caller says otherwise: a day. */
+const DEDUPE_MS = 86_400_000;
+
+/** One actor and where its mail goes: computed once per ref. */
+export interface Route {
+  type: string;
+  id: string;
+  p: number;
+  akey: string;
+}
+
+export interface SenderDeps {
+  scripted: ScriptedRedis;
+  keys: Keys;
+  registry: ActorRegistry;
+  clientId: string;
+  redis: RedisInput | undefined;
+  clock: Clock | undefined;
+  maxMessageBytes: number | undefined;
+  assertOpen: () => void;
+}
+
+/** Builds, checks and stores a client's messages: tell, tellOnce, tellLater, and the send of an ask. */
+export class Sender {
+  private readonly tells: TellBatcher;
+
+  constructor(private readonly deps: SenderDeps) {
+    this.tells = new TellBatcher(deps.scripted, deps.keys);
+  }
+
+  /** An envelope from this client; throws a ValidationError when the args fail the handler's schema. */
+  envelope({ type, id }: Route, method: string, args: unknown[], extra: Partial<Envelope> = {}): Envelope {
+    checkName('method', method);
+    const schema = this.deps.registry.get(type)?.schemas.get(method);
+    if (schema) {
+      const checked = validateArgs(schema, args);
+      if (!checked.ok) throw new ValidationError(`${type}.${method}: ${checked.error}; nothing was sent`);
+    }
+    return {
+      v: ENVELOPE_VERSION,
+      id: newMessageId(),
+      type,
+      actor: id,
+      method,
+      args,
+      sentAt: Date.now(),
+      sender: this.deps.clientId,
+      ...extra,
+    };
+  }
+
+  private encode(env: Envelope): Buffer {
+    const bytes = encodeEnvelope(env);
+    const max = this.deps.maxMessageBytes ?? 1024 * 1024;
+    if (bytes.length > max) {
+      throw new ValidationError(
+        `${env.type}/${env.actor} ${env.method}: the message is ${bytes.length} bytes, over maxMessageBytes (${max}); ` +
+          'send a reference (e.g. a key to the payload) instead, or raise maxMessageBytes on clients and workers',
+      );
+    }
+    return bytes;
+  }
+
+  /** Stores the envelope in the actor's mailbox, coalesced with the other tells of this tick. */
+  async send(env: Envelope, { p, akey }: Route): Promise<void> {
+    this.deps.assertOpen();
+    const bytes = this.encode(env);
+    try {
+      await this.tells.add(p, akey, bytes);
+    } catch (cause) {
+      throw new SendError(
+        `could not confirm ${env.method} to ${akey} on Redis at ${describeRedis(this.deps.redis)}: it may or may not be stored. ` +
+          'Check that Redis is reachable, then retry (handlers should tolerate a repeat).',
+        { cause },
+      );
+    }
+  }
+
+  /** Async, so bad arguments reject the tell rather than throw at the call. */
+  async tell(route: Route, method: string, args: unknown[]): Promise<void> {
+    return this.send(this.envelope(route, method, args), route);
+  }
+
+  async tellOnce(route: Route, once: TellOnceOptions, method: string, args: unknown[]): Promise<boolean> {
+    this.deps.assertOpen();
+    const messageId = once?.id;
+    if (
+      typeof messageId !== 'string' ||
+      messageId === '' ||
+      messageId.length > 200 ||
+      messageId.includes('\0')
+    ) {
+      throw new ConfigError('tellOnce: id must be a non-empty string of at most 200 characters without NUL');
+    }
+    const dedupeMs = once.dedupeMs ?? DEDUPE_MS;
+    if (!Number.isInteger(dedupeMs) || dedupeMs <= 0) {
+      throw new ConfigError(`tellOnce: dedupeMs must be a whole number of ms > 0; got ${dedupeMs}`);
+    }
+    const bytes = this.encode(this.envelope(route, method, args, { id: messageId }));
+    const { p, akey } = route;
+    const k = this.deps.keys;
+    try {
+      const len = await this.deps.scripted.run(
+        'tell_once',
+        [k.mailbox(p, akey), k.ready(p), k.wake(p), k.seen(p, messageId)],
+        [akey, bytes, dedupeMs],
+      );
+      return Number(len) > 0;
+    } catch (cause) {
+      throw new SendError(
+        `could not confirm ${method} (id ${messageId}) to ${akey}: it may or may not be stored. ` +
+          'Check that Redis is reachable, then send it again with the same id: a repeat is dropped.',
+        { cause },
+      );
+    }
+  }
+
+  async tellLater(route: Route, delayMs: number, method: string, args: unknown[]): Promise<void> {
+    this.deps.assertOpen();
+    if (!Number.isFinite(delayMs) || delayMs < 0) {
+      throw new ConfigError(`tellLater: delayMs must be a number >= 0; got ${delayMs}`);
+    }
+    const bytes = this.encode(this.envelope(route, method, args));
+    const { p, akey } = route;
+    const due = (this.deps.clock ?? systemClock).now() + delayMs;
+    try {
+      await this.deps.scripted.run(
+        'tell_later',
+        [this.deps.keys.timers(p), this.deps.keys.timerWake(p)],
+        [akey, bytes, due],
+      );
+    } catch (cause) {
+      throw new SendError(
+        `could not confirm the delayed ${method} to ${akey}: it may or may not be stored. Check Redis, then retry.`,
+        { cause },
+      );
+    }
+  }
+}
