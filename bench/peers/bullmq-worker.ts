@@ -4,9 +4,10 @@
  * per job into an HDR histogram (µs), which it hands back encoded.
  */
 import { Worker, type Job } from 'bullmq';
-import { build, encodeIntoCompressedBase64 } from 'hdr-histogram-js';
+import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import { Redis } from 'ioredis';
 import { jobOf, nowMs, report } from '../lib/child.ts';
+import { newHistogram } from '../lib/latency.ts';
 import { childRedisOptions } from './pair.ts';
 
 export interface BullmqWorkerJob {
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
   // BullMQ duplicates this client for its blocking connection.
   const connection = new Redis(job.url, childRedisOptions);
   const state = job.mode === 'state' ? new Redis(job.url, childRedisOptions) : undefined;
-  const histogram = job.latency ? build() : undefined;
+  const histogram = job.latency ? newHistogram() : undefined;
 
   // The read-modify-write a hand-written handler does: with concurrency > 1, two jobs for one actor
   // can interleave between GET and SET and one increment is lost. That loss is what 'state' shows.

@@ -9,11 +9,11 @@
  *
  * Producer and worker are child processes (bullmq-producer.ts, bullmq-worker.ts); see pair.ts.
  */
-import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import { Redis } from 'ioredis';
 import { fmt, runPair, sentTo, type PairResult } from './pair.ts';
 import type { BullmqProducerJob } from './bullmq-producer.ts';
 import type { BullmqWorkerJob } from './bullmq-worker.ts';
+import { percentiles, type LatencyRun } from '../lib/latency.ts';
 
 export interface PeerThroughput {
   ms: number;
@@ -22,18 +22,6 @@ export interface PeerThroughput {
   rate: number;
   lostUpdates?: number;
   detail?: Record<string, unknown>;
-}
-
-export interface PeerLatency {
-  sent: number;
-  achievedRate: number;
-  /** ms */
-  p50: number;
-  p99: number;
-  p999: number;
-  max: number;
-  /** hdr-histogram-js encodeIntoCompressedBase64, in µs */
-  histogram: string;
 }
 
 const QUEUE = 'bench';
@@ -125,7 +113,7 @@ export async function bullmqLatency(o: {
   warmup?: number;
   concurrency?: number;
   onProgress?: (done: number) => void;
-}): Promise<PeerLatency> {
+}): Promise<LatencyRun> {
   const name = 'bullmq latency';
   const concurrency = o.concurrency ?? 100;
   const workerJob: BullmqWorkerJob = {
@@ -154,19 +142,15 @@ export async function bullmqLatency(o: {
   });
   checkJobs(name, done, o.messages);
   const encoded = done.histogram as string;
-  const h = decodeFromCompressedBase64(encoded);
-  if (h.totalCount !== o.messages - warmup) {
-    throw new Error(`${name}: the histogram holds ${fmt(h.totalCount)} of ${fmt(o.messages - warmup)} jobs`);
+  const { count, ...ms } = percentiles(encoded);
+  if (count !== o.messages - warmup) {
+    throw new Error(`${name}: the histogram holds ${fmt(count)} of ${fmt(o.messages - warmup)} jobs`);
   }
-  const ms = (us: number) => us / 1000;
   const spanMs = sent.last - sent.first;
   return {
     sent: o.messages,
     achievedRate: spanMs > 0 ? (o.messages * 1000) / spanMs : o.rate,
-    p50: ms(h.getValueAtPercentile(50)),
-    p99: ms(h.getValueAtPercentile(99)),
-    p999: ms(h.getValueAtPercentile(99.9)),
-    max: ms(h.maxValue),
+    ...ms,
     histogram: encoded,
   };
 }

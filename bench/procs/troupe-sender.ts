@@ -4,10 +4,11 @@
  * on one connection, so each actor's messages keep their order) or, with `rate`, open loop: sends
  * on a fixed timetable whatever the worker does, so queueing shows in the latency.
  */
-import { build, encodeIntoCompressedBase64 } from 'hdr-histogram-js';
+import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import { connect } from '../../src/index.ts';
 import type { BenchCounter } from '../actors.ts';
 import { jobOf, nowMs, report } from '../lib/child.ts';
+import { newHistogram } from '../lib/latency.ts';
 
 export interface TroupeSenderJob {
   url: string;
@@ -97,11 +98,7 @@ async function openLoop(rate: number): Promise<void> {
 
 /** Asks `value` of a separate actor on a timetable for `ms`; round trips in µs, the first 20 not counted. */
 async function askLoop(rate: number, ms: number): Promise<{ count: number; histogram: string }> {
-  const histogram = build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 600_000_000,
-    numberOfSignificantValueDigits: 3,
-  });
+  const histogram = newHistogram();
   const target = troupe.ref<typeof BenchCounter>('bench-counter', 'asked');
   const count = Math.max(1, Math.floor((rate * ms) / 1000));
   const pending: Promise<void>[] = [];

@@ -4,10 +4,11 @@
  * time of that last commit. With `latency`, it also records send → committed per message in an
  * HDR histogram (microseconds), from the send time the message carried.
  */
-import { build, encodeIntoCompressedBase64 } from 'hdr-histogram-js';
+import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import { connect, type WorkOptions } from '../../src/index.ts';
 import { BenchCounter, BenchTimedCounter, stamped } from '../actors.ts';
 import { jobOf, nowMs, report } from '../lib/child.ts';
+import { newHistogram } from '../lib/latency.ts';
 
 export interface TroupeWorkerJob {
   url: string;
@@ -23,11 +24,7 @@ const troupe = await connect({
   namespace: job.namespace,
   actors: [BenchCounter, BenchTimedCounter],
 });
-const histogram = build({
-  lowestDiscernibleValue: 1,
-  highestTrackableValue: 600_000_000,
-  numberOfSignificantValueDigits: 3,
-});
+const histogram = newHistogram();
 const worker = await troupe.work(job.work ?? {});
 let committed = 0;
 let reported = 0;

@@ -4,9 +4,9 @@
  * namespace. Timing runs from the sender's first send to the worker's last commit, both read from
  * the same high-resolution wall clock. Every actor's context is checked afterwards.
  */
-import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import { connect, type WorkOptions } from '../../src/index.ts';
 import { BenchCounter, BenchTimedCounter, type CounterCtx } from '../actors.ts';
+import { percentiles, type LatencyRun } from '../lib/latency.ts';
 import { spawnChild, type Child, type ChildMessage } from '../lib/child.ts';
 import type { TroupeSenderJob } from './troupe-sender.ts';
 import type { TroupeWorkerJob } from './troupe-worker.ts';
@@ -28,16 +28,6 @@ export interface Throughput {
   rate: number;
   /** CPU time per message, µs, of the sender and the worker process. */
   cpuUsPerMessage: { sender: number; worker: number };
-}
-
-export interface Latency {
-  sent: number;
-  achievedRate: number;
-  p50: number;
-  p99: number;
-  p999: number;
-  max: number;
-  histogram: string;
 }
 
 /** Fails when any actor's context is not exactly the messages sent to it. */
@@ -141,28 +131,22 @@ export async function troupeAsk(o: TroupeRun & { rate: number; askRate: number }
   const { sent } = await run(o, o.rate, o.askRate);
   await checkContexts(o, 'bench-timed');
   const asks = sent.asks as { count: number; histogram: string };
-  const h = decodeFromCompressedBase64(asks.histogram);
-  return {
-    asks: asks.count,
-    p50: h.getValueAtPercentile(50) / 1000,
-    p99: h.getValueAtPercentile(99) / 1000,
-    max: h.maxValue / 1000,
-  };
+  const { p50, p99, max } = percentiles(asks.histogram);
+  return { asks: asks.count, p50, p99, max };
 }
 
 /** N tells offered at `rate` per second; send → committed per message. */
-export async function troupeLatency(o: TroupeRun & { rate: number }): Promise<Latency> {
+export async function troupeLatency(o: TroupeRun & { rate: number }): Promise<LatencyRun> {
   const { first, sent, done } = await run(o, o.rate);
   await checkContexts(o, 'bench-timed');
-  const h = decodeFromCompressedBase64(done.histogram as string);
-  const ms = (us: number) => us / 1000;
+  const { p50, p99, p999, max } = percentiles(done.histogram as string);
   return {
     sent: o.messages,
     achievedRate: (o.messages * 1000) / ((sent.last as number) - first),
-    p50: ms(h.getValueAtPercentile(50)),
-    p99: ms(h.getValueAtPercentile(99)),
-    p999: ms(h.getValueAtPercentile(99.9)),
-    max: ms(h.maxValue),
+    p50,
+    p99,
+    p999,
+    max,
     histogram: done.histogram as string,
   };
 }
