@@ -7,9 +7,8 @@ import type { Clock } from '../clock.ts';
 import { ConfigError } from '../errors.ts';
 import { checkName, type Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
-import { activate, needsMerge, type ActiveActor } from './active-actor.ts';
-import type { ActorAt, MergeResult } from './merge.ts';
-import { MergeScheduler } from './merge-scheduler.ts';
+import { activate, type ActiveActor } from './active-actor.ts';
+import { ActorUpkeep } from './actor-upkeep.ts';
 import { Leases } from './leases.ts';
 import type { Logger } from './logger.ts';
 import { commitArgs, deadBatch, type CommitItem } from './commit-item.ts';
@@ -60,7 +59,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private reserved = 0;
   private stopping = false;
   private stopped = false;
-  private sweepTimer: unknown;
   private idleWaiters: (() => void)[] = [];
   private readonly counters = {
     turnsSucceeded: 0,
@@ -74,7 +72,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     retries: 0,
   };
   private readonly timers: TimerFiring;
-  private readonly merges: MergeScheduler;
+  private readonly upkeep: ActorUpkeep;
 
   constructor(
     private readonly deps: WorkerDeps,
@@ -121,19 +119,21 @@ export class Worker extends EventEmitter<WorkerEvents> {
       },
       deps.logger,
     );
-    this.merges = new MergeScheduler(
-      {
-        redis: deps.commands,
-        scripted: deps.scripted,
-        keys: deps.keys,
-        lockMs: 30_000,
-        chunk: 10_000,
-        now: () => deps.clock.now(),
+    this.upkeep = new ActorUpkeep({
+      commands: deps.commands,
+      scripted: deps.scripted,
+      keys: deps.keys,
+      registry: deps.registry,
+      clock: deps.clock,
+      logger: deps.logger,
+      owned: this.owned,
+      idleMs: this.opts.idleMs,
+      mergeConcurrency: this.opts.mergeConcurrency,
+      merged: (folded) => {
+        this.counters.merges++;
+        this.counters.segmentsMerged += folded;
       },
-      this.opts.mergeConcurrency,
-      deps.logger,
-      (at, result) => this.onMerged(at, result),
-    );
+    });
     this.timers = new TimerFiring({
       scripted: deps.scripted,
       keys: deps.keys,
@@ -154,7 +154,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   async start(): Promise<void> {
     await this.waker.start();
     await this.ownership.start();
-    this.scheduleSweep();
+    this.upkeep.start();
   }
 
   /** Counters and the partitions held right now. */
@@ -177,11 +177,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
   async stop(): Promise<void> {
     if (this.stopping) return this.whenStopped();
     this.stopping = true;
-    this.deps.clock.clearTimeout(this.sweepTimer);
+    this.upkeep.stopSweeping();
     this.timers.stop();
     await this.ownership.stop(async () => {
       await this.whenIdle();
-      await this.merges.stop();
+      await this.upkeep.drain();
     });
     await this.waker.stop();
     await this.deps.commands.del(this.deps.keys.control(this.id)).catch(() => 0);
@@ -233,7 +233,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         this.emit('lost', s.p, reason);
       },
       renewed: (s, r) => {
-        if (r.mergesDue && !s.draining) void this.mergeSweep(s);
+        if (r.mergesDue && !s.draining) void this.upkeep.mergeFlagged(s.p);
         if (r.nextTimer >= 0 && (s.nextTimer < 0 || r.nextTimer < s.nextTimer))
           this.timers.note(s.p, r.nextTimer);
         if (r.ready && !s.hasWork && !s.claiming) {
@@ -491,7 +491,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       if (it.segments.length > 0) {
         actor.logSegments += it.segments.length;
         for (const seg of it.segments) actor.logBytes += seg.length;
-        if (needsMerge(actor)) this.merges.request({ p: s.p, akey: it.akey }, actor.entry);
+        this.upkeep.grew(s.p, actor);
       }
     }
     if (this.listenerCount('committed') > 0) {
@@ -510,55 +510,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (s.draining) void this.finishDrain(s);
     this.checkIdle();
     this.pump();
-  }
-
-  // ---- deactivation -------------------------------------------------------------------------
-
-  private scheduleSweep(): void {
-    if (this.stopping) return;
-    this.sweepTimer = this.deps.clock.setTimeout(
-      () => {
-        this.sweep();
-        this.scheduleSweep();
-      },
-      Math.max(250, Math.floor(this.opts.idleMs / 2)),
-    );
-  }
-
-  /**
-   * Drops actors unused for idleMs, merging their logs so an idle actor costs Redis one base; the
-   * next message activates them from Redis again.
-   */
-  private sweep(): void {
-    const cutoff = this.deps.clock.now() - this.opts.idleMs;
-    for (const s of this.owned.values()) {
-      for (const [akey, actor] of s.actors) {
-        if (actor.busy || actor.lastUsed >= cutoff) continue;
-        s.actors.delete(akey);
-        if (actor.logSegments > 0) this.merges.request({ p: s.p, akey }, actor.entry);
-      }
-    }
-  }
-
-  private onMerged(at: ActorAt, result: MergeResult): void {
-    if (result.status !== 'merged') return;
-    this.counters.merges++;
-    this.counters.segmentsMerged += result.folded;
-    const actor = this.owned.get(at.p)?.actors.get(at.akey);
-    if (!actor) return;
-    const before = actor.logSegments;
-    actor.logSegments = Math.max(0, before - result.folded);
-    actor.logBytes = before > 0 ? Math.round((actor.logBytes * actor.logSegments) / before) : 0;
-    if (needsMerge(actor)) this.merges.request(at, actor.entry);
-  }
-
-  /** Merges logs that commits flagged as long: actors that went idle, or whose worker died. */
-  private async mergeSweep(s: PartitionState): Promise<void> {
-    const due = await this.deps.commands.spop(this.deps.keys.mergeDue(s.p), 64).catch(() => []);
-    for (const akey of due) {
-      const entry = this.deps.registry.get(akey.slice(0, akey.indexOf('/')));
-      if (entry) this.merges.request({ p: s.p, akey }, entry);
-    }
   }
 }
 

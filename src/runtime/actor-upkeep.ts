@@ -1,0 +1,110 @@
+import type { Redis } from 'ioredis';
+import type { ActorRegistry } from '../actor/registry.ts';
+import type { Clock } from '../clock.ts';
+import type { Keys } from '../redis/keys.ts';
+import type { ScriptedRedis } from '../redis/scripts.ts';
+import { needsMerge, type ActiveActor } from './active-actor.ts';
+import type { Logger } from './logger.ts';
+import type { ActorAt, MergeResult } from './merge.ts';
+import { MergeScheduler } from './merge-scheduler.ts';
+import type { PartitionState } from './partition-state.ts';
+
+export interface UpkeepDeps {
+  commands: Redis;
+  scripted: ScriptedRedis;
+  keys: Keys;
+  registry: ActorRegistry;
+  clock: Clock;
+  logger: Logger;
+  /** The worker's partitions, as it owns them now. */
+  owned: ReadonlyMap<number, PartitionState>;
+  idleMs: number;
+  mergeConcurrency: number;
+  /** A merge folded this many segments. */
+  merged: (folded: number) => void;
+}
+
+/**
+ * Keeps a worker's actors cheap: drops those idle for idleMs from memory, merging their logs so an
+ * idle actor costs Redis one base, and merges logs that grow long, including those commits flagged
+ * for the owner's sweep (actors that went idle, or whose worker died).
+ */
+export class ActorUpkeep {
+  private readonly merges: MergeScheduler;
+  private timer: unknown;
+  private stopped = false;
+
+  constructor(private readonly deps: UpkeepDeps) {
+    this.merges = new MergeScheduler(
+      {
+        redis: deps.commands,
+        scripted: deps.scripted,
+        keys: deps.keys,
+        lockMs: 30_000,
+        chunk: 10_000,
+        now: () => deps.clock.now(),
+      },
+      deps.mergeConcurrency,
+      deps.logger,
+      (at, result) => this.onMerged(at, result),
+    );
+  }
+
+  start(): void {
+    if (this.stopped) return;
+    this.timer = this.deps.clock.setTimeout(
+      () => {
+        this.sweep();
+        this.start();
+      },
+      Math.max(250, Math.floor(this.deps.idleMs / 2)),
+    );
+  }
+
+  /** Stops sweeping at once; `drain` then waits for merges under way. */
+  stopSweeping(): void {
+    this.stopped = true;
+    this.deps.clock.clearTimeout(this.timer);
+  }
+
+  async drain(): Promise<void> {
+    await this.merges.stop();
+  }
+
+  /** A commit grew the actor's log: merge it once it passes its type's policy. */
+  grew(p: number, actor: ActiveActor): void {
+    if (needsMerge(actor)) this.merges.request({ p, akey: actor.akey }, actor.entry);
+  }
+
+  /** Merges the logs commits flagged as long in partition p (the lease renewal reports them). */
+  async mergeFlagged(p: number): Promise<void> {
+    const due = await this.deps.commands.spop(this.deps.keys.mergeDue(p), 64).catch(() => []);
+    for (const akey of due) {
+      const entry = this.deps.registry.get(akey.slice(0, akey.indexOf('/')));
+      if (entry) this.merges.request({ p, akey }, entry);
+    }
+  }
+
+  /** Drops actors unused for idleMs; the next message activates them from Redis again. */
+  private sweep(): void {
+    const cutoff = this.deps.clock.now() - this.deps.idleMs;
+    for (const s of this.deps.owned.values()) {
+      for (const [akey, actor] of s.actors) {
+        if (actor.busy || actor.lastUsed >= cutoff) continue;
+        s.actors.delete(akey);
+        if (actor.logSegments > 0) this.merges.request({ p: s.p, akey }, actor.entry);
+      }
+    }
+  }
+
+  private onMerged(at: ActorAt, result: MergeResult): void {
+    if (result.status !== 'merged') return;
+    this.deps.merged(result.folded);
+    const actor = this.deps.owned.get(at.p)?.actors.get(at.akey);
+    if (!actor) return;
+    const before = actor.logSegments;
+    actor.logSegments = Math.max(0, before - result.folded);
+    actor.logBytes = before > 0 ? Math.round((actor.logBytes * actor.logSegments) / before) : 0;
+    if (needsMerge(actor)) this.merges.request(at, actor.entry);
+  }
+}
