@@ -63,6 +63,18 @@ export class HandlerTimeoutError extends TroupeError {
 }
 
 /**
+ * An operator stopped a turn that was stuck (`troupe abort`, `troupe.admin.abortTurn`): its signal
+ * is aborted and its message goes to the dead letters without retries, to be retried from there.
+ */
+export class TurnAbortedError extends TroupeError {
+  readonly retryable = false;
+  constructor(message: string) {
+    super(message);
+    this.name = 'TurnAbortedError';
+  }
+}
+
+/**
  * A message was refused before it was sent: its arguments fail the handler's schema, or it is
  * larger than `maxMessageBytes`. Nothing was stored.
  */

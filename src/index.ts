@@ -11,10 +11,19 @@ export {
   type ListDeadLettersOptions,
   type AllDeadLetters,
 } from './client/dead-letters.ts';
+export {
+  Admin,
+  type AbortResult,
+  type AdminWaitOptions,
+  type WorkerEvent,
+  type WorkerInfo,
+} from './client/admin.ts';
 export type { ActorRef, ReadOptions, RefOptions, TellOnceOptions, UntypedActor } from './client/ref.ts';
 export {
   Worker,
   type CommittedTurn,
+  type TurnOutcome,
+  type WorkerObserver,
   type WorkOptions,
   type WorkerStats,
   type WorkerEvents,
@@ -32,6 +41,7 @@ export {
   ClosedError,
   NonRetryableError,
   HandlerTimeoutError,
+  TurnAbortedError,
   ValidationError,
 } from './errors.ts';
 export type { StandardSchemaV1 } from './actor/schema.ts';

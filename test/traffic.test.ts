@@ -55,11 +55,14 @@ it('an idle worker issues only lease renewals (with its heartbeat) and its block
     'eval',
     'exists',
     'get',
+    'hset',
     'llen',
     'pexpire',
+    'smembers',
     'time',
     'zadd',
     'zrange',
+    'zrangebyscore',
     'zremrangebyscore',
   ]);
   for (const cmd of counted) {
@@ -78,11 +81,14 @@ it('an idle worker issues only lease renewals (with its heartbeat) and its block
   const leaseWork = new Set([
     'exists',
     'get',
+    'hset',
     'llen',
     'pexpire',
+    'smembers',
     'time',
     'zadd',
     'zrange',
+    'zrangebyscore',
     'zremrangebyscore',
   ]);
   for (const cmd of inner) assert.ok(leaseWork.has(cmd), `unexpected command inside a script: ${cmd}`);

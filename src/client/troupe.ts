@@ -20,6 +20,7 @@ import { ensureMeta } from '../redis/meta.ts';
 import { withScripts, type ScriptedRedis } from '../redis/scripts.ts';
 import { silentLogger, type Logger } from '../runtime/logger.ts';
 import { Worker, type WorkOptions } from '../runtime/worker.ts';
+import { Admin } from './admin.ts';
 import { DeadLetters } from './dead-letters.ts';
 import type { ActorRef, ReadOptions, RefOptions, TellOnceOptions, UntypedActor } from './ref.ts';
 import { ReplyListener } from './replies.ts';
@@ -70,6 +71,17 @@ export class Troupe {
    * ```
    */
   readonly deadLetters: DeadLetters;
+  /**
+   * Operating the namespace: live workers, pausing actor types, shutting workers down, stopping a
+   * stuck turn.
+   *
+   * @example
+   * ```ts
+   * const workers = await troupe.admin.workers();
+   * await troupe.admin.pause('order');
+   * ```
+   */
+  readonly admin: Admin;
 
   /** @internal Use `connect()`. */
   constructor(
@@ -99,6 +111,7 @@ export class Troupe {
       partitions,
       assertOpen: () => this.assertOpen(),
     });
+    this.admin = new Admin({ redis, keys, partitions, assertOpen: () => this.assertOpen() });
   }
 
   /** A timed-out commit has an unknown outcome, which the worker handles by re-taking the partition. */

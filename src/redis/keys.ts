@@ -45,6 +45,18 @@ export class Keys {
   control(workerId: string): string {
     return `${this.nsPrefix}ctl:${workerId}`;
   }
+  /** A live worker's registry entry (hash), written by its heartbeat and expiring with it. */
+  workerInfo(workerId: string): string {
+    return `${this.nsPrefix}worker:${workerId}`;
+  }
+  /** Workers born, left and found dead (stream, capped). */
+  workerEvents(): string {
+    return `${this.nsPrefix}worker-events`;
+  }
+  /** Actor types an operator paused (set): no new turns of them start. */
+  pausedTypes(): string {
+    return `${this.nsPrefix}paused-types`;
+  }
   replies(clientId: string): string {
     return `${this.nsPrefix}reply:${clientId}`;
   }
@@ -107,6 +119,14 @@ export class Keys {
   /** Paused actors (onDeadLetter: 'pause'): akey -> id of the held dead letter. */
   paused(p: number): string {
     return `${this.partition(p)}paused`;
+  }
+  /** Actor types with actors held in partition p because the type is paused (set). */
+  heldTypes(p: number): string {
+    return `${this.partition(p)}held-types`;
+  }
+  /** `held:<type>` (list): actors with mail of a paused type, off the ready queue until resumed. */
+  heldPrefix(p: number): string {
+    return `${this.partition(p)}held:`;
   }
   /** Actors whose log passed the merge threshold, for the owner's merge sweep. */
   mergeDue(p: number): string {

@@ -13,6 +13,8 @@ export interface ActiveActor {
   lastUsed: number;
   /** A batch of its turns is running or committing: the idle sweep leaves it alone. */
   busy: boolean;
+  /** Ends the async turn running now with an error (an operator's abort); unset otherwise. */
+  cancel: ((err: unknown) => void) | undefined;
   /** Segments and bytes in the Redis log beyond the base, as far as this worker knows. */
   logSegments: number;
   logBytes: number;
@@ -48,6 +50,7 @@ export function activate(entry: RegisteredActor, id: string, log: Uint8Array[], 
     seq,
     lastUsed: now,
     busy: false,
+    cancel: undefined,
     logSegments: Math.max(0, log.length - 1),
     logBytes,
   };

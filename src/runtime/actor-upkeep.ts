@@ -21,7 +21,7 @@ export interface UpkeepDeps {
   idleMs: number;
   mergeConcurrency: number;
   /** A merge folded this many segments. */
-  merged: (folded: number) => void;
+  merged: (folded: number, durationMs: number) => void;
 }
 
 /**
@@ -46,7 +46,7 @@ export class ActorUpkeep {
       },
       deps.mergeConcurrency,
       deps.logger,
-      (at, result) => this.onMerged(at, result),
+      (at, result, ms) => this.onMerged(at, result, ms),
     );
   }
 
@@ -97,9 +97,14 @@ export class ActorUpkeep {
     }
   }
 
-  private onMerged(at: ActorAt, result: MergeResult): void {
+  /** Merges queued or running. */
+  get pendingMerges(): number {
+    return this.merges.pending;
+  }
+
+  private onMerged(at: ActorAt, result: MergeResult, durationMs: number): void {
     if (result.status !== 'merged') return;
-    this.deps.merged(result.folded);
+    this.deps.merged(result.folded, durationMs);
     const actor = this.deps.owned.get(at.p)?.actors.get(at.akey);
     if (!actor) return;
     const before = actor.logSegments;

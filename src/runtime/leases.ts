@@ -1,5 +1,13 @@
 import type { Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
+import { encodeControl } from './control.ts';
+
+export interface Heartbeat {
+  /** Live workers' ids, sorted. */
+  live: string[];
+  /** Actor types paused by an operator. */
+  paused: string[];
+}
 
 /** The worker registry and partition leases, as Redis operations for one worker. */
 export class Leases {
@@ -10,9 +18,18 @@ export class Leases {
     private readonly leaseMs: number,
   ) {}
 
-  /** Refreshes this worker's registry entry; returns the live workers, sorted. */
-  async heartbeat(): Promise<string[]> {
-    return (await this.r.run('heartbeat', [this.keys.workers()], [this.workerId, this.leaseMs])) as string[];
+  /**
+   * Refreshes this worker's registry entry with `entry` (fields of its hash); returns the live
+   * workers, sorted, and the paused actor types.
+   */
+  async heartbeat(entry: Record<string, string | number>, first: boolean): Promise<Heartbeat> {
+    const k = this.keys;
+    const [live, paused] = (await this.r.run(
+      'heartbeat',
+      [k.workers(), k.workerInfo(this.workerId), k.workerEvents(), k.pausedTypes()],
+      [this.workerId, this.leaseMs, k.workerInfo(''), first ? '1' : '0', ...Object.entries(entry).flat()],
+    )) as [string[], string[]];
+    return { live, paused };
   }
 
   /** Takes partition p with a new epoch; returns the epoch, or 0 when another worker holds it. */
@@ -33,12 +50,13 @@ export class Leases {
   async renew(
     p: number,
     epoch: number,
+    paused: readonly string[],
   ): Promise<{ held: boolean; mergesDue: boolean; ready: boolean; nextTimer: number }> {
     const k = this.keys;
     const [flags, next] = (await this.r.run(
       'renew',
-      [k.owner(p), k.epoch(p), k.mergeDue(p), k.ready(p), k.timers(p)],
-      [this.workerId, epoch, this.leaseMs],
+      [k.owner(p), k.epoch(p), k.mergeDue(p), k.ready(p), k.timers(p), k.heldTypes(p)],
+      [this.workerId, epoch, this.leaseMs, k.heldPrefix(p), ...paused],
     )) as [number, number | string];
     return {
       held: flags > 0,
@@ -52,10 +70,30 @@ export class Leases {
     return (await this.r.run('release', [this.keys.owner(p)], [this.workerId])) === 1;
   }
 
-  /** Leaves the registry; returns the workers that remain. */
+  /** Leaves the registry (recording the death); returns the workers that remain. */
   async leave(): Promise<string[]> {
-    await this.r.redis.zrem(this.keys.workers(), this.workerId);
-    return (await this.r.redis.zrange(this.keys.workers(), '0', '-1')).sort();
+    const k = this.keys;
+    const res = await this.r.redis
+      .multi()
+      .zrem(k.workers(), this.workerId)
+      .del(k.workerInfo(this.workerId))
+      .xadd(
+        k.workerEvents(),
+        'MAXLEN',
+        '~',
+        1000,
+        '*',
+        'event',
+        'left',
+        'worker',
+        this.workerId,
+        'at',
+        Date.now(),
+      )
+      .zrange(k.workers(), '0', '-1')
+      .exec();
+    const remaining = res?.[3]?.[1];
+    return Array.isArray(remaining) ? (remaining as string[]).sort() : [];
   }
 
   /** Asks other workers to look at the registry now rather than at their next tick. */
@@ -64,7 +102,7 @@ export class Leases {
     if (others.length === 0) return;
     const pipe = this.r.redis.pipeline();
     for (const w of others) {
-      pipe.rpush(this.keys.control(w), 'rebalance');
+      pipe.rpush(this.keys.control(w), encodeControl({ kind: 'rebalance' }));
       pipe.pexpire(this.keys.control(w), String(this.leaseMs * 3));
     }
     await pipe.exec();

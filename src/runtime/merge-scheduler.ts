@@ -16,7 +16,7 @@ export class MergeScheduler {
     private readonly deps: MergeDeps,
     private readonly concurrency: number,
     private readonly logger: Logger,
-    private readonly onMerged: (at: ActorAt, result: MergeResult) => void,
+    private readonly onMerged: (at: ActorAt, result: MergeResult, durationMs: number) => void,
   ) {}
 
   request(at: ActorAt, entry: RegisteredActor): void {
@@ -43,9 +43,10 @@ export class MergeScheduler {
       const [id, job] = this.queued.entries().next().value!;
       this.queued.delete(id);
       this.running.add(id);
+      const started = performance.now();
       mergeActor(this.deps, job.at, job.entry)
         .then(
-          (result) => this.onMerged(job.at, result),
+          (result) => this.onMerged(job.at, result, performance.now() - started),
           (err: unknown) =>
             this.logger.warn({ err, actor: job.at.akey }, 'merge failed; it will be tried again'),
         )

@@ -14,6 +14,10 @@ export interface OwnershipHooks {
   lost(s: PartitionState, reason: string): void;
   /** A lease renewal's news about the partition: merges due, next timer, ready actors. */
   renewed(s: PartitionState, r: Awaited<ReturnType<Leases['renew']>>): void;
+  /** The set of paused actor types changed (sorted). */
+  paused(types: readonly string[]): void;
+  /** This worker's registry entry as of now: fields of its hash. */
+  entry(): Record<string, string | number>;
 }
 
 /**
@@ -27,6 +31,9 @@ export class Ownership {
   private tickAgain = false;
   private stopping = false;
   private lastLive: string[] = [];
+  private beats = 0;
+  /** Actor types paused by an operator, as the last heartbeat (or control message) said. */
+  paused: readonly string[] = [];
 
   constructor(
     /** Shared with the worker, which reads it on every claim and commit. */
@@ -44,8 +51,8 @@ export class Ownership {
 
   /** Joins the registry, takes this worker's share and starts ticking. */
   async start(): Promise<void> {
-    const live = await this.leases.heartbeat();
-    this.opts.logger.info({ worker: this.opts.workerId, live: live.length }, 'worker joined');
+    const live = await this.heartbeat();
+    this.opts.logger.info({ live: live.length }, 'worker joined');
     await this.leases.notify(live);
     await this.rebalance(live);
     this.scheduleTick();
@@ -75,9 +82,7 @@ export class Ownership {
       return;
     }
     this.ticking = this.runTick()
-      .catch((err: unknown) =>
-        this.opts.logger.warn({ err, worker: this.opts.workerId }, 'lease tick failed'),
-      )
+      .catch((err: unknown) => this.opts.logger.warn({ err }, 'lease tick failed'))
       .finally(() => {
         this.ticking = undefined;
         if (this.tickAgain) {
@@ -117,10 +122,26 @@ export class Ownership {
     );
   }
 
+  /** Applies a new set of paused types at once (a control message said it changed). */
+  setPaused(types: readonly string[]): void {
+    const sorted = [...types].sort();
+    if (sorted.join('\n') === this.paused.join('\n')) return;
+    this.paused = sorted;
+    this.hooks.paused(sorted);
+  }
+
+  private async heartbeat(): Promise<string[]> {
+    const { live, paused } = await this.leases.heartbeat(this.hooks.entry(), this.beats === 0);
+    this.beats++;
+    this.setPaused(paused);
+    return live;
+  }
+
   private async runTick(): Promise<void> {
-    const live = await this.leases.heartbeat();
+    const live = await this.heartbeat();
     const states = [...this.owned.values()];
-    const renewed = await Promise.all(states.map((s) => this.leases.renew(s.p, s.epoch)));
+    const paused = this.paused;
+    const renewed = await Promise.all(states.map((s) => this.leases.renew(s.p, s.epoch, paused)));
     states.forEach((s, i) => {
       if (this.owned.get(s.p) !== s) return;
       const r = renewed[i]!;
@@ -136,7 +157,7 @@ export class Ownership {
     for (const s of this.owned.values()) {
       if (!mine.has(s.p) && !s.draining) {
         s.draining = true;
-        this.opts.logger.info({ worker: this.opts.workerId, partition: s.p }, 'handing partition over');
+        this.opts.logger.info({ partition: s.p }, 'handing partition over');
         void this.finishDrain(s);
         this.hooks.draining(s);
       }

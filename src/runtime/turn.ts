@@ -8,6 +8,7 @@ import { partitionOf } from '../protocol/partition.ts';
 import { encodeReply } from '../protocol/reply.ts';
 import type { ActiveActor } from './active-actor.ts';
 import { emptyItem, type CommitItem } from './commit-item.ts';
+import type { TurnOutcome, WorkerObserver } from './worker-types.ts';
 
 export interface TurnEnv {
   partitions: number;
@@ -15,6 +16,7 @@ export interface TurnEnv {
   maxMessageBytes: number;
   now: () => number;
   onHandlerError?: (akey: string, env: Envelope, err: unknown) => void;
+  observer?: WorkerObserver | undefined;
 }
 
 function errorInfo(err: unknown): { name: string; message: string; stack?: string } {
@@ -128,6 +130,8 @@ export function runBatch(
  */
 class Batch {
   readonly item: CommitItem;
+  /** When the current handler started (performance.now()), for the observer. */
+  private startedAt = 0;
 
   constructor(
     private readonly actor: ActiveActor,
@@ -200,11 +204,13 @@ class Batch {
     const attempt = priorFailures(this.attempts, msg.id) + 1;
     const policy = actor.entry.retryFor(msg.method);
     if (isRetryable(err) && attempt < policy.attempts) {
+      this.ended(msg, 'retry');
       item.handled = index;
       item.retryAt = env.now() + backoff(policy, attempt);
       item.retryRecord = `${msg.id} ${attempt}`;
       return true;
     }
+    this.ended(msg, 'failed');
     item.failed++;
     const info = errorInfo(err);
     const pause = actor.entry.pauseOnDeadLetter;
@@ -224,6 +230,15 @@ class Batch {
     return true;
   }
 
+  private ended(msg: Envelope, outcome: TurnOutcome): void {
+    this.env.observer?.turnEnded?.(
+      this.actor.entry.type,
+      msg.method,
+      performance.now() - this.startedAt,
+      outcome,
+    );
+  }
+
   private settle(msg: Envelope, bytes: Buffer, index: number, before: unknown, outcome: Outcome): boolean {
     const { actor, item } = this;
     let stop: boolean;
@@ -236,6 +251,7 @@ class Batch {
       try {
         this.succeed(msg, outcome.value);
         item.succeeded++;
+        this.ended(msg, 'ok');
         stop = false;
       } catch (err) {
         // effects that cannot be encoded (a cyclic value, say) fail this message, not the worker;
@@ -268,6 +284,7 @@ class Batch {
       const bytes = mail[i]!;
       const prepared = prepare(actor, bytes, this.env.maxMessageBytes);
       if (prepared.kind === 'dead') {
+        this.env.observer?.rejected?.(actor.entry.type, prepared.reason);
         item.failed++;
         item.dead.push([prepared.reason, prepared.error, 1, bytes, 0]);
         // an asker gets the reason now rather than a timeout
@@ -279,6 +296,11 @@ class Batch {
       state.messageId = msg.id;
       state.effects = { segments: [], sends: [], timers: [] };
       state.abort = undefined;
+      const observer = this.env.observer;
+      if (observer) {
+        observer.turnStarted?.(actor.entry.type, msg.method, this.env.now() - msg.sentAt);
+        this.startedAt = performance.now();
+      }
       let value: unknown;
       try {
         value = prepared.fn.apply(actor.instance, msg.args);
@@ -290,8 +312,8 @@ class Batch {
         const index = i;
         // the handler may read this.signal later, while it runs
         const abort = (state.abort ??= new AbortController());
-        return withTimeout(value, actor.entry.timeoutMs, abort, `${actor.akey} ${msg.method}`).then(
-          (outcome) => (this.settle(msg, bytes, index, before, outcome) ? item : this.step(index + 1)),
+        return withTimeout(value, actor, abort, msg.method).then((outcome) =>
+          this.settle(msg, bytes, index, before, outcome) ? item : this.step(index + 1),
         );
       }
       this.settle(msg, bytes, i, before, { ok: true, value });
@@ -300,30 +322,38 @@ class Batch {
   }
 }
 
-/** Settles with the handler's outcome, or a HandlerTimeoutError (aborting its signal) past `ms`. */
+/**
+ * Settles with the handler's outcome; or, aborting its signal, with a HandlerTimeoutError past the
+ * type's timeoutMs, or with the error `actor.cancel` is given (an operator stopping the turn).
+ */
 function withTimeout(
   value: PromiseLike<unknown>,
-  ms: number,
+  actor: ActiveActor,
   abort: AbortController,
-  what: string,
+  method: string,
 ): Promise<Outcome> {
   return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      const err = new HandlerTimeoutError(
-        `${what} ran past its timeoutMs (${ms} ms); raise static timeoutMs if it needs longer`,
-      );
+    const settle = (outcome: Outcome): void => {
+      clearTimeout(timer);
+      actor.cancel = undefined;
+      resolve(outcome);
+    };
+    const fail = (err: unknown): void => {
       abort.abort(err);
-      resolve({ ok: false, err });
+      settle({ ok: false, err });
+    };
+    const ms = actor.entry.timeoutMs;
+    const timer = setTimeout(() => {
+      fail(
+        new HandlerTimeoutError(
+          `${actor.akey} ${method} ran past its timeoutMs (${ms} ms); raise static timeoutMs if it needs longer`,
+        ),
+      );
     }, ms);
+    actor.cancel = fail;
     Promise.resolve(value).then(
-      (v) => {
-        clearTimeout(timer);
-        resolve({ ok: true, value: v });
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        resolve({ ok: false, err });
-      },
+      (v) => settle({ ok: true, value: v }),
+      (err: unknown) => settle({ ok: false, err }),
     );
   });
 }

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../redis/keys.ts';
+import { WAIT_AGAIN, WAIT_STOP } from './control.ts';
 import type { Logger } from './logger.ts';
 
 export interface WakerHandlers {
@@ -74,13 +75,13 @@ export class Waker {
   }
 
   /** Makes the current BLPOP return so the next one waits on the current partitions. */
-  async interrupt(command = 'keys'): Promise<void> {
+  async interrupt(command = WAIT_AGAIN): Promise<void> {
     await this.commands.rpush(this.keys.control(this.workerId), command);
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    await this.interrupt('stop').catch(() => undefined);
+    await this.interrupt(WAIT_STOP).catch(() => undefined);
     await this.loop;
   }
 
@@ -137,7 +138,7 @@ export class Waker {
       const [key, value] = res;
       if (key === ctl) {
         stale = true;
-        if (value !== 'keys' && value !== 'stop') this.handlers.control(value);
+        if (value !== WAIT_AGAIN && value !== WAIT_STOP) this.handlers.control(value);
         continue;
       }
       const p = timerKeys.get(key);

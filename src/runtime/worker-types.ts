@@ -18,12 +18,38 @@ export interface WorkOptions {
   mergeConcurrency?: number;
   /** Envelopes larger than this are dead-lettered unread (default 1 MiB). */
   maxMessageBytes?: number;
+  /** Told of every turn, activation, merge and lease move: what metrics are built from. */
+  observer?: WorkerObserver;
+}
+
+/** How a message's turn ended: done, to be tried again after a backoff, or dead-lettered. */
+export type TurnOutcome = 'ok' | 'retry' | 'failed';
+
+/**
+ * Hooks a worker calls as it works, for metrics (see `workerMetrics`). Called inline on the hot
+ * path: keep them cheap, and never throw.
+ */
+export interface WorkerObserver {
+  /** A message's handler is about to run, `waitMs` after the message was sent. */
+  turnStarted?(type: string, method: string, waitMs: number): void;
+  /** The handler settled after `durationMs`. */
+  turnEnded?(type: string, method: string, durationMs: number, outcome: TurnOutcome): void;
+  /** A message was dead-lettered without running (bad input); `reason` as in the dead letters. */
+  rejected?(type: string, reason: string): void;
+  /** An actor was loaded from its context log. */
+  activated?(type: string, durationMs: number): void;
+  /** A merge folded `segments` segments into a new base. */
+  merged?(segments: number, durationMs: number): void;
+  /** This worker took a partition, handed it back, or lost it. */
+  leaseMoved?(event: 'acquired' | 'released' | 'lost', partition: number): void;
 }
 
 /** Counters a worker keeps about itself. */
 export interface WorkerStats {
   turnsSucceeded: number;
   turnsFailed: number;
+  /** Milliseconds spent running batches of turns, summed over batches. */
+  busyMs: number;
   commits: number;
   fencedCommits: number;
   staleCommits: number;
@@ -49,6 +75,8 @@ export interface WorkerEvents {
    * someone listens, so it costs nothing otherwise.
    */
   committed: [partition: number, turns: readonly CommittedTurn[]];
+  /** The worker stopped: by `stop()`, or by a remote `shutdown` (`troupe shutdown <worker>`). */
+  stopped: [];
 }
 
 /** One actor's part of a commit, as the `committed` event reports it. */

@@ -4,22 +4,31 @@ import type { Redis } from 'ioredis';
 import { nanoid } from 'nanoid';
 import type { ActorRegistry } from '../actor/registry.ts';
 import type { Clock } from '../clock.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, TurnAbortedError } from '../errors.ts';
 import { checkName, type Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
 import { activate, type ActiveActor } from './active-actor.ts';
 import { ActorUpkeep } from './actor-upkeep.ts';
 import { Leases } from './leases.ts';
-import type { Logger } from './logger.ts';
+import { bindLogger, type Logger } from './logger.ts';
+import { decodeControl, type AbortOutcome, type ControlCommand } from './control.ts';
+import { registryEntry } from './registry-entry.ts';
 import { commitArgs, deadBatch, type CommitItem } from './commit-item.ts';
-import { runBatch } from './turn.ts';
+import { runBatch, type TurnEnv } from './turn.ts';
 import { Ownership, type OwnershipHooks } from './ownership.ts';
 import type { PartitionState } from './partition-state.ts';
 import { TimerFiring } from './timers.ts';
 import { Waker } from './waker.ts';
 import type { WorkerEvents, WorkerStats, WorkOptions } from './worker-types.ts';
 
-export type { CommittedTurn, WorkerEvents, WorkerStats, WorkOptions } from './worker-types.ts';
+export type {
+  CommittedTurn,
+  TurnOutcome,
+  WorkerEvents,
+  WorkerObserver,
+  WorkerStats,
+  WorkOptions,
+} from './worker-types.ts';
 
 export interface WorkerDeps {
   commands: Redis;
@@ -49,7 +58,12 @@ const DEAD_LETTERS_KEPT = 100_000;
 export class Worker extends EventEmitter<WorkerEvents> {
   /** This worker's name in the registry. */
   readonly id: string;
-  private readonly opts: Required<WorkOptions>;
+  private readonly opts: Required<Omit<WorkOptions, 'observer'>>;
+  private readonly observer: WorkOptions['observer'];
+  /** Every line carries this worker's name. */
+  private readonly log: Logger;
+  private startedAt = 0;
+  private readonly turnEnv: TurnEnv;
   private readonly owned = new Map<number, PartitionState>();
   private readonly ownership: Ownership;
   private readonly waker: Waker;
@@ -63,6 +77,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private readonly counters = {
     turnsSucceeded: 0,
     turnsFailed: 0,
+    busyMs: 0,
     commits: 0,
     fencedCommits: 0,
     staleCommits: 0,
@@ -92,6 +107,18 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (this.opts.leaseMs < 300)
       throw new ConfigError(`leaseMs must be at least 300; got ${this.opts.leaseMs}`);
     this.id = checkName('worker name', this.opts.name);
+    this.observer = options.observer;
+    this.log = bindLogger(deps.logger, { worker: this.id });
+    this.turnEnv = {
+      partitions: deps.partitions,
+      maxMessageBytes: this.opts.maxMessageBytes,
+      now: () => deps.clock.now(),
+      observer: this.observer,
+      onHandlerError: (akey, env, err) => {
+        this.log.warn({ err, actor: akey, method: env.method }, 'handler failed');
+        this.emit('turn-failed', akey, env.method, err);
+      },
+    };
     this.ownership = new Ownership(
       this.owned,
       new Leases(deps.scripted, deps.keys, this.id, this.opts.leaseMs),
@@ -100,7 +127,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         partitions: deps.partitions,
         leaseMs: this.opts.leaseMs,
         clock: deps.clock,
-        logger: deps.logger,
+        logger: this.log,
       },
       this.ownershipHooks(),
     );
@@ -117,7 +144,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         timers: (p) => this.timers.note(p, 0),
         control: (message) => this.onControl(message),
       },
-      deps.logger,
+      this.log,
     );
     this.upkeep = new ActorUpkeep({
       commands: deps.commands,
@@ -125,20 +152,21 @@ export class Worker extends EventEmitter<WorkerEvents> {
       keys: deps.keys,
       registry: deps.registry,
       clock: deps.clock,
-      logger: deps.logger,
+      logger: this.log,
       owned: this.owned,
       idleMs: this.opts.idleMs,
       mergeConcurrency: this.opts.mergeConcurrency,
-      merged: (folded) => {
+      merged: (folded, ms) => {
         this.counters.merges++;
         this.counters.segmentsMerged += folded;
+        this.observer?.merged?.(folded, ms);
       },
     });
     this.timers = new TimerFiring({
       scripted: deps.scripted,
       keys: deps.keys,
       clock: deps.clock,
-      logger: deps.logger,
+      logger: this.log,
       workerId: this.id,
       owned: () => this.owned.values(),
       partition: (p) => this.owned.get(p),
@@ -152,9 +180,24 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   /** Registers the worker, takes its share of partitions and starts serving them. */
   async start(): Promise<void> {
+    this.startedAt = Date.now();
     await this.waker.start();
     await this.ownership.start();
     this.upkeep.start();
+  }
+
+  /** Length of the ready queue (actors with mail waiting for a turn) of each partition held. */
+  async queueDepths(): Promise<Map<number, number>> {
+    const parts = [...this.owned.keys()];
+    const pipe = this.deps.commands.pipeline();
+    for (const p of parts) pipe.llen(this.deps.keys.ready(p));
+    const res = (await pipe.exec()) ?? [];
+    return new Map(parts.map((p, i) => [p, Number(res[i]?.[1] ?? 0)]));
+  }
+
+  /** Actor types paused by an operator, as this worker applies them now. */
+  get pausedTypes(): readonly string[] {
+    return this.ownership.paused;
   }
 
   /** Counters and the partitions held right now. */
@@ -186,8 +229,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     await this.waker.stop();
     await this.deps.commands.del(this.deps.keys.control(this.id)).catch(() => 0);
     this.stopped = true;
-    this.deps.logger.info({ worker: this.id }, 'worker stopped');
+    this.log.info({ stats: this.stats() }, 'worker stopped');
     for (const w of this.stopWaiters.splice(0)) w();
+    this.emit('stopped');
   }
 
   private stopWaiters: (() => void)[] = [];
@@ -217,7 +261,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   private ownershipHooks(): OwnershipHooks {
     return {
-      acquired: (s) => this.emit('acquired', s.p, s.epoch),
+      acquired: (s) => {
+        this.observer?.leaseMoved?.('acquired', s.p);
+        this.emit('acquired', s.p, s.epoch);
+      },
       gained: async () => {
         await this.waker.interrupt();
         this.pump();
@@ -225,13 +272,34 @@ export class Worker extends EventEmitter<WorkerEvents> {
       },
       // stop waiting on its wake list, so the next owner gets the tokens
       draining: () => void this.waker.interrupt().catch(() => undefined),
-      released: (p) => this.emit('released', p),
+      released: (p) => {
+        this.observer?.leaseMoved?.('released', p);
+        this.emit('released', p);
+      },
       lost: (s, reason) => {
         s.actors.clear();
         void this.waker.interrupt().catch(() => undefined);
-        this.deps.logger.warn({ worker: this.id, partition: s.p, reason }, 'partition lost');
+        this.log.warn({ partition: s.p, reason }, 'partition lost');
+        this.observer?.leaseMoved?.('lost', s.p);
         this.emit('lost', s.p, reason);
       },
+      paused: (types) => {
+        this.log.info({ paused: types }, 'paused actor types changed');
+        // renew now: it puts actors of resumed types back on the ready queue; the heartbeat
+        // after it tells `troupe pause` this worker applies the new set
+        this.ownership.tick();
+      },
+      entry: () =>
+        registryEntry({
+          name: this.id,
+          startedAt: this.startedAt,
+          types: this.deps.registry.types(),
+          concurrency: this.opts.concurrency,
+          leaseMs: this.opts.leaseMs,
+          stats: this.stats(),
+          paused: this.ownership.paused,
+          mergesPending: this.upkeep.pendingMerges,
+        }),
       renewed: (s, r) => {
         if (r.mergesDue && !s.draining) void this.upkeep.mergeFlagged(s.p);
         if (r.nextTimer >= 0 && (s.nextTimer < 0 || r.nextTimer < s.nextTimer))
@@ -247,16 +315,55 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   /** After a Redis error the outcome of a claim or commit is unknown: start the partition afresh. */
   private reset(s: PartitionState, err: unknown): void {
-    this.deps.logger.warn(
-      { err, worker: this.id, partition: s.p },
-      'redis error; partition will be re-acquired',
-    );
+    this.log.warn({ err, partition: s.p }, 'redis error; partition will be re-acquired');
     this.lose(s, 'redis error');
     this.ownership.tick();
   }
 
   private onControl(message: string): void {
-    if (message === 'rebalance') this.ownership.tick();
+    const cmd = decodeControl(message);
+    if (!cmd) {
+      this.log.warn({ message }, 'unknown control message ignored (sent by a newer Troupe?)');
+      return;
+    }
+    this.control(cmd).catch((err: unknown) =>
+      this.log.warn({ err, command: cmd.kind }, 'control command failed'),
+    );
+  }
+
+  private async control(cmd: ControlCommand): Promise<void> {
+    switch (cmd.kind) {
+      case 'rebalance':
+        this.ownership.tick();
+        return;
+      case 'shutdown':
+        this.log.info({}, 'shutdown requested over Redis: stopping gracefully');
+        await this.stop();
+        return;
+      case 'paused': {
+        const types = await this.deps.commands.smembers(this.deps.keys.pausedTypes());
+        this.ownership.setPaused(types);
+        this.ownership.tick();
+        return;
+      }
+      case 'abort': {
+        const outcome = this.abortTurn(cmd.akey);
+        await this.deps.commands.multi().rpush(cmd.replyTo, outcome).pexpire(cmd.replyTo, 60_000).exec();
+      }
+    }
+  }
+
+  /** Ends the turn running for akey with a TurnAbortedError: its message is dead-lettered. */
+  private abortTurn(akey: string): AbortOutcome {
+    for (const s of this.owned.values()) {
+      const actor = s.actors.get(akey);
+      if (!actor?.busy) continue;
+      if (!actor.cancel) return 'not-async';
+      this.log.warn({ actor: akey }, 'turn aborted by an operator');
+      actor.cancel(new TurnAbortedError(`${akey}: turn aborted by an operator`));
+      return 'aborted';
+    }
+    return 'not-running';
   }
 
   // ---- claiming and running turns -----------------------------------------------------------
@@ -310,8 +417,18 @@ export class Worker extends EventEmitter<WorkerEvents> {
           keys.running(s.p),
           keys.wake(s.p),
           keys.attempts(s.p),
+          keys.heldTypes(s.p),
         ],
-        [this.id, s.epoch, n, this.opts.batchSize, keys.mailboxPrefix(s.p), token],
+        [
+          this.id,
+          s.epoch,
+          n,
+          this.opts.batchSize,
+          keys.mailboxPrefix(s.p),
+          token,
+          keys.heldPrefix(s.p),
+          ...this.ownership.paused,
+        ],
       );
     } catch (err) {
       this.reserved -= n;
@@ -331,10 +448,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.checkIdle();
       return;
     }
-    const flat = res as (Buffer | Buffer[])[];
-    const count = flat.length / 3;
-    if (count < n && s.wakeGen === gen) s.hasWork = false;
-    for (let i = 0; i < flat.length; i += 3) {
+    const flat = res as (Buffer | Buffer[] | number)[];
+    const last = flat.length - 1;
+    if (flat[last] === 0 && s.wakeGen === gen) s.hasWork = false;
+    for (let i = 0; i < last; i += 3) {
       const akey = (flat[i] as Buffer).toString();
       this.startActor(s, akey, flat[i + 1] as Buffer[], (flat[i + 2] as Buffer).toString(), token);
     }
@@ -360,6 +477,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.queueCommit(s, deadBatch(akey, token, mail, 'unknown-type', why, attempts));
       return;
     }
+    const started = performance.now();
     this.deps.commands
       .lrangeBuffer(this.deps.keys.log(s.p, akey), 0, -1)
       .then((log) => {
@@ -371,6 +489,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
           return;
         }
         this.counters.activations++;
+        this.observer?.activated?.(type, performance.now() - started);
         if (this.owned.get(s.p) === s) s.actors.set(akey, actor);
         this.runOn(s, actor, token, mail, attempts);
       })
@@ -389,26 +508,23 @@ export class Worker extends EventEmitter<WorkerEvents> {
   ): void {
     actor.lastUsed = this.deps.clock.now();
     actor.busy = true;
-    const result = runBatch(actor, token, mail, attempts, {
-      partitions: this.deps.partitions,
-      maxMessageBytes: this.opts.maxMessageBytes,
-      now: () => this.deps.clock.now(),
-      onHandlerError: (akey, env, err) => {
-        this.deps.logger.warn({ err, worker: this.id, actor: akey, method: env.method }, 'handler failed');
-        this.emit('turn-failed', akey, env.method, err);
-      },
-    });
+    const started = performance.now();
+    const result = runBatch(actor, token, mail, attempts, this.turnEnv);
     if (result instanceof Promise) {
       result.then(
-        (item) => this.queueCommit(s, item),
+        (item) => {
+          this.counters.busyMs += performance.now() - started;
+          this.queueCommit(s, item);
+        },
         (err: unknown) => {
           // runBatch catches handler errors itself; reaching here is a bug in Troupe
-          this.deps.logger.error({ err, actor: actor.akey }, 'internal error running a batch');
+          this.log.error({ err, actor: actor.akey }, 'internal error running a batch');
           s.actors.delete(actor.akey);
           this.finishItems(s, 1);
         },
       );
     } else {
+      this.counters.busyMs += performance.now() - started;
       this.queueCommit(s, result);
     }
   }
@@ -462,7 +578,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }
     if (res === -1) {
       this.counters.fencedCommits++;
-      this.deps.logger.warn({ worker: this.id, partition: s.p, epoch: s.epoch }, 'commit refused: fenced');
+      this.log.warn({ partition: s.p, epoch: s.epoch }, 'commit refused: fenced');
       this.emit('fenced', s.p);
       this.lose(s, 'fenced at commit');
       this.finishItems(s, items.length);

@@ -1,0 +1,204 @@
+import type { Redis } from 'ioredis';
+import { nanoid } from 'nanoid';
+import { ConfigError, TimeoutError } from '../errors.ts';
+import { actorKey, partitionOf } from '../protocol/partition.ts';
+import { checkName, type Keys } from '../redis/keys.ts';
+import { encodeControl, type AbortOutcome, type ControlCommand } from '../runtime/control.ts';
+import { readRegistryEntry, type RegistryEntry } from '../runtime/registry-entry.ts';
+
+/** A live worker, as its last heartbeat described it. */
+export type WorkerInfo = RegistryEntry;
+
+/** A worker joining, leaving, or found dead, from the `worker-events` stream. */
+export interface WorkerEvent {
+  event: 'born' | 'left' | 'expired' | 'returned';
+  worker: string;
+  /** ms since the epoch. */
+  at: number;
+}
+
+/** How long a command waits for workers to act on it. */
+export interface AdminWaitOptions {
+  /** Give up after this long, in ms (default: twice the longest lease of the live workers). */
+  timeoutMs?: number;
+}
+
+/** What `abortTurn` found. */
+export interface AbortResult {
+  /** The worker that owns the actor's partition, or undefined when none does. */
+  worker: string | undefined;
+  /** `aborted`: the turn was stopped; `not-running`: no turn was running; `not-async`: it cannot be stopped. */
+  outcome: AbortOutcome | 'no-owner';
+}
+
+const POLL_MS = 100;
+
+/**
+ * Operating a namespace from code: the live workers, and commands sent to them over Redis —
+ * shut one down, pause and resume an actor type, stop a stuck turn. The `troupe workers`,
+ * `troupe shutdown`, `troupe pause`, `troupe resume` and `troupe abort` commands are built on it.
+ *
+ * @example
+ * ```ts
+ * for (const w of await troupe.admin.workers()) console.log(w.name, w.partitions.length, w.turnsSucceeded);
+ * await troupe.admin.pause('order');            // resolves once every live worker applies it
+ * await troupe.admin.resume('order');
+ * await troupe.admin.shutdown('web-1:4242:Xa9'); // resolves once it has left the registry
+ * ```
+ */
+export class Admin {
+  /** @internal Use `troupe.admin`. */
+  constructor(
+    private readonly deps: {
+      redis: Redis;
+      keys: Keys;
+      partitions: number;
+      assertOpen: () => void;
+    },
+  ) {}
+
+  /** The live workers, sorted by name. A worker whose heartbeat expired is not listed. */
+  async workers(): Promise<WorkerInfo[]> {
+    this.deps.assertOpen();
+    const { redis, keys } = this.deps;
+    const [sec, micro] = await redis.time();
+    const now = Number(sec) * 1000 + Math.floor(Number(micro) / 1000);
+    const ids = await redis.zrangebyscore(keys.workers(), `(${now}`, '+inf');
+    if (ids.length === 0) return [];
+    const pipe = redis.pipeline();
+    for (const id of ids) pipe.hgetall(keys.workerInfo(id));
+    const res = (await pipe.exec()) ?? [];
+    const out: WorkerInfo[] = [];
+    ids.forEach((id, i) => {
+      const h = res[i]?.[1] as Record<string, string> | undefined;
+      // between its zset entry and its hash expiring, or before its first heartbeat finished
+      if (h && Object.keys(h).length > 0) out.push(readRegistryEntry({ ...h, name: id }));
+    });
+    return out.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** The newest worker events first (births, clean exits, deaths found by a heartbeat). */
+  async workerEvents(limit = 20): Promise<WorkerEvent[]> {
+    this.deps.assertOpen();
+    const entries = await this.deps.redis.xrevrange(this.deps.keys.workerEvents(), '+', '-', 'COUNT', limit);
+    return entries.map(([, fields]) => {
+      const f: Record<string, string> = {};
+      for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+      return { event: f.event as WorkerEvent['event'], worker: f.worker ?? '', at: Number(f.at) };
+    });
+  }
+
+  /**
+   * Asks a worker to stop gracefully (as SIGTERM does: turns in flight commit, partitions are handed
+   * over at once) and resolves once it has left the registry.
+   */
+  async shutdown(worker: string, options: AdminWaitOptions = {}): Promise<void> {
+    const target = await this.live(worker);
+    await this.send(worker, { kind: 'shutdown' }, target.leaseMs);
+    await this.until(
+      async () => !(await this.workers()).some((w) => w.name === worker),
+      options.timeoutMs ?? 2 * target.leaseMs + 5_000,
+      `worker ${worker} did not leave the registry: it may be busy finishing long turns; check its log`,
+    );
+  }
+
+  /**
+   * Pauses an actor type everywhere: no new turn of it starts (turns in flight finish) and its mail
+   * waits, kept safe, until `resume`. Resolves once every live worker applies it; lasts across
+   * worker restarts until resumed.
+   */
+  async pause(type: string, options: AdminWaitOptions = {}): Promise<string[]> {
+    checkName('actor type', type);
+    this.deps.assertOpen();
+    await this.deps.redis.sadd(this.deps.keys.pausedTypes(), type);
+    return this.broadcastPaused((w) => w.paused.includes(type), options);
+  }
+
+  /** Resumes a paused actor type: its held actors go back on the ready queues. */
+  async resume(type: string, options: AdminWaitOptions = {}): Promise<string[]> {
+    checkName('actor type', type);
+    this.deps.assertOpen();
+    await this.deps.redis.srem(this.deps.keys.pausedTypes(), type);
+    return this.broadcastPaused((w) => !w.paused.includes(type), options);
+  }
+
+  /** The actor types paused now. */
+  async pausedTypes(): Promise<string[]> {
+    this.deps.assertOpen();
+    return (await this.deps.redis.smembers(this.deps.keys.pausedTypes())).sort();
+  }
+
+  /**
+   * Stops the turn running now for one actor: its `this.signal` is aborted and its message goes to
+   * the dead letters (reason `handler-error`, a TurnAbortedError), from where it can be retried. A
+   * handler stuck in synchronous code cannot be stopped this way (`not-async`).
+   */
+  async abortTurn(type: string, id: string, options: AdminWaitOptions = {}): Promise<AbortResult> {
+    checkName('actor type', type);
+    this.deps.assertOpen();
+    const { redis, keys, partitions } = this.deps;
+    const owner = await redis.get(keys.owner(partitionOf(type, id, partitions)));
+    if (!owner) return { worker: undefined, outcome: 'no-owner' };
+    const replyTo = `${keys.nsPrefix}admin:${nanoid(12)}`;
+    const target = (await this.workers()).find((w) => w.name === owner);
+    const leaseMs = target?.leaseMs ?? 10_000;
+    await this.send(owner, { kind: 'abort', akey: actorKey(type, id), replyTo }, leaseMs);
+    const timeoutMs = options.timeoutMs ?? leaseMs + 5_000;
+    const reply = await redis.blpop(replyTo, timeoutMs / 1000);
+    if (!reply) throw new TimeoutError(`worker ${owner} did not answer within ${timeoutMs} ms: is it alive?`);
+    await redis.del(replyTo);
+    return { worker: owner, outcome: reply[1] as AbortOutcome };
+  }
+
+  private async live(worker: string): Promise<WorkerInfo> {
+    this.deps.assertOpen();
+    const all = await this.workers();
+    const found = all.find((w) => w.name === worker);
+    if (!found) {
+      const names = all.map((w) => w.name).join(', ') || 'none';
+      throw new ConfigError(`no live worker named "${worker}" (live: ${names}); see "troupe workers"`);
+    }
+    return found;
+  }
+
+  private async send(worker: string, cmd: ControlCommand, leaseMs: number): Promise<void> {
+    const key = this.deps.keys.control(worker);
+    // a command for a worker that died unseen must not wait forever for a successor of that name
+    await this.deps.redis
+      .multi()
+      .rpush(key, encodeControl(cmd))
+      .pexpire(key, leaseMs * 3)
+      .exec();
+  }
+
+  /** Tells every live worker the paused set changed; resolves with their names once all apply it. */
+  private async broadcastPaused(
+    applied: (w: WorkerInfo) => boolean,
+    options: AdminWaitOptions,
+  ): Promise<string[]> {
+    const workers = await this.workers();
+    for (const w of workers) await this.send(w.name, { kind: 'paused' }, w.leaseMs);
+    const longest = Math.max(1_000, ...workers.map((w) => w.leaseMs));
+    let names: string[] = [];
+    await this.until(
+      async () => {
+        // a worker that died meanwhile drops out of the list; one that joined read the set at start
+        const now = await this.workers();
+        names = now.map((w) => w.name);
+        return now.every(applied);
+      },
+      options.timeoutMs ?? 2 * longest,
+      'not every live worker confirmed the change; see "troupe workers" for what each applies',
+    );
+    return names;
+  }
+
+  private async until(done: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (await done()) return;
+      if (Date.now() > deadline) throw new TimeoutError(`timed out after ${timeoutMs} ms: ${what}`);
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+  }
+}

@@ -1,0 +1,87 @@
+import { hostname } from 'node:os';
+import type { WorkerStats } from './worker-types.ts';
+
+/**
+ * A worker's entry in the registry (`troupe:<ns>:worker:<id>`, a hash its heartbeat rewrites and
+ * that expires with it). Every value is a string in Redis; `readRegistryEntry` reads it back.
+ */
+export interface RegistryEntry {
+  name: string;
+  host: string;
+  pid: number;
+  /** ms since the epoch. */
+  startedAt: number;
+  /** Actor types this worker runs. */
+  types: string[];
+  concurrency: number;
+  leaseMs: number;
+  partitions: number[];
+  turnsSucceeded: number;
+  turnsFailed: number;
+  busyMs: number;
+  /** Batches of turns in flight now. */
+  currentTurns: number;
+  activeActors: number;
+  mergesPending: number;
+  /** The paused types this worker applies now. */
+  paused: string[];
+  /** Written by the heartbeat, on the Redis clock (ms). */
+  heartbeatAt: number;
+  /** The entry is dropped if no heartbeat comes before this (ms, Redis clock). */
+  expiresAt: number;
+}
+
+export function registryEntry(w: {
+  name: string;
+  startedAt: number;
+  types: readonly string[];
+  concurrency: number;
+  leaseMs: number;
+  stats: WorkerStats;
+  paused: readonly string[];
+  mergesPending: number;
+}): Record<string, string | number> {
+  return {
+    name: w.name,
+    host: hostname(),
+    pid: process.pid,
+    startedAt: w.startedAt,
+    types: w.types.join(','),
+    concurrency: w.concurrency,
+    leaseMs: w.leaseMs,
+    partitions: w.stats.partitions.join(','),
+    turnsSucceeded: w.stats.turnsSucceeded,
+    turnsFailed: w.stats.turnsFailed,
+    busyMs: Math.round(w.stats.busyMs),
+    currentTurns: w.stats.inflight,
+    activeActors: w.stats.activeActors,
+    mergesPending: w.mergesPending,
+    paused: w.paused.join(','),
+  };
+}
+
+const list = (v: string | undefined): string[] => (v ? v.split(',') : []);
+const num = (v: string | undefined): number => Number(v ?? 0) || 0;
+
+/** An entry as HGETALL returns it. */
+export function readRegistryEntry(h: Record<string, string>): RegistryEntry {
+  return {
+    name: h.name ?? '',
+    host: h.host ?? '',
+    pid: num(h.pid),
+    startedAt: num(h.startedAt),
+    types: list(h.types),
+    concurrency: num(h.concurrency),
+    leaseMs: num(h.leaseMs),
+    partitions: list(h.partitions).map(Number),
+    turnsSucceeded: num(h.turnsSucceeded),
+    turnsFailed: num(h.turnsFailed),
+    busyMs: num(h.busyMs),
+    currentTurns: num(h.currentTurns),
+    activeActors: num(h.activeActors),
+    mergesPending: num(h.mergesPending),
+    paused: list(h.paused),
+    heartbeatAt: num(h.heartbeatAt),
+    expiresAt: num(h.expiresAt),
+  };
+}
