@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { TroupeError } from '../errors.ts';
+import { adminCommands } from './commands/admin.ts';
 import { askCommand } from './commands/ask.ts';
 import { deadLettersCommand } from './commands/dead-letters.ts';
 import { inspectCommand } from './commands/inspect.ts';
@@ -44,6 +45,7 @@ inspectCommand(program);
 deadLettersCommand(program);
 serveCommand(program);
 setupCommand(program);
+adminCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const message = err instanceof TroupeError ? err.message : String((err as Error)?.stack ?? err);

@@ -46,6 +46,14 @@ a second signal exits at once.`,
         { worker: worker.id, namespace: troupe.namespace, types: actors.map((a) => a.type ?? a.name) },
         'worker ready',
       );
+      const exitGracefully = () =>
+        troupe
+          .close()
+          .then(() => process.exit(0))
+          .catch((err: unknown) => {
+            logger.error({ err }, 'graceful stop failed');
+            process.exit(1);
+          });
       let signals = 0;
       const onSignal = (signal: string) => {
         signals++;
@@ -54,16 +62,12 @@ a second signal exits at once.`,
           process.exit(130);
         }
         logger.info({ signal }, 'stopping gracefully');
-        troupe
-          .close()
-          .then(() => process.exit(0))
-          .catch((err: unknown) => {
-            logger.error({ err }, 'graceful stop failed');
-            process.exit(1);
-          });
+        void exitGracefully();
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      // `troupe shutdown <worker>` stops the worker itself; then the process has nothing left to do
+      worker.once('stopped', () => void exitGracefully());
       if (opts.burst) {
         // signals above still stop it gracefully while it works
         const probe = openRedis(g.redis, { maxRetriesPerRequest: 1 });
