@@ -36,6 +36,11 @@ export interface ConnectOptions {
   actors?: readonly ActorClass[];
   /** Partition count, only when the namespace is first created (default 64). */
   partitions?: number;
+  /**
+   * Create the namespace if it does not exist (default true). Operator tools pass false, so a
+   * mistyped namespace is an error rather than a new, empty system.
+   */
+  create?: boolean;
   /** Default time `ask` waits for a reply (default 30 000 ms). */
   askTimeoutMs?: number;
   /** A pino-compatible logger (default: silent). */
@@ -304,6 +309,12 @@ export async function connect(options: ConnectOptions = {}): Promise<Troupe> {
     throw new ConfigError(
       `cannot reach Redis at ${describeRedis(options.redis)}: start one (redis-server) or set REDIS_URL / connect({ redis })`,
       { cause },
+    );
+  }
+  if (options.create === false && (await redis.exists(keys.meta())) === 0) {
+    redis.disconnect();
+    throw new ConfigError(
+      `no Troupe namespace "${keys.ns}" on ${describeRedis(options.redis)}: check -n/--namespace (or TROUPE_NAMESPACE), or create it with "troupe setup"`,
     );
   }
   const partitions = await ensureMeta(redis, keys, options.partitions);
