@@ -27,7 +27,7 @@ export interface AdminWaitOptions {
 export interface AbortResult {
   /** The worker that owns the actor's partition, or undefined when none does. */
   worker: string | undefined;
-  /** `aborted`: the turn was stopped; `not-running`: no turn was running; `not-async`: it cannot be stopped. */
+  /** `aborted`: the turn was stopped; `not-running`: no handler was running for the actor. */
   outcome: AbortOutcome | 'no-owner';
 }
 
@@ -131,7 +131,8 @@ export class Admin {
   /**
    * Stops the turn running now for one actor: its `this.signal` is aborted and its message goes to
    * the dead letters (reason `handler-error`, a TurnAbortedError), from where it can be retried. A
-   * handler stuck in synchronous code cannot be stopped this way (`not-async`).
+   * handler stuck in synchronous code holds its worker's event loop, so no command reaches it:
+   * restart that worker (`kill -9`; its mail is handled again by the next owner).
    */
   async abortTurn(type: string, id: string, options: AdminWaitOptions = {}): Promise<AbortResult> {
     checkName('actor type', type);

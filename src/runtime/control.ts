@@ -18,7 +18,7 @@ export const WAIT_AGAIN = 'keys';
 export const WAIT_STOP = 'stop';
 
 /** What a worker pushes onto `replyTo` after an abort. */
-export type AbortOutcome = 'aborted' | 'not-running' | 'not-async';
+export type AbortOutcome = 'aborted' | 'not-running';
 
 export function encodeControl(cmd: ControlCommand): string {
   return cmd.kind === 'abort' ? `abort ${cmd.akey} ${cmd.replyTo}` : cmd.kind;

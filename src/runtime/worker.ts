@@ -355,10 +355,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   /** Ends the turn running for akey with a TurnAbortedError: its message is dead-lettered. */
   private abortTurn(akey: string): AbortOutcome {
+    // a handler stuck in synchronous code holds the event loop, so this never runs during one:
+    // an actor without `cancel` is between turns (or committing), and there is nothing to stop
     for (const s of this.owned.values()) {
       const actor = s.actors.get(akey);
-      if (!actor?.busy) continue;
-      if (!actor.cancel) return 'not-async';
+      if (!actor?.cancel) continue;
       this.log.warn({ actor: akey }, 'turn aborted by an operator');
       actor.cancel(new TurnAbortedError(`${akey}: turn aborted by an operator`));
       return 'aborted';

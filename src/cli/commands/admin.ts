@@ -150,7 +150,6 @@ Example:
         const why = {
           'no-owner': `no worker holds ${akey}'s partition`,
           'not-running': `${akey} has no turn running on ${worker}`,
-          'not-async': `${akey}'s handler on ${worker} is stuck in synchronous code, which cannot be interrupted: restart that worker`,
         }[outcome];
         throw new ConfigError(why);
       });
