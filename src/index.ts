@@ -29,6 +29,15 @@ export {
   type WorkerEvents,
 } from './runtime/worker.ts';
 export type { Logger } from './runtime/logger.ts';
+export {
+  workerMetrics,
+  serveMetrics,
+  type WorkerMetrics,
+  type WorkerMetricsOptions,
+  type TrackedWorker,
+  type MetricsServer,
+  type ServeMetricsOptions,
+} from './metrics/index.ts';
 export type { Clock } from './clock.ts';
 export {
   TroupeError,

@@ -1,6 +1,11 @@
-import type { Command } from 'commander';
+import { hostname } from 'node:os';
+import { InvalidArgumentError, type Command } from 'commander';
+import { nanoid } from 'nanoid';
 import { pino } from 'pino';
 import { connect } from '../../client/troupe.ts';
+import { serveMetrics, type MetricsServer } from '../../metrics/serve-metrics.ts';
+import { workerMetrics } from '../../metrics/worker-metrics.ts';
+import type { Logger } from '../../runtime/logger.ts';
 import { openRedis } from '../../redis/connection.ts';
 import { untilDrained } from '../burst.ts';
 import { loadActors } from '../load-actors.ts';
@@ -20,6 +25,16 @@ export function workerCommand(program: Command): void {
     .option('--name <name>', 'worker name in the registry (default host:pid:random)')
     .option('--log-level <level>', 'pino log level: debug, info, warn, error', 'info')
     .option('--burst', 'work until no mail is left in the partitions this worker holds, then exit 0')
+    .option(
+      '--metrics-port <port>',
+      'serve Prometheus metrics on GET /metrics at this port (0: a free one)',
+      portOption,
+    )
+    .option(
+      '--metrics-host <host>',
+      'interface for --metrics-port; 0.0.0.0 when Prometheus scrapes from another host',
+      '127.0.0.1',
+    )
     .addHelpText(
       'after',
       `
@@ -27,28 +42,53 @@ Examples:
   $ troupe worker --actors ./src/actors.ts
   $ REDIS_URL=redis://10.0.0.5:6379 troupe worker -n shop -a ./dist/actors.js -c 128
   $ troupe worker -a ./src/actors.ts --burst   for batch jobs and tests: exits 0 once all is done
+  $ troupe worker -a ./src/actors.ts --metrics-port 9464 --metrics-host 0.0.0.0
+                                              Prometheus scrapes http://<host>:9464/metrics
+
+Logs are pino JSON lines on stderr; every line carries "worker": the worker's name.
 
 SIGINT or SIGTERM stops gracefully (turns in flight commit, partitions are handed over at once);
 a second signal exits at once.`,
     )
     .action(async (opts: WorkerOpts, cmd: Command) => {
       const g = globalOptions(cmd);
-      const logger = pino({ level: opts.logLevel }, pino.destination(2));
+      // the name is chosen here, not by the worker, so that every line of this process carries it,
+      // the ones logged before the worker exists too (loading actors, connecting, metrics)
+      const name = opts.name ?? `${hostname()}:${process.pid}:${nanoid(6)}`;
+      const logger = pino({ level: opts.logLevel }, pino.destination(2)).child({ worker: name });
       const actors = await loadActors(opts.actors);
-      const troupe = await connect({ redis: g.redis, namespace: g.namespace, actors, logger });
+      // taken before the worker starts, so a busy port fails before partitions are leased
+      const metrics = opts.metricsPort === undefined ? undefined : workerMetrics();
+      let metricsServer: MetricsServer | undefined;
+      if (metrics) {
+        metricsServer = await serveMetrics(metrics.registry, {
+          port: opts.metricsPort!,
+          host: opts.metricsHost,
+        });
+        logger.info({ port: metricsServer.port, host: metricsServer.host }, 'metrics served');
+      }
+      const troupe = await connect({
+        redis: g.redis,
+        namespace: g.namespace,
+        actors,
+        logger: boundTo(logger, name),
+      });
       const worker = await troupe.work({
         concurrency: opts.concurrency,
         leaseMs: opts.leaseMs,
         batchSize: opts.batchSize,
-        ...(opts.name ? { name: opts.name } : {}),
+        name,
+        ...(metrics ? { observer: metrics.observer } : {}),
       });
+      metrics?.track(worker);
       logger.info(
-        { worker: worker.id, namespace: troupe.namespace, types: actors.map((a) => a.type ?? a.name) },
+        { namespace: troupe.namespace, types: actors.map((a) => a.type ?? a.name) },
         'worker ready',
       );
       const exitGracefully = () =>
         troupe
           .close()
+          .then(() => metricsServer?.close())
           .then(() => process.exit(0))
           .catch((err: unknown) => {
             logger.error({ err }, 'graceful stop failed');
@@ -73,8 +113,9 @@ a second signal exits at once.`,
         const probe = openRedis(g.redis, { maxRetriesPerRequest: 1 });
         await untilDrained(worker, probe, troupe.keys);
         probe.disconnect();
-        logger.info({ worker: worker.id, stats: worker.stats() }, 'burst: no mail left, stopping');
+        logger.info({ stats: worker.stats() }, 'burst: no mail left, stopping');
         await troupe.close();
+        await metricsServer?.close();
         process.exit(0);
       }
     });
@@ -88,4 +129,32 @@ interface WorkerOpts {
   name?: string;
   logLevel: string;
   burst?: boolean;
+  metricsPort?: number;
+  metricsHost: string;
+}
+
+/** Commander option parser for TCP ports: 0 (any free port) to 65535. */
+function portOption(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535)
+    throw new InvalidArgumentError('expected a port, 0 to 65535');
+  return n;
+}
+
+/**
+ * `logger`, already bound to `{ worker: name }`, for Troupe: the worker binds its id into its lines
+ * itself, which would write the field twice; that binding is dropped here, any other kept.
+ */
+function boundTo(logger: pino.Logger, name: string): Logger {
+  return {
+    debug: (obj, msg) => logger.debug(obj, msg),
+    info: (obj, msg) => logger.info(obj, msg),
+    warn: (obj, msg) => logger.warn(obj, msg),
+    error: (obj, msg) => logger.error(obj, msg),
+    child: (bindings) => {
+      const { worker, ...rest } = bindings;
+      if (worker !== undefined && worker !== name) return logger.child(bindings);
+      return Object.keys(rest).length ? logger.child(rest) : logger;
+    },
+  };
 }
