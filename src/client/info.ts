@@ -1,0 +1,337 @@
+import type { Redis } from 'ioredis';
+import type { Keys } from '../redis/keys.ts';
+import { Admin, type WorkerEvent, type WorkerInfo } from './admin.ts';
+
+/** Where an actor with mail is now. Each actor with mail is in exactly one of these. */
+export type ActorState = 'ready' | 'running' | 'parked' | 'paused' | 'held';
+
+/** A live worker from the registry, with the partitions whose owner key names it right now. */
+export interface InfoWorker extends WorkerInfo {
+  /**
+   * Partitions whose lease this worker holds now (the owner keys). `partitions` is what its last
+   * heartbeat reported, which can lag behind a rebalance by one heartbeat.
+   */
+  owns: number[];
+}
+
+/** One partition: its lease and the actors waiting in it. */
+export interface PartitionInfo {
+  partition: number;
+  /** The worker holding the lease, or null when no worker does. */
+  owner: string | null;
+  /** The fencing token: how many times the partition was leased (0: never). */
+  epoch: number;
+  /** Actors on the ready queue, waiting for a turn. */
+  ready: number;
+  /** Actors whose batch of mail a worker has claimed and not yet committed. */
+  running: number;
+  /**
+   * Actors parked for a retry: their head message failed and waits for its backoff to end. (An
+   * actor keeps its attempts entry while it runs again, waits on the ready queue, is held or paused;
+   * it is counted there, not here.)
+   */
+  parked: number;
+  /** Actors paused on a dead letter (`onDeadLetter: 'pause'`), waiting for a retry or purge. */
+  paused: number;
+  /** Actors held off the ready queue because their type is paused. */
+  held: number;
+  /** Delayed messages and retry backoffs waiting for their time. */
+  timers: number;
+  /** Actors flagged for the owner's merge sweep. */
+  mergesDue: number;
+}
+
+/** One of the fullest mailboxes. */
+export interface BusyActor {
+  /** `<type>/<id>` */
+  actor: string;
+  partition: number;
+  /** Messages in its mailbox. */
+  mailbox: number;
+  state: ActorState;
+}
+
+/** A dead letter, briefly: `troupe dead-letters show <id>` has the rest. */
+export interface DeadLetterBrief {
+  id: string;
+  actor: string;
+  reason: string;
+  attempts: number;
+  /** ms since the epoch. */
+  at: number;
+}
+
+/**
+ * One snapshot of a namespace: what `troupe info --json` prints. A plain object of numbers, strings
+ * and arrays, stable for scripts.
+ */
+export interface SystemInfo {
+  namespace: string;
+  /** The partition count of the namespace. */
+  partitions: number;
+  /** When the snapshot was read, on the Redis clock (ms since the epoch). */
+  at: number;
+  /** Live workers, sorted by name. */
+  workers: InfoWorker[];
+  /** Every partition, in order. */
+  partitionList: PartitionInfo[];
+  /** Partitions no worker holds a lease on. */
+  unowned: number[];
+  /** Sums over the partitions. */
+  totals: {
+    ready: number;
+    running: number;
+    parked: number;
+    paused: number;
+    held: number;
+    timers: number;
+    mergesDue: number;
+    /** Actors looked at for the busiest list (every actor with mail, unless `complete` is false). */
+    actorsSeen: number;
+    /** Messages in the mailboxes of the actors looked at. */
+    mailbox: number;
+    /**
+     * False when a ready queue, held list or hash was longer than the sample taken of it: then
+     * `actorsSeen` and `mailbox` cover only part of the actors, and `busiest` is the top of that part.
+     */
+    complete: boolean;
+  };
+  /** The fullest mailboxes, fullest first (ties by actor name). */
+  busiest: BusyActor[];
+  deadLetters: { count: number; newest: DeadLetterBrief[] };
+  /** Actor types paused by an operator. */
+  pausedTypes: string[];
+  /** Merges flagged in Redis plus merges queued or running in the workers. */
+  mergesPending: number;
+  /** The newest worker events first. */
+  recentEvents: WorkerEvent[];
+}
+
+/** What `systemInfo` reads from. */
+export interface SystemInfoDeps {
+  redis: Redis;
+  keys: Keys;
+  partitions: number;
+}
+
+/** Options of `systemInfo`. */
+export interface SystemInfoOptions {
+  /** How many of the fullest mailboxes to list (default 10). */
+  top?: number;
+  /** How many actors to sample from each ready queue, held list and hash (default 200). */
+  sample?: number;
+  /** How many of the newest dead letters to list (default 5). */
+  deadLetters?: number;
+  /** How many of the newest worker events to list (default 10). */
+  events?: number;
+}
+
+type Result = [Error | null, unknown][];
+
+/** Reads a pipeline's replies in order, throwing the first error. */
+function replies(res: Result | null): () => unknown {
+  let i = 0;
+  return () => {
+    const r = res?.[i++];
+    if (!r) throw new Error('missing pipeline reply');
+    if (r[0]) throw r[0];
+    return r[1];
+  };
+}
+
+/** HSCAN's reply: [cursor, [field, value, ...]]; the fields, and whether the scan covered all. */
+function scanFields(reply: unknown): { fields: string[]; all: boolean } {
+  const [cursor, flat] = reply as [string, string[]];
+  return { fields: flat.filter((_, i) => i % 2 === 0), all: cursor === '0' };
+}
+
+function flatFields(flat: string[]): Record<string, string> {
+  const f: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) f[flat[i]!] = flat[i + 1]!;
+  return f;
+}
+
+/**
+ * Reads a snapshot of a namespace, read-only and without SCAN: live workers, every partition's
+ * owner and queues, the fullest mailboxes, dead letters, paused types and pending merges. A few
+ * round trips whatever the partition count (one pipeline per kind of read).
+ *
+ * The fullest mailboxes are found from where actors with mail wait (ready queues, running, parked,
+ * paused and held), sampling at most `sample` actors of each list.
+ *
+ * @example
+ * ```ts
+ * const info = await systemInfo({ redis, keys: troupe.keys, partitions: troupe.partitions }, { top: 5 });
+ * console.log(info.workers.map((w) => `${w.name}: ${w.owns.length}`), info.busiest[0]);
+ * ```
+ */
+export async function systemInfo(deps: SystemInfoDeps, options: SystemInfoOptions = {}): Promise<SystemInfo> {
+  const { redis, keys, partitions } = deps;
+  const top = options.top ?? 10;
+  const sample = options.sample ?? 200;
+  const admin = new Admin({ redis, keys, partitions, assertOpen: () => {} });
+  const parts = [...Array(partitions).keys()];
+
+  // 1. every per-partition read and the namespace-wide ones, in one pipeline
+  const pipe = redis.pipeline();
+  pipe.time();
+  pipe.xlen(keys.dead());
+  pipe.xrevrange(keys.dead(), '+', '-', 'COUNT', options.deadLetters ?? 5);
+  for (const p of parts) {
+    pipe.get(keys.owner(p));
+    pipe.get(keys.epoch(p));
+    pipe.llen(keys.ready(p));
+    pipe.lrange(keys.ready(p), 0, sample - 1);
+    pipe.hlen(keys.running(p));
+    pipe.hscan(keys.running(p), '0', 'COUNT', sample);
+    pipe.hlen(keys.attempts(p));
+    pipe.hscan(keys.attempts(p), '0', 'COUNT', sample);
+    pipe.hlen(keys.paused(p));
+    pipe.hscan(keys.paused(p), '0', 'COUNT', sample);
+    pipe.smembers(keys.heldTypes(p));
+    pipe.zcard(keys.timers(p));
+    pipe.scard(keys.mergeDue(p));
+  }
+  const [res, workers, recentEvents, pausedTypes] = await Promise.all([
+    pipe.exec(),
+    admin.workers(),
+    admin.workerEvents(options.events ?? 10),
+    admin.pausedTypes(),
+  ]);
+  const next = replies(res);
+  const [sec, micro] = next() as [string, string];
+  const at = Number(sec) * 1000 + Math.floor(Number(micro) / 1000);
+  const deadCount = next() as number;
+  const deadRows = next() as [string, string[]][];
+
+  let complete = true;
+  /** akey -> [partition, state]; the first state found wins, in the order read below. */
+  const seen = new Map<string, { p: number; state: ActorState }>();
+  const note = (p: number, akeys: string[], state: ActorState) => {
+    for (const a of akeys) if (!seen.has(a)) seen.set(a, { p, state });
+  };
+  const partitionList: PartitionInfo[] = [];
+  const heldTypes: { p: number; type: string }[] = [];
+  const parkedLater: { p: number; akeys: string[]; unscanned: number }[] = [];
+  for (const p of parts) {
+    const owner = next() as string | null;
+    const epoch = Number(next() ?? 0);
+    const ready = next() as number;
+    const readySample = next() as string[];
+    const running = next() as number;
+    const runningScan = scanFields(next());
+    const parked = next() as number;
+    const parkedScan = scanFields(next());
+    const paused = next() as number;
+    const pausedScan = scanFields(next());
+    const types = next() as string[];
+    const timers = next() as number;
+    const mergesDue = next() as number;
+    if (readySample.length < ready || !runningScan.all || !parkedScan.all || !pausedScan.all)
+      complete = false;
+    // a running actor may also have an attempts entry (its head message failed before), and a
+    // parked actor whose backoff ended is back on the ready queue with its entry: running first,
+    // parked last
+    note(p, runningScan.fields, 'running');
+    note(p, pausedScan.fields, 'paused');
+    note(p, readySample, 'ready');
+    for (const type of types.sort()) heldTypes.push({ p, type });
+    partitionList.push({
+      partition: p,
+      owner,
+      epoch,
+      ready,
+      running,
+      parked,
+      paused,
+      held: 0,
+      timers,
+      mergesDue,
+    });
+    // parked is noted after the held lists are read, below
+    parkedLater.push({ p, akeys: parkedScan.fields, unscanned: parked - parkedScan.fields.length });
+  }
+
+  // 2. the held lists (only partitions with a paused type's actors have any)
+  if (heldTypes.length > 0) {
+    const held = redis.pipeline();
+    for (const { p, type } of heldTypes) {
+      held.llen(keys.heldPrefix(p) + type);
+      held.lrange(keys.heldPrefix(p) + type, 0, sample - 1);
+    }
+    const nextHeld = replies(await held.exec());
+    for (const { p } of heldTypes) {
+      const n = nextHeld() as number;
+      const akeys = nextHeld() as string[];
+      if (akeys.length < n) complete = false;
+      partitionList[p]!.held += n;
+      note(p, akeys, 'held');
+    }
+  }
+  // an attempts entry stays while the actor is running again, back on the ready queue (its backoff
+  // ended), held or paused: count as parked only the actors in none of those
+  for (const { p, akeys, unscanned } of parkedLater) {
+    note(p, akeys, 'parked');
+    partitionList[p]!.parked = unscanned + akeys.filter((a) => seen.get(a)?.state === 'parked').length;
+  }
+
+  // 3. the mailbox depth of every actor found
+  const actors = [...seen.entries()];
+  let busiest: BusyActor[] = [];
+  if (actors.length > 0) {
+    const llen = redis.pipeline();
+    for (const [akey, { p }] of actors) llen.llen(keys.mailbox(p, akey));
+    const nextLen = replies(await llen.exec());
+    busiest = actors.map(([actor, { p, state }]) => ({
+      actor,
+      partition: p,
+      mailbox: nextLen() as number,
+      state,
+    }));
+  }
+  const mailbox = busiest.reduce((n, b) => n + b.mailbox, 0);
+  busiest.sort((a, b) => b.mailbox - a.mailbox || (a.actor < b.actor ? -1 : a.actor > b.actor ? 1 : 0));
+
+  const sum = (f: (p: PartitionInfo) => number) => partitionList.reduce((n, p) => n + f(p), 0);
+  const mergesDue = sum((p) => p.mergesDue);
+  return {
+    namespace: keys.ns,
+    partitions,
+    at,
+    workers: workers.map((w) => ({
+      ...w,
+      owns: partitionList.filter((p) => p.owner === w.name).map((p) => p.partition),
+    })),
+    partitionList,
+    unowned: partitionList.filter((p) => p.owner === null).map((p) => p.partition),
+    totals: {
+      ready: sum((p) => p.ready),
+      running: sum((p) => p.running),
+      parked: sum((p) => p.parked),
+      paused: sum((p) => p.paused),
+      held: sum((p) => p.held),
+      timers: sum((p) => p.timers),
+      mergesDue,
+      actorsSeen: actors.length,
+      mailbox,
+      complete,
+    },
+    busiest: busiest.slice(0, top),
+    deadLetters: {
+      count: deadCount,
+      newest: deadRows.map(([id, flat]) => {
+        const f = flatFields(flat);
+        return {
+          id,
+          actor: f.actor ?? '',
+          reason: f.reason ?? '',
+          attempts: Number(f.attempts) || 0,
+          at: Number(id.split('-')[0]),
+        };
+      }),
+    },
+    pausedTypes,
+    mergesPending: mergesDue + workers.reduce((n, w) => n + w.mergesPending, 0),
+    recentEvents,
+  };
+}
