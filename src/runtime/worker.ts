@@ -97,7 +97,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.opts = {
       concurrency: positive('concurrency', options.concurrency ?? 64),
       leaseMs: positive('leaseMs', options.leaseMs ?? 10_000),
-      name: options.name ?? `${hostname()}:${process.pid}:${nanoid(6)}`,
+      name: options.name ?? defaultWorkerName(),
       batchSize: positive('batchSize', options.batchSize ?? 64),
       idleMs: positive('idleMs', options.idleMs ?? 60_000),
       replyTtlMs: positive('replyTtlMs', options.replyTtlMs ?? 60_000),
@@ -628,6 +628,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.checkIdle();
     this.pump();
   }
+}
+
+/**
+ * `<host>:<pid>:<random>`: the random part keeps a restarted process that got the same pid (a
+ * container's pid 1) from taking over its dead predecessor's name and leases.
+ */
+export function defaultWorkerName(): string {
+  return `${hostname()}:${process.pid}:${nanoid(6)}`;
 }
 
 function positive(name: string, value: number): number {

@@ -1,11 +1,10 @@
-import { hostname } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
-import { nanoid } from 'nanoid';
 import { pino } from 'pino';
 import { connect } from '../../client/troupe.ts';
 import { serveMetrics, type MetricsServer } from '../../metrics/serve-metrics.ts';
 import { workerMetrics } from '../../metrics/worker-metrics.ts';
 import type { Logger } from '../../runtime/logger.ts';
+import { defaultWorkerName } from '../../runtime/worker.ts';
 import { openRedis } from '../../redis/connection.ts';
 import { untilDrained } from '../burst.ts';
 import { loadActors } from '../load-actors.ts';
@@ -54,7 +53,7 @@ a second signal exits at once.`,
       const g = globalOptions(cmd);
       // the name is chosen here, not by the worker, so that every line of this process carries it,
       // the ones logged before the worker exists too (loading actors, connecting, metrics)
-      const name = opts.name ?? `${hostname()}:${process.pid}:${nanoid(6)}`;
+      const name = opts.name ?? defaultWorkerName();
       const logger = pino({ level: opts.logLevel }, pino.destination(2)).child({ worker: name });
       const actors = await loadActors(opts.actors);
       // taken before the worker starts, so a busy port fails before partitions are leased
