@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { after, before, it } from 'node:test';
-import { connect, type Troupe } from '../src/index.ts';
+import { connect, type ActorClass, type Troupe } from '../src/index.ts';
 import { Keys } from '../src/redis/keys.ts';
 import { Counter } from './fixtures/actors.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
@@ -16,6 +16,12 @@ before(async () => {
 after(async () => {
   await redis.stop();
 });
+
+/** A fresh namespace, and a client on it. */
+async function system(actors: ActorClass[]): Promise<{ ns: string; troupe: Troupe }> {
+  const ns = uniqueNamespace();
+  return { ns, troupe: await connect({ redis: redis.url, namespace: ns, actors, partitions: PARTITIONS }) };
+}
 
 const PARTITIONS = 8;
 
@@ -35,13 +41,7 @@ async function redisNow(): Promise<number> {
 }
 
 it('the registry lists live workers with their statistics and drops a SIGKILLed one when its heartbeat expires', async () => {
-  const ns = uniqueNamespace();
-  const troupe = await connect({
-    redis: redis.url,
-    namespace: ns,
-    actors: [Counter],
-    partitions: PARTITIONS,
-  });
+  const { ns, troupe } = await system([Counter]);
   const lease = ['--lease-ms', '1500'];
   const alpha = await spawnWorker(redis.url, ns, 'test/fixtures/actors.ts', ['--name', 'alpha', ...lease]);
   const beta = await spawnWorker(redis.url, ns, 'test/fixtures/actors.ts', ['--name', 'beta', ...lease]);
@@ -108,21 +108,14 @@ it('the registry lists live workers with their statistics and drops a SIGKILLed 
   assert.ok(events.some((e) => e.event === 'born' && e.worker === 'alpha'));
   assert.ok(events.some((e) => e.event === 'born' && e.worker === 'beta'));
 
-  alpha.proc.kill('SIGTERM');
-  assert.equal(await alpha.exited(), 0);
+  assert.equal(await alpha.terminate(), 0);
   assert.deepEqual(await troupe.admin.workers(), []);
   assert.ok((await troupe.admin.workerEvents()).some((e) => e.event === 'left' && e.worker === 'alpha'));
   await troupe.close();
 });
 
 it('SIGTERM hands every partition to the other worker at once, long before its lease would expire', async () => {
-  const ns = uniqueNamespace();
-  const troupe = await connect({
-    redis: redis.url,
-    namespace: ns,
-    actors: [Counter],
-    partitions: PARTITIONS,
-  });
+  const { ns, troupe } = await system([Counter]);
   // a lease of a minute: a hand-over that waited for expiry would time the test out
   const lease = ['--lease-ms', '60000'];
   const alpha = await spawnWorker(redis.url, ns, 'test/fixtures/actors.ts', ['--name', 'alpha', ...lease]);
@@ -146,7 +139,6 @@ it('SIGTERM hands every partition to the other worker at once, long before its l
   );
   // nothing sent during the hand-over was lost or applied twice
   for (let i = 0; i < 40; i++) assert.equal(await troupe.ref(Counter, `c-${i}`).ask('value'), 10);
-  beta.proc.kill('SIGTERM');
-  assert.equal(await beta.exited(), 0);
+  assert.equal(await beta.terminate(), 0);
   await troupe.close();
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { connect } from '../src/index.ts';
+import { connect, type ActorClass, type Troupe } from '../src/index.ts';
 import { Keys } from '../src/redis/keys.ts';
 import { partitionOf } from '../src/protocol/partition.ts';
 import { Counter, Tape } from './fixtures/actors.ts';
@@ -18,17 +18,17 @@ after(async () => {
   await redis.stop();
 });
 
+/** A fresh namespace, and a client on it. */
+async function system(actors: ActorClass[]): Promise<{ ns: string; troupe: Troupe }> {
+  const ns = uniqueNamespace();
+  return { ns, troupe: await connect({ redis: redis.url, namespace: ns, actors, partitions: PARTITIONS }) };
+}
+
 const PARTITIONS = 4;
 const cli = (ns: string, ...args: string[]) => runCli(['-r', redis.url, '-n', ns, ...args]);
 
 it('troupe shutdown <worker> stops that worker process gracefully and waits until it has left', async () => {
-  const ns = uniqueNamespace();
-  const troupe = await connect({
-    redis: redis.url,
-    namespace: ns,
-    actors: [Counter],
-    partitions: PARTITIONS,
-  });
+  const { ns, troupe } = await system([Counter]);
   const worker = await spawnWorker(redis.url, ns, 'test/fixtures/actors.ts', ['--name', 'doomed']);
   await troupe.ref(Counter, 'a').tell('add', 3);
   assert.equal(await troupe.ref(Counter, 'a').ask('value'), 3);
@@ -51,13 +51,7 @@ it('troupe shutdown <worker> stops that worker process gracefully and waits unti
 });
 
 it('troupe pause <type> holds that type’s mail while other types run; troupe resume lets it through', async () => {
-  const ns = uniqueNamespace();
-  const troupe = await connect({
-    redis: redis.url,
-    namespace: ns,
-    actors: [Counter, Tape],
-    partitions: PARTITIONS,
-  });
+  const { ns, troupe } = await system([Counter, Tape]);
   const worker = await spawnWorker(redis.url, ns, 'test/fixtures/actors.ts', ['--name', 'w1']);
   const paused = await cli(ns, 'pause', 'counter');
   assert.equal(paused.code, 0, paused.stderr);
@@ -89,19 +83,12 @@ it('troupe pause <type> holds that type’s mail while other types run; troupe r
   assert.equal(await admin.exists(keys.heldTypes(p)), 0, 'nothing left held');
   admin.disconnect();
 
-  worker.proc.kill('SIGTERM');
-  assert.equal(await worker.exited(), 0);
+  assert.equal(await worker.terminate(), 0);
   await troupe.close();
 });
 
 it('a pause outlives the worker: one started later holds the type until it is resumed', async () => {
-  const ns = uniqueNamespace();
-  const troupe = await connect({
-    redis: redis.url,
-    namespace: ns,
-    actors: [Counter],
-    partitions: PARTITIONS,
-  });
+  const { ns, troupe } = await system([Counter]);
   const none = await cli(ns, 'pause', 'counter');
   assert.equal(none.code, 0, none.stderr);
   assert.match(none.stdout, /no live workers now/);
@@ -119,14 +106,12 @@ it('a pause outlives the worker: one started later holds the type until it is re
   await troupe.admin.resume('counter');
   assert.equal(await troupe.ref(Counter, 'late').ask('value'), 2);
   admin.disconnect();
-  worker.proc.kill('SIGTERM');
-  assert.equal(await worker.exited(), 0);
+  assert.equal(await worker.terminate(), 0);
   await troupe.close();
 });
 
 it('troupe abort <type> <id> stops a stuck turn: its message is dead-lettered and the actor goes on', async () => {
-  const ns = uniqueNamespace();
-  const troupe = await connect({ redis: redis.url, namespace: ns, actors: [Holder], partitions: PARTITIONS });
+  const { ns, troupe } = await system([Holder]);
   const worker = await spawnWorker(redis.url, ns, 'test/fixtures/slow-actors.ts', ['--name', 'w3']);
   const idle = await cli(ns, 'abort', 'holder', 'h');
   assert.equal(idle.code, 2);
@@ -150,7 +135,6 @@ it('troupe abort <type> <id> stops a stuck turn: its message is dead-lettered an
   assert.equal(dead[0]!.attempts, 1, 'not retried');
   assert.equal(worker.logs('turn aborted by an operator').length, 1);
 
-  worker.proc.kill('SIGTERM');
-  assert.equal(await worker.exited(), 0);
+  assert.equal(await worker.terminate(), 0);
   await troupe.close();
 });

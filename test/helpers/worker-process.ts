@@ -9,6 +9,8 @@ export interface WorkerProcess {
   /** Log lines (pino JSON) whose msg matches. */
   logs(msg: string): Record<string, unknown>[];
   exited(): Promise<number | null>;
+  /** SIGTERM (a graceful stop); resolves with the exit code. */
+  terminate(): Promise<number | null>;
 }
 
 export async function spawnWorker(
@@ -38,6 +40,10 @@ export async function spawnWorker(
         .map((l) => JSON.parse(l) as Record<string, unknown>)
         .filter((l) => l.msg === msg),
     exited: () => exit,
+    terminate: () => {
+      proc.kill('SIGTERM');
+      return exit;
+    },
   };
   await waitFor('worker ready', () => {
     if (proc.exitCode !== null) throw new Error(`worker exited early (${proc.exitCode}):\n${out}`);
