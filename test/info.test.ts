@@ -153,8 +153,8 @@ it('with two workers: owners, held, running and paused actors, dead letters', as
   await troupe.ref('tape', 't-1').tell('nope'); // Tape has no method nope
   await troupe.ref('pauser', 'p-1').tell('risky', 1); // fails twice, then pauses the actor
   await troupe.ref('pauser', 'p-1').tell('record', 2);
-  // a turn that runs 25 s (under Holder's 30 s timeoutMs), with three messages waiting behind it
-  await troupe.ref('holder', 'h-1').tell('hold', 1, 25_000);
+  // a turn that runs for as long as the test looks, with three messages waiting behind it
+  await troupe.ref('holder', 'h-1').tell('hold', 1, 600_000);
   for (let i = 0; i < 3; i++) await troupe.ref('holder', 'h-1').tell('add', 1);
   await waitFor('three dead letters, p-1 paused, h-1 running', async () => {
     const [dead, paused, running] = await Promise.all([

@@ -3,7 +3,7 @@ import type { WorkerInfo } from '../../client/admin.ts';
 import { connect, type Troupe } from '../../client/troupe.ts';
 import { ConfigError } from '../../errors.ts';
 import { globalOptions, intOption, type GlobalOptions } from '../options.ts';
-import { formatRanges } from '../ranges.ts';
+import { duration, ranges, table } from '../text.ts';
 
 /** Runs `fn` with a client for one shell command, closing it after. */
 async function withTroupe<T>(g: GlobalOptions, fn: (troupe: Troupe) => Promise<T>): Promise<T> {
@@ -15,43 +15,22 @@ async function withTroupe<T>(g: GlobalOptions, fn: (troupe: Troupe) => Promise<T
   }
 }
 
-function ago(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 120) return `${s}s`;
-  if (s < 7200) return `${Math.round(s / 60)}m`;
-  return `${Math.round(s / 3600)}h`;
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows
-    .map((r) =>
-      r
-        .map((cell, c) => cell.padEnd(widths[c]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
-
 /** The `troupe workers` table: one line per live worker. */
 export function workersTable(workers: readonly WorkerInfo[], now: number): string {
   if (workers.length === 0) return 'no live workers';
-  const rows = [['NAME', 'UP', 'PARTITIONS', 'TURNS OK', 'FAILED', 'BUSY', 'IN FLIGHT', 'ACTORS', 'TYPES']];
-  for (const w of workers) {
-    rows.push([
-      w.name,
-      ago(now - w.startedAt),
-      `${w.partitions.length} (${formatRanges(w.partitions) || '-'})`,
-      String(w.turnsSucceeded),
-      String(w.turnsFailed),
-      ago(w.busyMs),
-      String(w.currentTurns),
-      String(w.activeActors),
-      w.types.join(','),
-    ]);
-  }
-  return table(rows);
+  const head = ['NAME', 'UP', 'PARTITIONS', 'TURNS OK', 'FAILED', 'BUSY', 'IN FLIGHT', 'ACTORS', 'TYPES'];
+  const rows = workers.map((w) => [
+    w.name,
+    duration(now - w.startedAt),
+    `${w.partitions.length} (${ranges(w.partitions, ',') || '-'})`,
+    String(w.turnsSucceeded),
+    String(w.turnsFailed),
+    duration(w.busyMs),
+    String(w.currentTurns),
+    String(w.activeActors),
+    w.types.join(','),
+  ]);
+  return table(head, rows, '').join('\n');
 }
 
 const waitOption = ['--timeout <ms>', 'give up waiting for the workers after this long'] as const;

@@ -7,6 +7,7 @@ import { Keys } from '../../redis/keys.ts';
 import { toJson } from '../json-output.ts';
 import { globalOptions, intOption, type GlobalOptions } from '../options.ts';
 import { withCliRedis } from '../redis.ts';
+import { duration, ranges, table } from '../text.ts';
 
 /** ANSI: cursor home, clear the screen. */
 const CLEAR = '\x1b[H\x1b[2J';
@@ -239,39 +240,6 @@ function byOwner(list: PartitionInfo[]): [string | null, number[]][] {
   );
 }
 
-/** `[0,1,2,3,7,9,10]` → `0-3, 7, 9-10` */
-export function ranges(sorted: number[]): string {
-  const parts: string[] = [];
-  for (let i = 0; i < sorted.length;) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
-    parts.push(i === j ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
-    i = j + 1;
-  }
-  return parts.join(', ');
-}
-
-function table(head: string[], rows: string[][]): string[] {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    `  ${cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd()}`;
-  return [line(head), ...rows.map(line)];
-}
-
 function plural(n: number, word: string, many = `${word}s`): string {
   return `${n} ${n === 1 ? word : many}`;
-}
-
-/** 850ms, 12s, 3m12s, 2h05m, 3d04h */
-function duration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  const s = Math.floor(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const two = (n: number) => String(n).padStart(2, '0');
-  if (s < 3600) return `${Math.floor(s / 60)}m${two(s % 60)}s`;
-  if (s < 86_400) return `${Math.floor(s / 3600)}h${two(Math.floor(s / 60) % 60)}m`;
-  return `${Math.floor(s / 86_400)}d${two(Math.floor(s / 3600) % 24)}h`;
 }
