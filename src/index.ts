@@ -18,6 +18,15 @@ export {
   type WorkerEvent,
   type WorkerInfo,
 } from './client/admin.ts';
+export type {
+  ActorState,
+  BusyActor,
+  DeadLetterBrief,
+  InfoWorker,
+  PartitionInfo,
+  SystemInfo,
+  SystemInfoOptions,
+} from './client/info.ts';
 export type { ActorRef, ReadOptions, RefOptions, TellOnceOptions, UntypedActor } from './client/ref.ts';
 export {
   Worker,

@@ -72,6 +72,14 @@ it('the registry lists live workers with their statistics and drops a SIGKILLed 
     assert.ok(w.expiresAt > w.heartbeatAt);
   }
 
+  const info = await troupe.admin.info();
+  assert.deepEqual(
+    info.workers.map((w) => [w.name, w.owns.length > 0]),
+    [
+      ['alpha', true],
+      ['beta', true],
+    ],
+  );
   const json = await runCli(['-r', redis.url, '-n', ns, 'workers', '--json']);
   assert.equal(json.code, 0, json.stderr);
   assert.deepEqual(

@@ -4,18 +4,10 @@ import { ConfigError, TimeoutError } from '../errors.ts';
 import { actorKey, partitionOf } from '../protocol/partition.ts';
 import { checkName, type Keys } from '../redis/keys.ts';
 import { encodeControl, type AbortOutcome, type ControlCommand } from '../runtime/control.ts';
-import { readRegistryEntry, type RegistryEntry } from '../runtime/registry-entry.ts';
+import { systemInfo, type SystemInfo, type SystemInfoOptions } from './info.ts';
+import { liveWorkers, pausedTypes, workerEvents, type WorkerEvent, type WorkerInfo } from './registry.ts';
 
-/** A live worker, as its last heartbeat described it. */
-export type WorkerInfo = RegistryEntry;
-
-/** A worker joining, leaving, or found dead, from the `worker-events` stream. */
-export interface WorkerEvent {
-  event: 'born' | 'left' | 'expired' | 'returned';
-  worker: string;
-  /** ms since the epoch. */
-  at: number;
-}
+export type { WorkerEvent, WorkerInfo } from './registry.ts';
 
 /** How long a command waits for workers to act on it. */
 export interface AdminWaitOptions {
@@ -60,32 +52,22 @@ export class Admin {
   /** The live workers, sorted by name. A worker whose heartbeat expired is not listed. */
   async workers(): Promise<WorkerInfo[]> {
     this.deps.assertOpen();
-    const { redis, keys } = this.deps;
-    const [sec, micro] = await redis.time();
-    const now = Number(sec) * 1000 + Math.floor(Number(micro) / 1000);
-    const ids = await redis.zrangebyscore(keys.workers(), `(${now}`, '+inf');
-    if (ids.length === 0) return [];
-    const pipe = redis.pipeline();
-    for (const id of ids) pipe.hgetall(keys.workerInfo(id));
-    const res = (await pipe.exec()) ?? [];
-    const out: WorkerInfo[] = [];
-    ids.forEach((id, i) => {
-      const h = res[i]?.[1] as Record<string, string> | undefined;
-      // between its zset entry and its hash expiring, or before its first heartbeat finished
-      if (h && Object.keys(h).length > 0) out.push(readRegistryEntry({ ...h, name: id }));
-    });
-    return out.sort((a, b) => a.name.localeCompare(b.name));
+    return liveWorkers(this.deps.redis, this.deps.keys);
   }
 
   /** The newest worker events first (births, clean exits, deaths found by a heartbeat). */
   async workerEvents(limit = 20): Promise<WorkerEvent[]> {
     this.deps.assertOpen();
-    const entries = await this.deps.redis.xrevrange(this.deps.keys.workerEvents(), '+', '-', 'COUNT', limit);
-    return entries.map(([, fields]) => {
-      const f: Record<string, string> = {};
-      for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
-      return { event: f.event as WorkerEvent['event'], worker: f.worker ?? '', at: Number(f.at) };
-    });
+    return workerEvents(this.deps.redis, this.deps.keys, limit);
+  }
+
+  /**
+   * The whole system on one page, as `troupe info --json` prints it: workers, partitions and their
+   * owners, ready queues, the fullest mailboxes, dead letters, paused types, merges pending.
+   */
+  async info(options: SystemInfoOptions = {}): Promise<SystemInfo> {
+    this.deps.assertOpen();
+    return systemInfo(this.deps, options);
   }
 
   /**
@@ -125,7 +107,7 @@ export class Admin {
   /** The actor types paused now. */
   async pausedTypes(): Promise<string[]> {
     this.deps.assertOpen();
-    return (await this.deps.redis.smembers(this.deps.keys.pausedTypes())).sort();
+    return pausedTypes(this.deps.redis, this.deps.keys);
   }
 
   /**

@@ -1,6 +1,12 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../redis/keys.ts';
-import { Admin, type WorkerEvent, type WorkerInfo } from './admin.ts';
+import {
+  liveWorkers,
+  pausedTypes as readPausedTypes,
+  workerEvents,
+  type WorkerEvent,
+  type WorkerInfo,
+} from './registry.ts';
 
 /** Where an actor with mail is now. Each actor with mail is in exactly one of these. */
 export type ActorState = 'ready' | 'running' | 'parked' | 'paused' | 'held';
@@ -169,7 +175,6 @@ export async function systemInfo(deps: SystemInfoDeps, options: SystemInfoOption
   const { redis, keys, partitions } = deps;
   const top = options.top ?? 10;
   const sample = options.sample ?? 200;
-  const admin = new Admin({ redis, keys, partitions, assertOpen: () => {} });
   const parts = [...Array(partitions).keys()];
 
   // 1. every per-partition read and the namespace-wide ones, in one pipeline
@@ -194,9 +199,9 @@ export async function systemInfo(deps: SystemInfoDeps, options: SystemInfoOption
   }
   const [res, workers, recentEvents, pausedTypes] = await Promise.all([
     pipe.exec(),
-    admin.workers(),
-    admin.workerEvents(options.events ?? 10),
-    admin.pausedTypes(),
+    liveWorkers(redis, keys),
+    workerEvents(redis, keys, options.events ?? 10),
+    readPausedTypes(redis, keys),
   ]);
   const next = replies(res);
   const [sec, micro] = next() as [string, string];
