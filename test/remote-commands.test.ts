@@ -58,6 +58,10 @@ it('troupe pause <type> holds that type’s mail while other types run; troupe r
   assert.match(paused.stdout, /paused counter: applied by 1 worker/);
   assert.deepEqual((await troupe.admin.workers())[0]!.paused, ['counter']);
   assert.deepEqual(await troupe.admin.pausedTypes(), ['counter']);
+  const typo = await cli(ns, 'pause', 'countr');
+  assert.equal(typo.code, 0, typo.stderr);
+  assert.match(typo.stderr, /no live worker runs actor type "countr" \(they run: counter, .*\); a typo\?/);
+  assert.equal((await cli(ns, 'resume', 'countr')).code, 0);
 
   const counter = troupe.ref(Counter, 'held');
   for (let i = 0; i < 5; i++) await counter.tell('add', 1);

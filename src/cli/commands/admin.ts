@@ -89,6 +89,13 @@ Examples:
       await withTroupe(globalOptions(cmd), async (troupe) => {
         const workers = await troupe.admin.pause(type, timeout(opts));
         process.stdout.write(`paused ${type}: ${applied(workers)}\n`);
+        const live = await troupe.admin.workers();
+        if (live.length > 0 && !live.some((w) => w.types.includes(type))) {
+          const known = [...new Set(live.flatMap((w) => w.types))].sort().join(', ');
+          process.stderr.write(
+            `troupe: note: no live worker runs actor type "${type}" (they run: ${known}); a typo? "troupe resume ${type}" undoes it\n`,
+          );
+        }
       });
     });
 
