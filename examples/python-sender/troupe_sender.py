@@ -16,6 +16,17 @@ docs/protocol.md step by step:
 An ask also sets `replyTo` (this object's client id) and `corr`, then BLPOPs the client's reply
 list `troupe:<ns>:reply:<client id>` until the reply with that `corr` arrives.
 
+Tracing (docs/tracing.md): given a W3C `traceparent` (and optionally `tracestate`), every envelope
+carries it as `tc`, so the actor's turn span continues the caller's trace. By default they come
+from the TRACEPARENT and TRACESTATE environment variables, OpenTelemetry's convention for handing
+trace context to a process. In a service traced with opentelemetry-python, inject the current
+context into a dict and pass its entries (each `Troupe` keeps the one it was given; make one per
+trace, or set `trace_context` before a send):
+
+    carrier = {}
+    opentelemetry.propagate.inject(carrier)
+    t.trace_context = carrier or None
+
     from troupe_sender import Troupe
     t = Troupe("redis://127.0.0.1:6379", namespace="demo")
     t.tell("counter", "c-1", "add", 5)
@@ -111,7 +122,15 @@ class Troupe:
     """A sender for one namespace. `redis_url` is a URL (`redis://host:port/db`, `unix://...`) or
     an existing `redis.Redis` client."""
 
-    def __init__(self, redis_url, namespace="default", client_id=None, lua_dir=LUA_DIR):
+    def __init__(
+        self,
+        redis_url,
+        namespace="default",
+        client_id=None,
+        lua_dir=LUA_DIR,
+        traceparent=None,
+        tracestate=None,
+    ):
         if not NAMESPACE_RE.match(namespace):
             raise TroupeError(f"namespace must match {NAMESPACE_RE.pattern} (no ':'); got {namespace!r}")
         self.namespace = namespace
@@ -122,6 +141,12 @@ class Troupe:
         # register_script runs EVALSHA and falls back to EVAL (loading it) on NOSCRIPT
         self._tell = self.redis.register_script(lua_source("tell.lua", lua_dir))
         self._partitions = None
+        # the envelope's optional `tc`: W3C trace context that the worker continues (or ignores)
+        traceparent = traceparent or os.environ.get("TRACEPARENT")
+        tracestate = tracestate or os.environ.get("TRACESTATE")
+        self.trace_context = {"traceparent": traceparent} if traceparent else None
+        if self.trace_context and tracestate:
+            self.trace_context["tracestate"] = tracestate
 
     @property
     def partitions(self):
@@ -193,7 +218,7 @@ class Troupe:
             raise TroupeError(f"actor id must be a non-empty string; got {id_!r}")
         if not isinstance(method, str) or not METHOD_RE.match(method):
             raise TroupeError(f"method must match {METHOD_RE.pattern}; got {method!r}")
-        return {
+        env = {
             "v": ENVELOPE_VERSION,
             "id": _new_id(),
             "type": type_,
@@ -203,6 +228,9 @@ class Troupe:
             "sentAt": int(time.time() * 1000),  # uint64 in msgpack; Troupe reads it as a number
             "sender": self.client_id,
         }
+        if self.trace_context:
+            env["tc"] = self.trace_context
+        return env
 
     def _send(self, env):
         akey = f"{env['type']}/{env['actor']}"
@@ -234,6 +262,7 @@ def main(argv):
         "usage: troupe_sender.py REDIS_URL NAMESPACE tell|ask TYPE ID METHOD [JSON args...]\n"
         "  each argument is JSON: 5, true, '\"text\"', '{\"a\": 1}'\n"
         "  TROUPE_ASK_TIMEOUT (seconds, default 30) bounds an ask\n"
+        "  TRACEPARENT (and TRACESTATE), if set, go into the envelope as trace context\n"
     )
     if len(argv) < 6 or argv[2] not in ("tell", "ask"):
         sys.stderr.write(usage)

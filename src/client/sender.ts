@@ -6,6 +6,7 @@ import { encodeEnvelope, ENVELOPE_VERSION, newMessageId, type Envelope } from '.
 import { describeRedis, type RedisInput } from '../redis/connection.ts';
 import { checkName, type Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
+import { activeCarrier } from '../tracing/carrier.ts';
 import type { TellOnceOptions } from './ref.ts';
 import { TellBatcher } from './tell-batcher.ts';
 
@@ -39,7 +40,10 @@ export class Sender {
     this.tells = new TellBatcher(deps.scripted, deps.keys);
   }
 
-  /** An envelope from this client; throws a ValidationError when the args fail the handler's schema. */
+  /**
+   * An envelope from this client; throws a ValidationError when the args fail the handler's schema.
+   * It carries the caller's active trace context as `tc`, if there is one (docs/tracing.md).
+   */
   envelope({ type, id }: Route, method: string, args: unknown[], extra: Partial<Envelope> = {}): Envelope {
     checkName('method', method);
     const schema = this.deps.registry.get(type)?.schemas.get(method);
@@ -47,7 +51,7 @@ export class Sender {
       const checked = validateArgs(schema, args);
       if (!checked.ok) throw new ValidationError(`${type}.${method}: ${checked.error}; nothing was sent`);
     }
-    return {
+    const env: Envelope = {
       v: ENVELOPE_VERSION,
       id: newMessageId(),
       type,
@@ -58,6 +62,9 @@ export class Sender {
       sender: this.deps.clientId,
       ...extra,
     };
+    const tc = activeCarrier();
+    if (tc) env.tc = tc;
+    return env;
   }
 
   private encode(env: Envelope): Buffer {

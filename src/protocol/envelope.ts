@@ -6,6 +6,15 @@ import { pack, unpack } from './codec.ts';
 export const ENVELOPE_VERSION = 1;
 
 /**
+ * Trace context as text-map carrier entries: W3C `traceparent` and `tracestate` (and whatever else
+ * the sender's OpenTelemetry propagators write, such as `baggage`).
+ */
+export type TraceCarrier = Record<string, string>;
+
+/** A `tc` with more entries than this is ignored as malformed. */
+const MAX_TRACE_ENTRIES = 16;
+
+/**
  * A message as it travels: a MessagePack map with these keys (see docs/protocol.md).
  */
 export interface Envelope {
@@ -29,6 +38,8 @@ export interface Envelope {
   replyTo?: string;
   /** Correlation id echoed in the reply (ask). */
   corr?: string;
+  /** Trace context of the send (see docs/tracing.md); absent when no trace was active. */
+  tc?: TraceCarrier;
 }
 
 export function newMessageId(): string {
@@ -41,6 +52,22 @@ export function encodeEnvelope(env: Envelope): Buffer {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
+}
+
+/**
+ * The string entries of an envelope's `tc`, or undefined when there are none. Trace context is
+ * advisory: anything malformed is dropped here, never a reason to dead-letter the message.
+ */
+function traceCarrier(raw: unknown): TraceCarrier | undefined {
+  if (!isRecord(raw)) return undefined;
+  let tc: TraceCarrier | undefined;
+  let n = 0;
+  for (const key in raw) {
+    if (++n > MAX_TRACE_ENTRIES) return undefined;
+    const value = raw[key];
+    if (typeof value === 'string') (tc ??= {})[key] = value;
+  }
+  return tc;
 }
 
 /** Decodes and checks an envelope; throws a ProtocolError whose message says what is wrong. */
@@ -65,7 +92,7 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope {
       throw new ProtocolError(`envelope field "${field}" must be a string when present`);
     }
   }
-  return {
+  const env: Envelope = {
     v: raw.v,
     id: raw.id as string,
     type: raw.type as string,
@@ -77,4 +104,9 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope {
     ...(typeof raw.replyTo === 'string' ? { replyTo: raw.replyTo } : {}),
     ...(typeof raw.corr === 'string' ? { corr: raw.corr } : {}),
   };
+  if (raw.tc !== undefined) {
+    const tc = traceCarrier(raw.tc);
+    if (tc) env.tc = tc;
+  }
+  return env;
 }

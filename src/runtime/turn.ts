@@ -1,11 +1,14 @@
+import type { Context } from '@opentelemetry/api';
 import type { MergePolicy } from '../actor/actor.ts';
 import { validateArgs } from '../actor/schema.ts';
 import { HandlerTimeoutError, NonRetryableError, UnsupportedVersionError } from '../errors.ts';
-import type { Envelope } from '../protocol/envelope.ts';
+import type { Envelope, TraceCarrier } from '../protocol/envelope.ts';
 import { decodeEnvelope, encodeEnvelope, ENVELOPE_VERSION } from '../protocol/envelope.ts';
 import { encodeSegment } from '../protocol/log.ts';
 import { partitionOf } from '../protocol/partition.ts';
 import { encodeReply } from '../protocol/reply.ts';
+import { carrierOf } from '../tracing/carrier.ts';
+import { endTurnSpan, inTurn, startTurnSpan } from '../tracing/turn-span.ts';
 import type { ActiveActor } from './active-actor.ts';
 import { emptyItem, type CommitItem } from './commit-item.ts';
 import type { TurnOutcome, WorkerObserver } from './worker-types.ts';
@@ -132,6 +135,10 @@ class Batch {
   readonly item: CommitItem;
   /** When the current handler started (performance.now()), for the observer. */
   private startedAt = 0;
+  /** The running turn's span context; undefined when tracing is off (see startTurnSpan). */
+  private trace: Context | undefined;
+  /** What the running turn's sends carry as `tc`, injected once from `trace` at its first send. */
+  private tc: TraceCarrier | undefined;
 
   constructor(
     private readonly actor: ActiveActor,
@@ -160,7 +167,7 @@ class Batch {
     method: string,
     args: unknown[],
   ): Buffer {
-    return encodeEnvelope({
+    const out: Envelope = {
       v: ENVELOPE_VERSION,
       id: `${msg.id}.${n}`,
       type,
@@ -169,7 +176,13 @@ class Batch {
       args,
       sentAt: ts,
       sender: this.actor.akey,
-    });
+    };
+    // the turn's span context, explicitly: the handler (and its active context) may be gone by now
+    if (this.trace) {
+      this.tc ??= carrierOf(this.trace);
+      if (this.tc) out.tc = this.tc;
+    }
+    return encodeEnvelope(out);
   }
 
   private succeed(msg: Envelope, value: unknown): void {
@@ -204,13 +217,13 @@ class Batch {
     const attempt = priorFailures(this.attempts, msg.id) + 1;
     const policy = actor.entry.retryFor(msg.method);
     if (isRetryable(err) && attempt < policy.attempts) {
-      this.ended(msg, 'retry');
+      this.ended(msg, 'retry', err, attempt);
       item.handled = index;
       item.retryAt = env.now() + backoff(policy, attempt);
       item.retryRecord = `${msg.id} ${attempt}`;
       return true;
     }
-    this.ended(msg, 'failed');
+    this.ended(msg, 'failed', err, attempt);
     item.failed++;
     const info = errorInfo(err);
     const pause = actor.entry.pauseOnDeadLetter;
@@ -230,13 +243,17 @@ class Batch {
     return true;
   }
 
-  private ended(msg: Envelope, outcome: TurnOutcome): void {
+  private ended(msg: Envelope, outcome: TurnOutcome, err?: unknown, attempt?: number): void {
     this.env.observer?.turnEnded?.(
       this.actor.entry.type,
       msg.method,
       performance.now() - this.startedAt,
       outcome,
     );
+    if (this.trace) {
+      endTurnSpan(this.trace, outcome, err, attempt);
+      this.trace = undefined;
+    }
   }
 
   private settle(msg: Envelope, bytes: Buffer, index: number, before: unknown, outcome: Outcome): boolean {
@@ -301,9 +318,14 @@ class Batch {
         observer.turnStarted?.(actor.entry.type, msg.method, this.env.now() - msg.sentAt);
         this.startedAt = performance.now();
       }
+      this.trace = startTurnSpan(actor.entry.type, state.id, msg.method, msg.id, msg.tc);
+      this.tc = undefined;
       let value: unknown;
       try {
-        value = prepared.fn.apply(actor.instance, msg.args);
+        // in the turn's span context, so the handler's own spans and tells nest under it
+        value = this.trace
+          ? inTurn(this.trace, prepared.fn, actor.instance, msg.args)
+          : prepared.fn.apply(actor.instance, msg.args);
       } catch (err) {
         if (this.settle(msg, bytes, i, before, { ok: false, err })) return item;
         continue;
