@@ -34,6 +34,10 @@ Examples:
   $ troupe -n shop setup --partitions 128      create a namespace, install the FCALL send functions
   $ troupe serve --token s3cret -a ./src/actors.ts   HTTP ingress on 127.0.0.1:8080
   $ troupe -n shop -r redis://10.0.0.5:6379 ask cart u-42 total --timeout 5000
+  $ troupe info --watch                        workers, owners, queues, dead letters; refreshed
+  $ troupe workers                             the live workers and what each is doing
+  $ troupe pause order / troupe resume order   hold one actor type's turns everywhere
+  $ troupe shutdown <worker>                   stop one worker gracefully, from anywhere
 
 Run "troupe <command> --help" for a command's options and more examples.`,
   );
