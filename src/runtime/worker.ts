@@ -1,19 +1,19 @@
 import { EventEmitter } from 'node:events';
-import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import { nanoid } from 'nanoid';
 import type { ActorRegistry } from '../actor/registry.ts';
 import type { Clock } from '../clock.ts';
-import { ConfigError, TurnAbortedError } from '../errors.ts';
-import { checkName, type Keys } from '../redis/keys.ts';
+import type { Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
 import { activate, type ActiveActor } from './active-actor.ts';
 import { ActorUpkeep } from './actor-upkeep.ts';
 import { Leases } from './leases.ts';
 import { bindLogger, type Logger } from './logger.ts';
-import { decodeControl, type AbortOutcome, type ControlCommand } from './control.ts';
 import { registryEntry } from './registry-entry.ts';
-import { commitArgs, deadBatch, type CommitItem } from './commit-item.ts';
+import { deadBatch, type CommitItem } from './commit-item.ts';
+import { claimReady, commitItems, type PartitionScriptDeps } from './partition-scripts.ts';
+import { obey, type ControlTarget } from './worker-control.ts';
+import { resolveWorkOptions, type ResolvedWorkOptions } from './worker-options.ts';
 import { runBatch, type TurnEnv } from './turn.ts';
 import { Ownership, type OwnershipHooks } from './ownership.ts';
 import type { PartitionState } from './partition-state.ts';
@@ -29,6 +29,7 @@ export type {
   WorkerStats,
   WorkOptions,
 } from './worker-types.ts';
+export { defaultWorkerName } from './worker-options.ts';
 
 export interface WorkerDeps {
   commands: Redis;
@@ -43,8 +44,6 @@ export interface WorkerDeps {
   logger: Logger;
 }
 
-const DEAD_LETTERS_KEPT = 100_000;
-
 /**
  * Leases partitions and runs turns for the actors pinned to them. Created by `troupe.work()`.
  *
@@ -58,12 +57,13 @@ const DEAD_LETTERS_KEPT = 100_000;
 export class Worker extends EventEmitter<WorkerEvents> {
   /** This worker's name in the registry. */
   readonly id: string;
-  private readonly opts: Required<Omit<WorkOptions, 'observer'>>;
+  private readonly opts: ResolvedWorkOptions;
   private readonly observer: WorkOptions['observer'];
   /** Every line carries this worker's name. */
   private readonly log: Logger;
   private startedAt = 0;
   private readonly turnEnv: TurnEnv;
+  private readonly scriptDeps: PartitionScriptDeps;
   private readonly owned = new Map<number, PartitionState>();
   private readonly ownership: Ownership;
   private readonly waker: Waker;
@@ -94,21 +94,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
     options: WorkOptions = {},
   ) {
     super();
-    this.opts = {
-      concurrency: positive('concurrency', options.concurrency ?? 64),
-      leaseMs: positive('leaseMs', options.leaseMs ?? 10_000),
-      name: options.name ?? defaultWorkerName(),
-      batchSize: positive('batchSize', options.batchSize ?? 64),
-      idleMs: positive('idleMs', options.idleMs ?? 60_000),
-      replyTtlMs: positive('replyTtlMs', options.replyTtlMs ?? 60_000),
-      mergeConcurrency: positive('mergeConcurrency', options.mergeConcurrency ?? 2),
-      maxMessageBytes: positive('maxMessageBytes', options.maxMessageBytes ?? 1024 * 1024),
-    };
-    if (this.opts.leaseMs < 300)
-      throw new ConfigError(`leaseMs must be at least 300; got ${this.opts.leaseMs}`);
-    this.id = checkName('worker name', this.opts.name);
-    this.observer = options.observer;
+    this.opts = resolveWorkOptions(options);
+    this.id = this.opts.name;
+    this.observer = this.opts.observer;
     this.log = bindLogger(deps.logger, { worker: this.id });
+    this.scriptDeps = { scripted: deps.scripted, keys: deps.keys, workerId: this.id };
     this.turnEnv = {
       partitions: deps.partitions,
       maxMessageBytes: this.opts.maxMessageBytes,
@@ -142,7 +132,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         partitions: () => [...this.owned.values()].filter((s) => !s.draining).map((s) => s.p),
         wake: (p) => this.onWake(p),
         timers: (p) => this.timers.note(p, 0),
-        control: (message) => this.onControl(message),
+        control: (message) => void obey(this.controlTarget(), message),
       },
       this.log,
     );
@@ -320,51 +310,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.ownership.tick();
   }
 
-  private onControl(message: string): void {
-    const cmd = decodeControl(message);
-    if (!cmd) {
-      this.log.warn({ message }, 'unknown control message ignored (sent by a newer Troupe?)');
-      return;
-    }
-    this.control(cmd).catch((err: unknown) =>
-      this.log.warn({ err, command: cmd.kind }, 'control command failed'),
-    );
-  }
-
-  private async control(cmd: ControlCommand): Promise<void> {
-    switch (cmd.kind) {
-      case 'rebalance':
-        this.ownership.tick();
-        return;
-      case 'shutdown':
-        this.log.info({}, 'shutdown requested over Redis: stopping gracefully');
-        await this.stop();
-        return;
-      case 'paused': {
-        const types = await this.deps.commands.smembers(this.deps.keys.pausedTypes());
-        this.ownership.setPaused(types);
-        this.ownership.tick();
-        return;
-      }
-      case 'abort': {
-        const outcome = this.abortTurn(cmd.akey);
-        await this.deps.commands.multi().rpush(cmd.replyTo, outcome).pexpire(cmd.replyTo, 60_000).exec();
-      }
-    }
-  }
-
-  /** Ends the turn running for akey with a TurnAbortedError: its message is dead-lettered. */
-  private abortTurn(akey: string): AbortOutcome {
-    // a handler stuck in synchronous code holds the event loop, so this never runs during one:
-    // an actor without `cancel` is between turns (or committing), and there is nothing to stop
-    for (const s of this.owned.values()) {
-      const actor = s.actors.get(akey);
-      if (!actor?.cancel) continue;
-      this.log.warn({ actor: akey }, 'turn aborted by an operator');
-      actor.cancel(new TurnAbortedError(`${akey}: turn aborted by an operator`));
-      return 'aborted';
-    }
-    return 'not-running';
+  private controlTarget(): ControlTarget {
+    const { commands, keys } = this.deps;
+    const { log, ownership, owned } = this;
+    return { commands, keys, log, ownership, owned, stop: () => this.stop() };
   }
 
   // ---- claiming and running turns -----------------------------------------------------------
@@ -402,35 +351,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   private async claim(s: PartitionState, n: number): Promise<void> {
-    const { keys, scripted } = this.deps;
     const token = nanoid(10);
     const gen = s.wakeGen;
     s.claiming = true;
     this.reserved += n;
-    let res: unknown;
+    let res: Awaited<ReturnType<typeof claimReady>>;
     try {
-      res = await scripted.runBuffer(
-        'claim',
-        [
-          keys.owner(s.p),
-          keys.epoch(s.p),
-          keys.ready(s.p),
-          keys.running(s.p),
-          keys.wake(s.p),
-          keys.attempts(s.p),
-          keys.heldTypes(s.p),
-        ],
-        [
-          this.id,
-          s.epoch,
-          n,
-          this.opts.batchSize,
-          keys.mailboxPrefix(s.p),
-          token,
-          keys.heldPrefix(s.p),
-          ...this.ownership.paused,
-        ],
-      );
+      res = await claimReady(this.scriptDeps, s, n, this.opts.batchSize, token, this.ownership.paused);
     } catch (err) {
       this.reserved -= n;
       s.claiming = false;
@@ -444,18 +371,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.checkIdle();
       return;
     }
-    if (res === -1) {
+    if (res === 'fenced') {
       this.lose(s, 'fenced at claim');
       this.checkIdle();
       return;
     }
-    const flat = res as (Buffer | Buffer[] | number)[];
-    const last = flat.length - 1;
-    if (flat[last] === 0 && s.wakeGen === gen) s.hasWork = false;
-    for (let i = 0; i < last; i += 3) {
-      const akey = (flat[i] as Buffer).toString();
-      this.startActor(s, akey, flat[i + 1] as Buffer[], (flat[i + 2] as Buffer).toString(), token);
-    }
+    if (res.readyLeft === 0 && s.wakeGen === gen) s.hasWork = false;
+    for (const c of res.claimed) this.startActor(s, c.akey, c.mail, c.attempts, token);
     this.checkIdle();
     if (s.draining) void this.finishDrain(s);
     this.pump();
@@ -546,38 +468,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.finishItems(s, items.length);
       return;
     }
-    const { keys, scripted } = this.deps;
-    let res: unknown;
+    let res: Awaited<ReturnType<typeof commitItems>>;
     try {
-      res = await scripted.run(
-        'commit',
-        [
-          keys.owner(s.p),
-          keys.epoch(s.p),
-          keys.ready(s.p),
-          keys.running(s.p),
-          keys.dead(),
-          keys.timers(s.p),
-          keys.attempts(s.p),
-          keys.paused(s.p),
-        ],
-        [
-          this.id,
-          s.epoch,
-          keys.partition(s.p),
-          keys.nsPrefix,
-          keys.tagOpener,
-          this.opts.replyTtlMs,
-          DEAD_LETTERS_KEPT,
-          ...commitArgs(items),
-        ],
-      );
+      res = await commitItems(this.scriptDeps, s, items, this.opts.replyTtlMs);
     } catch (err) {
       this.finishItems(s, items.length);
       this.reset(s, err);
       return;
     }
-    if (res === -1) {
+    if (res === 'fenced') {
       this.counters.fencedCommits++;
       this.log.warn({ partition: s.p, epoch: s.epoch }, 'commit refused: fenced');
       this.emit('fenced', s.p);
@@ -585,7 +484,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.finishItems(s, items.length);
       return;
     }
-    const [readyLen, stale] = res as [number, string[]];
+    const { readyLen, stale } = res;
     this.counters.commits++;
     for (const akey of stale) {
       this.counters.staleCommits++;
@@ -628,18 +527,4 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.checkIdle();
     this.pump();
   }
-}
-
-/**
- * `<host>:<pid>:<random>`: the random part keeps a restarted process that got the same pid (a
- * container's pid 1) from taking over its dead predecessor's name and leases.
- */
-export function defaultWorkerName(): string {
-  return `${hostname()}:${process.pid}:${nanoid(6)}`;
-}
-
-function positive(name: string, value: number): number {
-  if (!Number.isFinite(value) || value <= 0)
-    throw new ConfigError(`${name} must be a positive number; got ${value}`);
-  return value;
 }
