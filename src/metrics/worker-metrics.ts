@@ -223,7 +223,8 @@ export function workerMetrics(options: WorkerMetricsOptions = {}): WorkerMetrics
   };
 
   const observer: WorkerObserver = {
-    turnStarted(type: string, _method: string, waitMs: number): void {
+    turnStarted(type: string, _method: string, waitMs: number | undefined): void {
+      if (waitMs === undefined) return;
       // clocks of sender and worker differ a little: a message never waits less than nothing
       ofType(type).wait.observe(waitMs > 0 ? waitMs / 1000 : 0);
     },

@@ -315,7 +315,8 @@ class Batch {
       state.abort = undefined;
       const observer = this.env.observer;
       if (observer) {
-        observer.turnStarted?.(actor.entry.type, msg.method, this.env.now() - msg.sentAt);
+        const wait = msg.sentAt > 0 ? this.env.now() - msg.sentAt : undefined;
+        observer.turnStarted?.(actor.entry.type, msg.method, wait);
         this.startedAt = performance.now();
       }
       this.trace = startTurnSpan(actor.entry.type, state.id, msg.method, msg.id, msg.tc);

@@ -30,8 +30,11 @@ export type TurnOutcome = 'ok' | 'retry' | 'failed';
  * path: keep them cheap, and never throw.
  */
 export interface WorkerObserver {
-  /** A message's handler is about to run, `waitMs` after the message was sent. */
-  turnStarted?(type: string, method: string, waitMs: number): void;
+  /**
+   * A message's handler is about to run, `waitMs` after the message was sent (undefined when the
+   * sender stamped no `sentAt`, as a hand-written envelope may not).
+   */
+  turnStarted?(type: string, method: string, waitMs: number | undefined): void;
   /** The handler settled after `durationMs`. */
   turnEnded?(type: string, method: string, durationMs: number, outcome: TurnOutcome): void;
   /** A message was dead-lettered without running (bad input); `reason` as in the dead letters. */
