@@ -122,16 +122,21 @@ it('troupe abort <type> <id> stops a stuck turn: its message is dead-lettered an
   assert.match(idle.stderr, /holder\/h has no turn running on w3/);
 
   const holder = troupe.ref(Holder, 'h');
-  await holder.tell('hold', 1, 600_000);
+  // its handler is abandoned, not stopped: it wakes after 4 s and tries to append
+  await holder.tell('hold', 1, 4_000);
   await waitFor('the turn to start', () => worker.output().includes('HOLD-START h'));
   const res = await cli(ns, 'abort', 'holder', 'h');
   assert.equal(res.code, 0, res.stderr);
   assert.match(res.stdout, /aborted the turn of holder\/h on w3/);
 
-  await holder.tell('add', 2);
-  // the aborted turn appended nothing; the next one ran
-  await waitFor('the next message to be handled', async () => (await holder.read()).count === 2);
-  assert.deepEqual((await holder.read()).ids.length, 1);
+  // a turn that is running when the abandoned handler wakes
+  await holder.tell('hold', 2, 8_000);
+  await waitFor('the abandoned handler to wake', () => worker.output().includes('HOLD-END h 1'), 30_000);
+  await waitFor('the next turn to commit', async () => (await holder.read()).count > 0, 30_000);
+  // only the second turn's segment: the abandoned handler's append reached no later turn
+  const ctx = await holder.read();
+  assert.equal(ctx.count, 2);
+  assert.equal(ctx.ids.length, 1);
   const dead = await troupe.deadLetters.list({ actor: 'holder/h' });
   assert.equal(dead.length, 1);
   assert.equal(dead[0]!.envelope?.method, 'hold');

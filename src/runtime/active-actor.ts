@@ -15,6 +15,12 @@ export interface ActiveActor {
   busy: boolean;
   /** Ends the async turn running now with an error (an operator's abort); unset otherwise. */
   cancel: ((err: unknown) => void) | undefined;
+  /**
+   * A handler of this instance outlived its turn (timed out or aborted) and may still call
+   * `append` or `send`, which would land in a later turn: the instance is dropped once its batch
+   * commits, and the next message activates a fresh one.
+   */
+  tainted: boolean;
   /** Segments and bytes in the Redis log beyond the base, as far as this worker knows. */
   logSegments: number;
   logBytes: number;
@@ -51,6 +57,7 @@ export function activate(entry: RegisteredActor, id: string, log: Uint8Array[], 
     lastUsed: now,
     busy: false,
     cancel: undefined,
+    tainted: false,
     logSegments: Math.max(0, log.length - 1),
     logBytes,
   };

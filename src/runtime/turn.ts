@@ -335,9 +335,13 @@ class Batch {
         const index = i;
         // the handler may read this.signal later, while it runs
         const abort = (state.abort ??= new AbortController());
-        return withTimeout(value, actor, abort, msg.method).then((outcome) =>
-          this.settle(msg, bytes, index, before, outcome) ? item : this.step(index + 1),
-        );
+        return withTimeout(value, actor, abort, msg.method).then((outcome) => {
+          if (this.settle(msg, bytes, index, before, outcome)) return item;
+          if (!actor.tainted) return this.step(index + 1);
+          // the rest of the mail waits for a fresh instance, out of the abandoned handler's reach
+          item.handled = index + 1;
+          return item;
+        });
       }
       this.settle(msg, bytes, i, before, { ok: true, value });
     }
@@ -362,6 +366,8 @@ function withTimeout(
       resolve(outcome);
     };
     const fail = (err: unknown): void => {
+      // the handler is abandoned, not stopped: it may still call append or send later
+      actor.tainted = true;
       abort.abort(err);
       settle({ ok: false, err });
     };

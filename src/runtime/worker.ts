@@ -502,6 +502,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.counters.turnsFailed += it.failed;
       const actor = s.actors.get(it.akey);
       if (!actor) continue;
+      if (actor.tainted) {
+        s.actors.delete(it.akey);
+        continue;
+      }
       actor.busy = false;
       actor.lastUsed = this.deps.clock.now();
       if (it.segments.length > 0) {
