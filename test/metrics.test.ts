@@ -143,6 +143,10 @@ describe('workerMetrics in process', () => {
       assert.ok(s.some((x) => x.name === 'shop_process_cpu_seconds_total'));
       assert.equal((await fetch(`http://127.0.0.1:${server.port}/`)).status, 404);
       assert.equal((await fetch(`http://127.0.0.1:${server.port}/metrics`, { method: 'POST' })).status, 405);
+      await assert.rejects(serveMetrics(metrics.registry, { port: server.port }), {
+        name: 'ConfigError',
+        message: `cannot serve metrics on 127.0.0.1:${server.port}: the port is in use: pick another metrics port (0 picks a free one)`,
+      });
     } finally {
       await server.close();
     }

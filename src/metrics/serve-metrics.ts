@@ -2,6 +2,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { ConfigError } from '../errors.ts';
 
 /** Where {@link serveMetrics} listens. */
 export interface ServeMetricsOptions {
@@ -27,7 +28,7 @@ export interface MetricsServer {
 /**
  * Serves `registry` over HTTP for Prometheus: `GET /metrics` (and `HEAD`) answers
  * `registry.metrics()` with `registry.contentType`; any other path is a 404. Resolves once
- * listening; rejects when the port cannot be taken.
+ * listening; rejects with a ConfigError when the port cannot be taken.
  *
  * @example
  * ```ts
@@ -43,9 +44,18 @@ export async function serveMetrics(registry: Registry, options: ServeMetricsOpti
   const host = options.host ?? '127.0.0.1';
   const server = createServer((req, res) => void answer(registry, req, res));
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (err: NodeJS.ErrnoException) => {
+      const why =
+        err.code === 'EADDRINUSE'
+          ? 'the port is in use: pick another metrics port (0 picks a free one)'
+          : err.code === 'EACCES'
+            ? 'not allowed: ports below 1024 need privileges; pick a higher one'
+            : err.message;
+      reject(new ConfigError(`cannot serve metrics on ${host}:${options.port}: ${why}`, { cause: err }));
+    };
+    server.once('error', failed);
     server.listen(options.port, host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve();
     });
   });
