@@ -150,3 +150,60 @@ it('SIGTERM hands every partition to the other worker at once, long before its l
   assert.equal(await beta.terminate(), 0);
   await troupe.close();
 });
+
+it('a worker is named <host>:<pid> by default; a second live worker of one name is refused', async () => {
+  const { ns, troupe } = await system([Counter]);
+  const first = await spawnWorker(redis.url, ns, 'test/fixtures/actors.ts', ['--lease-ms', '1500']);
+  const name = `${hostname()}:${first.pid}`;
+  await waitFor('it to be listed', async () => (await troupe.admin.workers()).some((w) => w.name === name));
+
+  const twin = await runCli(
+    [
+      '-r',
+      redis.url,
+      '-n',
+      ns,
+      'worker',
+      '-a',
+      'test/fixtures/actors.ts',
+      '--name',
+      name,
+      '--lease-ms',
+      '1500',
+    ],
+    process.env,
+  );
+  assert.equal(twin.code, 2, twin.stderr);
+  assert.match(
+    twin.stderr,
+    new RegExp(`a live worker is already named "${name}" \\(host ${hostname()}, pid ${first.pid}\\)`),
+  );
+  assert.equal(await first.terminate(), 0);
+  await troupe.close();
+});
+
+it('a worker restarted under the same name takes its dead predecessor’s partitions back at once', async () => {
+  const { ns, troupe } = await system([Counter]);
+  // a lease of a minute: waiting for it to expire would time the test out
+  const args = ['--name', 'fixed', '--lease-ms', '60000'];
+  const before = await spawnWorker(redis.url, ns, 'test/fixtures/actors.ts', args);
+  await waitFor('it to hold every partition', async () => (await owners(troupe)).every((o) => o === 'fixed'));
+  const admin = redis.client();
+  const keys = new Keys(ns);
+  const epochs = await Promise.all([...Array(PARTITIONS).keys()].map((p) => admin.get(keys.epoch(p))));
+  // a command it never read: frozen, then killed
+  before.proc.kill('SIGSTOP');
+  await admin.rpush(keys.control('fixed'), 'shutdown');
+  before.proc.kill('SIGKILL');
+  await before.exited();
+
+  const after = await spawnWorker(redis.url, ns, 'test/fixtures/actors.ts', args);
+  await troupe.ref(Counter, 'x').tell('add', 1);
+  assert.equal(await troupe.ref(Counter, 'x').ask('value'), 1);
+  const now = await Promise.all([...Array(PARTITIONS).keys()].map((p) => admin.get(keys.epoch(p))));
+  now.forEach((e, p) => assert.ok(Number(e) > Number(epochs[p]), `partition ${p} re-taken with a new epoch`));
+  assert.equal(after.logs('worker stopped').length, 0, 'a command sent to its predecessor is not for it');
+  admin.disconnect();
+  assert.equal(await after.terminate(), 0);
+  await troupe.close();
+});

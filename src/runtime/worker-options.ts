@@ -1,19 +1,10 @@
-import { hostname } from 'node:os';
-import { nanoid } from 'nanoid';
 import { ConfigError } from '../errors.ts';
 import { checkName } from '../redis/keys.ts';
+import { defaultWorkerName } from './worker-name.ts';
 import type { WorkOptions } from './worker-types.ts';
 
 /** WorkOptions with every default filled in and every value checked. */
 export type ResolvedWorkOptions = Required<Omit<WorkOptions, 'observer'>> & Pick<WorkOptions, 'observer'>;
-
-/**
- * `<host>:<pid>:<random>`: the random part keeps a restarted process that got the same pid (a
- * container's pid 1) from taking over its dead predecessor's name and leases.
- */
-export function defaultWorkerName(): string {
-  return `${hostname()}:${process.pid}:${nanoid(6)}`;
-}
 
 function positive(name: string, value: number): number {
   if (!Number.isFinite(value) || value <= 0)

@@ -6,7 +6,10 @@ export interface WorkOptions {
   concurrency?: number;
   /** Partition lease in ms; a dead worker's partitions move after it (default 10 000). */
   leaseMs?: number;
-  /** Worker name in the registry (default `<host>:<pid>:<random>`). */
+  /**
+   * Worker name in the registry (default `<host>:<pid>`, and `<host>:<pid>:<n>` for a process's
+   * nth worker). Starting fails while a live worker has the name.
+   */
   name?: string;
   /** Messages taken from one mailbox per claim and committed together (default 64). */
   batchSize?: number;

@@ -13,6 +13,7 @@ import { registryEntry } from './registry-entry.ts';
 import { deadBatch, type CommitItem } from './commit-item.ts';
 import { claimReady, commitItems, type PartitionScriptDeps } from './partition-scripts.ts';
 import { obey, type ControlTarget } from './worker-control.ts';
+import { checkNameFree } from './worker-name.ts';
 import { resolveWorkOptions, type ResolvedWorkOptions } from './worker-options.ts';
 import { runBatch, type TurnEnv } from './turn.ts';
 import { Ownership, type OwnershipHooks } from './ownership.ts';
@@ -29,7 +30,7 @@ export type {
   WorkerStats,
   WorkOptions,
 } from './worker-types.ts';
-export { defaultWorkerName } from './worker-options.ts';
+export { defaultWorkerName } from './worker-name.ts';
 
 export interface WorkerDeps {
   commands: Redis;
@@ -170,6 +171,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   /** Registers the worker, takes its share of partitions and starts serving them. */
   async start(): Promise<void> {
+    const { commands, keys } = this.deps;
+    await checkNameFree(commands, keys, this.id, this.opts.leaseMs, this.log);
+    // commands sent to a predecessor of this name are not for this worker
+    await commands.del(keys.control(this.id));
     this.startedAt = Date.now();
     await this.waker.start();
     await this.ownership.start();

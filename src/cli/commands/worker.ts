@@ -21,7 +21,7 @@ export function workerCommand(program: Command): void {
     .option('-c, --concurrency <n>', 'actor batches in flight at once', intOption, 64)
     .option('--lease-ms <ms>', 'partition lease; a dead worker is replaced after this', intOption, 10_000)
     .option('--batch-size <n>', 'messages per actor per claim', intOption, 64)
-    .option('--name <name>', 'worker name in the registry (default host:pid:random)')
+    .option('--name <name>', "worker name in the registry (default host:pid); must not be a live worker's")
     .option('--log-level <level>', 'pino log level: debug, info, warn, error', 'info')
     .option('--burst', 'work until no mail is left in the partitions this worker holds, then exit 0')
     .option(
