@@ -32,8 +32,7 @@ export class Ownership {
   private stopping = false;
   private lastLive: string[] = [];
   private beats = 0;
-  /** Actor types paused by an operator, as the last heartbeat (or control message) said. */
-  paused: readonly string[] = [];
+  private pausedNow: readonly string[] = [];
 
   constructor(
     /** Shared with the worker, which reads it on every claim and commit. */
@@ -122,11 +121,16 @@ export class Ownership {
     );
   }
 
+  /** Actor types paused by an operator, as the last heartbeat (or control message) said. */
+  get paused(): readonly string[] {
+    return this.pausedNow;
+  }
+
   /** Applies a new set of paused types at once (a control message said it changed). */
   setPaused(types: readonly string[]): void {
     const sorted = [...types].sort();
-    if (sorted.join('\n') === this.paused.join('\n')) return;
-    this.paused = sorted;
+    if (sorted.join('\n') === this.pausedNow.join('\n')) return;
+    this.pausedNow = sorted;
     this.hooks.paused(sorted);
   }
 
