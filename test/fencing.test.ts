@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { hostname } from 'node:os';
 import { after, before, it } from 'node:test';
 import { connect } from '../src/index.ts';
 import { Holder } from './fixtures/slow-actors.ts';
@@ -36,6 +37,16 @@ it('refuses the commits of a worker frozen past its lease, and applies nothing t
   // A wakes up and tries to commit its stale turn: Redis refuses it on the epoch
   a.proc.kill('SIGCONT');
   await waitFor('A fenced', () => a.logs('commit refused: fenced').length > 0);
+
+  // the registry saw it die (B's heartbeat) and come back (its own)
+  const [aName, bName] = [`${hostname()}:${a.pid}`, `${hostname()}:${b.pid}`];
+  await waitFor('A back in the registry', async () =>
+    (await client.admin.workerEvents(50)).some((e) => e.event === 'returned' && e.worker === aName),
+  );
+  const events = await client.admin.workerEvents(50);
+  assert.ok(events.some((e) => e.event === 'expired' && e.worker === aName));
+  await waitFor('both listed', async () => (await client.admin.workers()).length === 2);
+  assert.deepEqual((await client.admin.workers()).map((w) => w.name).sort(), [aName, bName].sort());
 
   // the system goes on with both workers, and the held message counts once
   for (let i = 0; i < 20; i++) await x.tell('add', 100);
