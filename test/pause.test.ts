@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { connect, type ActorClass, type Troupe } from '../src/index.ts';
+import type { ActorClass, Troupe } from '../src/index.ts';
 import { Counter } from './fixtures/actors.ts';
 import { Flaky, Pauser, switches } from './fixtures/failing-actors.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
-import { uniqueNamespace, waitFor } from './helpers/wait.ts';
+import { freshSystem } from './helpers/system.ts';
+import { waitFor } from './helpers/wait.ts';
 
 let redis: TestRedis;
 before(async () => {
@@ -17,7 +18,7 @@ after(async () => {
 const PARTITIONS = 4;
 
 async function system(actors: ActorClass[]): Promise<Troupe> {
-  return connect({ redis: redis.url, namespace: uniqueNamespace(), actors, partitions: PARTITIONS });
+  return (await freshSystem(redis.url, actors, PARTITIONS)).troupe;
 }
 
 /** Actors held for a paused type, over every partition. */

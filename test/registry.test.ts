@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { after, before, it } from 'node:test';
-import { connect, type ActorClass, type Troupe } from '../src/index.ts';
+import type { Troupe } from '../src/index.ts';
 import { Keys } from '../src/redis/keys.ts';
 import { Counter } from './fixtures/actors.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
 import { runCli } from './helpers/run.ts';
-import { uniqueNamespace, waitFor } from './helpers/wait.ts';
+import { waitFor } from './helpers/wait.ts';
+import { freshSystem } from './helpers/system.ts';
 import { spawnWorker } from './helpers/worker-process.ts';
 
 let redis: TestRedis;
@@ -16,12 +17,6 @@ before(async () => {
 after(async () => {
   await redis.stop();
 });
-
-/** A fresh namespace, and a client on it. */
-async function system(actors: ActorClass[]): Promise<{ ns: string; troupe: Troupe }> {
-  const ns = uniqueNamespace();
-  return { ns, troupe: await connect({ redis: redis.url, namespace: ns, actors, partitions: PARTITIONS }) };
-}
 
 const PARTITIONS = 8;
 
@@ -41,7 +36,7 @@ async function redisNow(): Promise<number> {
 }
 
 it('the registry lists live workers with their statistics and drops a SIGKILLed one when its heartbeat expires', async () => {
-  const { ns, troupe } = await system([Counter]);
+  const { ns, troupe } = await freshSystem(redis.url, [Counter], PARTITIONS);
   const lease = ['--lease-ms', '1500'];
   const alpha = await spawnWorker(redis.url, ns, 'test/fixtures/actors.ts', ['--name', 'alpha', ...lease]);
   const beta = await spawnWorker(redis.url, ns, 'test/fixtures/actors.ts', ['--name', 'beta', ...lease]);
@@ -123,7 +118,7 @@ it('the registry lists live workers with their statistics and drops a SIGKILLed 
 });
 
 it('SIGTERM hands every partition to the other worker at once, long before its lease would expire', async () => {
-  const { ns, troupe } = await system([Counter]);
+  const { ns, troupe } = await freshSystem(redis.url, [Counter], PARTITIONS);
   // a lease of a minute: a hand-over that waited for expiry would time the test out
   const lease = ['--lease-ms', '60000'];
   const alpha = await spawnWorker(redis.url, ns, 'test/fixtures/actors.ts', ['--name', 'alpha', ...lease]);
@@ -152,7 +147,7 @@ it('SIGTERM hands every partition to the other worker at once, long before its l
 });
 
 it('a worker is named <host>:<pid> by default; a second live worker of one name is refused', async () => {
-  const { ns, troupe } = await system([Counter]);
+  const { ns, troupe } = await freshSystem(redis.url, [Counter], PARTITIONS);
   const first = await spawnWorker(redis.url, ns, 'test/fixtures/actors.ts', ['--lease-ms', '1500']);
   const name = `${hostname()}:${first.pid}`;
   await waitFor('it to be listed', async () => (await troupe.admin.workers()).some((w) => w.name === name));
@@ -183,7 +178,7 @@ it('a worker is named <host>:<pid> by default; a second live worker of one name 
 });
 
 it('a worker restarted under the same name takes its dead predecessor’s partitions back at once', async () => {
-  const { ns, troupe } = await system([Counter]);
+  const { ns, troupe } = await freshSystem(redis.url, [Counter], PARTITIONS);
   // a lease of a minute: waiting for it to expire would time the test out
   const args = ['--name', 'fixed', '--lease-ms', '60000'];
   const before = await spawnWorker(redis.url, ns, 'test/fixtures/actors.ts', args);

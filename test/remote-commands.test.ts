@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { connect, type ActorClass, type Troupe } from '../src/index.ts';
+
 import { Keys } from '../src/redis/keys.ts';
 import { partitionOf } from '../src/protocol/partition.ts';
 import { Counter, Tape } from './fixtures/actors.ts';
 import { Holder } from './fixtures/slow-actors.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
 import { runCli } from './helpers/run.ts';
-import { uniqueNamespace, waitFor } from './helpers/wait.ts';
+import { waitFor } from './helpers/wait.ts';
+import { freshSystem } from './helpers/system.ts';
 import { spawnWorker } from './helpers/worker-process.ts';
 
 let redis: TestRedis;
@@ -18,17 +19,11 @@ after(async () => {
   await redis.stop();
 });
 
-/** A fresh namespace, and a client on it. */
-async function system(actors: ActorClass[]): Promise<{ ns: string; troupe: Troupe }> {
-  const ns = uniqueNamespace();
-  return { ns, troupe: await connect({ redis: redis.url, namespace: ns, actors, partitions: PARTITIONS }) };
-}
-
 const PARTITIONS = 4;
 const cli = (ns: string, ...args: string[]) => runCli(['-r', redis.url, '-n', ns, ...args]);
 
 it('troupe shutdown <worker> stops that worker process gracefully and waits until it has left', async () => {
-  const { ns, troupe } = await system([Counter]);
+  const { ns, troupe } = await freshSystem(redis.url, [Counter], PARTITIONS);
   const worker = await spawnWorker(redis.url, ns, 'test/fixtures/actors.ts', ['--name', 'doomed']);
   await troupe.ref(Counter, 'a').tell('add', 3);
   assert.equal(await troupe.ref(Counter, 'a').ask('value'), 3);
@@ -51,7 +46,7 @@ it('troupe shutdown <worker> stops that worker process gracefully and waits unti
 });
 
 it('troupe pause <type> holds that type’s mail while other types run; troupe resume lets it through', async () => {
-  const { ns, troupe } = await system([Counter, Tape]);
+  const { ns, troupe } = await freshSystem(redis.url, [Counter, Tape], PARTITIONS);
   const worker = await spawnWorker(redis.url, ns, 'test/fixtures/actors.ts', ['--name', 'w1']);
   const paused = await cli(ns, 'pause', 'counter');
   assert.equal(paused.code, 0, paused.stderr);
@@ -92,7 +87,7 @@ it('troupe pause <type> holds that type’s mail while other types run; troupe r
 });
 
 it('a pause outlives the worker: one started later holds the type until it is resumed', async () => {
-  const { ns, troupe } = await system([Counter]);
+  const { ns, troupe } = await freshSystem(redis.url, [Counter], PARTITIONS);
   const none = await cli(ns, 'pause', 'counter');
   assert.equal(none.code, 0, none.stderr);
   assert.match(none.stdout, /no live workers now/);
@@ -115,7 +110,7 @@ it('a pause outlives the worker: one started later holds the type until it is re
 });
 
 it('troupe abort <type> <id> stops a stuck turn: its message is dead-lettered and the actor goes on', async () => {
-  const { ns, troupe } = await system([Holder]);
+  const { ns, troupe } = await freshSystem(redis.url, [Holder], PARTITIONS);
   const worker = await spawnWorker(redis.url, ns, 'test/fixtures/slow-actors.ts', ['--name', 'w3']);
   const idle = await cli(ns, 'abort', 'holder', 'h');
   assert.equal(idle.code, 2);
