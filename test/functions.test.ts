@@ -34,26 +34,10 @@ it('FCALL troupe_tell, troupe_tell_once and troupe_tell_later reach an actor onc
   const keys = [`${t}:mb:${akey}`, `${t}:ready`, `${t}:wake`];
   await raw.call('FCALL', 'troupe_tell', '3', ...keys, akey, envelope('counter', 'f-1', 'add', [2], 'm-1'));
   const once = (n: number) => envelope('counter', 'f-1', 'add', [n], 'evt-7');
-  const first = await raw.call(
-    'FCALL',
-    'troupe_tell_once',
-    '4',
-    ...keys,
-    `${t}:seen:evt-7`,
-    akey,
-    once(10),
-    '60000',
-  );
-  const repeat = await raw.call(
-    'FCALL',
-    'troupe_tell_once',
-    '4',
-    ...keys,
-    `${t}:seen:evt-7`,
-    akey,
-    once(10),
-    '60000',
-  );
+  const tellOnce = () =>
+    raw.call('FCALL', 'troupe_tell_once', '4', ...keys, `${t}:seen:evt-7`, akey, once(10), '60000');
+  const first = await tellOnce();
+  const repeat = await tellOnce();
   assert.ok(Number(first) >= 1, 'the first send with the id appends');
   assert.equal(Number(repeat), 0, 'the repeat appends nothing');
   const due = String(Date.now() + 200);

@@ -1,54 +1,18 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { connect, type Troupe, type Worker } from '../src/index.ts';
 import { partitionOf } from '../src/protocol/partition.ts';
 import { Counter } from './fixtures/actors.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
-import { ROOT, type Run } from './helpers/run.ts';
+import { runPython as runPythonWith } from './helpers/python.ts';
+import type { Run } from './helpers/run.ts';
 import { uniqueNamespace, waitFor } from './helpers/wait.ts';
 
-/** Debian's interpreter: python3-redis and python3-msgpack install for it, not for a pyenv python3. */
-const PYTHON = '/usr/bin/python3';
 const SENDER = 'examples/python-sender/troupe_sender.py';
 
-let missing: string | undefined;
-/** Fails (never skips) when the Python side is not installed, and says how to install it. */
-function requirePython(): void {
-  missing ??= (() => {
-    const r = spawnSync(PYTHON, ['-c', 'import redis, msgpack'], { encoding: 'utf8' });
-    if (r.status === 0) return '';
-    return (
-      `${PYTHON} cannot import redis and msgpack (${r.error?.message ?? r.stderr.trim()}). ` +
-      'Run .ci/run, or apt-get install python3-redis python3-msgpack (CI installs them).'
-    );
-  })();
-  if (missing) assert.fail(missing);
-}
-
-/** The environment of the Python child: no pyenv or virtualenv paths leaking into Debian's python. */
-function pythonEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, TROUPE_ASK_TIMEOUT: '20', PYTHONDONTWRITEBYTECODE: '1' };
-  for (const k of ['PYTHONPATH', 'PYTHONHOME', 'VIRTUAL_ENV']) delete env[k];
-  return env;
-}
-
-/** Runs `/usr/bin/python3 <args>` from the repository root and collects what it printed. */
-function runPython(args: string[], timeoutMs = 60_000): Promise<Run> {
-  requirePython();
-  return new Promise((resolve, reject) => {
-    const proc = spawn(PYTHON, args, { cwd: ROOT, env: pythonEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
-    proc.on('error', reject);
-    proc.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** Runs Debian's python with a short ask timeout for the sender. */
+function runPython(args: string[]): Promise<Run> {
+  return runPythonWith(args, { TROUPE_ASK_TIMEOUT: '20' });
 }
 
 function show(r: Run): string {

@@ -4,7 +4,6 @@
  * exporter) is registered in this process; the last suite unregisters it to check the no-SDK path.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { after, afterEach, before, describe, it } from 'node:test';
 import {
   context,
@@ -30,13 +29,10 @@ import { decodeEnvelope, encodeEnvelope, ENVELOPE_VERSION, type Envelope } from 
 import { withScripts } from '../src/redis/scripts.ts';
 import { Relay, Sink } from './fixtures/traced-actors.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
-import { ROOT } from './helpers/run.ts';
+import { runPython } from './helpers/python.ts';
 import { uniqueNamespace, waitFor } from './helpers/wait.ts';
 
 const exporter = new InMemorySpanExporter();
-
-/** Debian's python with python3-redis and python3-msgpack (test/python-sender.test.ts insists on them). */
-const PYTHON = '/usr/bin/python3';
 
 function registerSdk(): void {
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
@@ -258,15 +254,8 @@ describe('spans per turn', () => {
   });
 
   it('continues a trace handed to the Python sender in TRACEPARENT', async () => {
-    assert.equal(
-      spawnSync(PYTHON, ['-c', 'import redis, msgpack']).status,
-      0,
-      `${PYTHON} cannot import redis and msgpack: apt-get install python3-redis python3-msgpack (.ci/run does)`,
-    );
     const traceId = '0af7651916cd43dd8448eb211c80319c';
     const parent = 'b7ad6b7169203331';
-    const env: NodeJS.ProcessEnv = { ...process.env, TRACEPARENT: `00-${traceId}-${parent}-01` };
-    for (const k of ['PYTHONPATH', 'PYTHONHOME', 'VIRTUAL_ENV']) delete env[k];
     const args = [
       'examples/python-sender/troupe_sender.py',
       redis.url,
@@ -277,12 +266,8 @@ describe('spans per turn', () => {
       'record',
       '"py"',
     ];
-    const run = spawnSync(PYTHON, args, {
-      cwd: ROOT,
-      env: { ...env, PYTHONDONTWRITEBYTECODE: '1' },
-      encoding: 'utf8',
-    });
-    assert.equal(run.status, 0, run.stderr);
+    const run = await runPython(args, { TRACEPARENT: `00-${traceId}-${parent}-01` });
+    assert.equal(run.code, 0, run.stderr);
     const [b] = await spanNamed('troupe.turn sink.record');
     assert.equal(b!.spanContext().traceId, traceId);
     assert.equal(parentOf(b!), parent);

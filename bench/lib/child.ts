@@ -119,3 +119,29 @@ export function report(message: ChildMessage): void {
 export function nowMs(): number {
   return performance.timeOrigin + performance.now();
 }
+
+/** In a child: says it is ready, and resolves when the runner says go. */
+export function readyThenGo(): Promise<void> {
+  const go = new Promise<void>((resolve) => {
+    const onMessage = (m: unknown) => {
+      if ((m as { kind?: string } | null)?.kind !== 'go') return;
+      process.off('message', onMessage);
+      resolve();
+    };
+    process.on('message', onMessage);
+  });
+  report({ kind: 'ready' });
+  return go;
+}
+
+/** In a child: reports `done()` to the runner every `everyMs` while it changes; returns the stop. */
+export function reportProgress(done: () => number, everyMs = 100): () => void {
+  let reported = 0;
+  const ticker = setInterval(() => {
+    const now = done();
+    if (now === reported) return;
+    reported = now;
+    report({ kind: 'progress', done: now });
+  }, everyMs);
+  return () => clearInterval(ticker);
+}

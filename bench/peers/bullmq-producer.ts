@@ -6,7 +6,7 @@
  */
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { jobOf, nowMs, report, type ChildMessage } from '../lib/child.ts';
+import { jobOf, nowMs, readyThenGo, report } from '../lib/child.ts';
 import { childRedisOptions } from './pair.ts';
 import type { BullmqJobData } from './bullmq-worker.ts';
 
@@ -86,16 +86,7 @@ async function main(): Promise<void> {
   });
   try {
     await queue.waitUntilReady();
-    const go = new Promise<void>((resolve) => {
-      const onMessage = (m: ChildMessage) => {
-        if (m.kind !== 'go') return;
-        process.off('message', onMessage);
-        resolve();
-      };
-      process.on('message', onMessage);
-    });
-    report({ kind: 'ready' });
-    await go;
+    await readyThenGo();
     const sent = job.rate === undefined ? await bulk(queue, job) : await timetable(queue, job, job.rate);
     report({ kind: 'sent', ...sent });
   } finally {

@@ -6,7 +6,7 @@
 import { Worker, type Job } from 'bullmq';
 import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import { Redis } from 'ioredis';
-import { jobOf, nowMs, report } from '../lib/child.ts';
+import { jobOf, nowMs, report, reportProgress } from '../lib/child.ts';
 import { newHistogram } from '../lib/latency.ts';
 import { childRedisOptions } from './pair.ts';
 
@@ -82,14 +82,9 @@ async function main(): Promise<void> {
 
   await worker.waitUntilReady();
   report({ kind: 'ready' });
-  let reported = 0;
-  const ticker = setInterval(() => {
-    if (done === reported) return;
-    reported = done;
-    report({ kind: 'progress', done });
-  }, 100);
+  const stopProgress = reportProgress(() => done);
   await finished;
-  clearInterval(ticker);
+  stopProgress();
   report({
     kind: 'done',
     last,

@@ -75,16 +75,8 @@ export async function bullmqThroughput(o: {
     latency: false,
   };
   const producerJob: BullmqProducerJob = { ...base(o), messages: o.messages, actors: o.actors };
-  const { sent, done } = await runPair({
-    name,
-    worker: { module: workerModule, job: workerJob },
-    producer: { module: producerModule, job: producerJob },
-    total: o.messages,
-    unit: 'jobs',
-    limitMs: 120_000 + o.messages / 2, // 2,000 jobs/s past the first two minutes
-    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
-  });
-  checkJobs(name, done, o.messages);
+  // 2,000 jobs/s past the first two minutes
+  const { sent, done } = await runJobs(name, workerJob, producerJob, 120_000 + o.messages / 2, o.onProgress);
   const ms = done.last - sent.first;
   const result: PeerThroughput = {
     ms,
@@ -131,16 +123,8 @@ export async function bullmqLatency(o: {
     rate: o.rate,
     warmup,
   };
-  const { sent, done } = await runPair({
-    name,
-    worker: { module: workerModule, job: workerJob },
-    producer: { module: producerModule, job: producerJob },
-    total: o.messages,
-    unit: 'jobs',
-    limitMs: 120_000 + (o.messages / o.rate) * 1000,
-    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
-  });
-  checkJobs(name, done, o.messages);
+  const limitMs = 120_000 + (o.messages / o.rate) * 1000;
+  const { sent, done } = await runJobs(name, workerJob, producerJob, limitMs, o.onProgress);
   const encoded = done.histogram as string;
   const { count, ...ms } = percentiles(encoded);
   if (count !== o.messages - warmup) {
@@ -153,6 +137,27 @@ export async function bullmqLatency(o: {
     ...ms,
     histogram: encoded,
   };
+}
+
+/** Runs a BullMQ worker and producer pair over `workerJob.messages` jobs; checks every job completed. */
+async function runJobs(
+  name: string,
+  workerJob: BullmqWorkerJob,
+  producerJob: BullmqProducerJob,
+  limitMs: number,
+  onProgress: ((done: number) => void) | undefined,
+) {
+  const res = await runPair({
+    name,
+    worker: { module: workerModule, job: workerJob },
+    producer: { module: producerModule, job: producerJob },
+    total: workerJob.messages,
+    unit: 'jobs',
+    limitMs,
+    ...(onProgress ? { onProgress } : {}),
+  });
+  checkJobs(name, res.done, workerJob.messages);
+  return res;
 }
 
 function base(o: { url: string; prefix: string }) {

@@ -9,7 +9,7 @@
  * No acknowledgement, no ownership, no retries: only the Redis commands a message needs.
  */
 import { Redis } from 'ioredis';
-import { jobOf, nowMs, report, type ChildMessage } from '../lib/child.ts';
+import { jobOf, nowMs, readyThenGo, report, reportProgress } from '../lib/child.ts';
 import { childRedisOptions } from './pair.ts';
 
 export interface PipelineChildJob {
@@ -44,12 +44,7 @@ async function produce(redis: Redis, job: PipelineChildJob, queue: string) {
 
 async function consume(redis: Redis, job: PipelineChildJob, queue: string) {
   let done = 0;
-  let reported = 0;
-  const ticker = setInterval(() => {
-    if (done === reported) return;
-    reported = done;
-    report({ kind: 'progress', done });
-  }, 100);
+  const stopProgress = reportProgress(() => done);
   try {
     let batch = await redis.lpop(queue, BATCH);
     while (done < job.messages) {
@@ -68,7 +63,7 @@ async function consume(redis: Redis, job: PipelineChildJob, queue: string) {
     }
     return { last: nowMs(), consumed: done };
   } finally {
-    clearInterval(ticker);
+    stopProgress();
   }
 }
 
@@ -83,16 +78,7 @@ async function main(): Promise<void> {
       report({ kind: 'done', ...(await consume(redis, job, queue)) });
       return;
     }
-    const go = new Promise<void>((resolve) => {
-      const onMessage = (m: ChildMessage) => {
-        if (m.kind !== 'go') return;
-        process.off('message', onMessage);
-        resolve();
-      };
-      process.on('message', onMessage);
-    });
-    report({ kind: 'ready' });
-    await go;
+    await readyThenGo();
     report({ kind: 'sent', ...(await produce(redis, job, queue)) });
   } finally {
     await redis.quit();

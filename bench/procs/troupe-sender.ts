@@ -7,7 +7,7 @@
 import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import { connect } from '../../src/index.ts';
 import type { BenchCounter } from '../actors.ts';
-import { jobOf, nowMs, report } from '../lib/child.ts';
+import { jobOf, nowMs, readyThenGo, report } from '../lib/child.ts';
 import { newHistogram } from '../lib/latency.ts';
 
 export interface TroupeSenderJob {
@@ -31,12 +31,7 @@ const type = job.rate === undefined ? 'bench-counter' : 'bench-timed';
 const refs = Array.from({ length: job.actors }, (_, i) => troupe.ref<typeof BenchCounter>(type, `a${i}`));
 const timed = refs as unknown as { tell(m: 'addStamped', n: number, t: number): Promise<void> }[];
 
-await new Promise<void>((resolve) => {
-  process.on('message', (m) => {
-    if ((m as { kind?: string }).kind === 'go') resolve();
-  });
-  report({ kind: 'ready' });
-});
+await readyThenGo();
 
 const cpuStart = process.cpuUsage();
 const first = nowMs();

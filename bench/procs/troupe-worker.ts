@@ -7,7 +7,7 @@
 import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import { connect, type WorkOptions } from '../../src/index.ts';
 import { BenchCounter, BenchTimedCounter, stamped } from '../actors.ts';
-import { jobOf, nowMs, report } from '../lib/child.ts';
+import { jobOf, nowMs, report, reportProgress } from '../lib/child.ts';
 import { newHistogram } from '../lib/latency.ts';
 
 export interface TroupeWorkerJob {
@@ -27,7 +27,6 @@ const troupe = await connect({
 const histogram = newHistogram();
 const worker = await troupe.work(job.work ?? {});
 let committed = 0;
-let reported = 0;
 let done = false;
 
 worker.on('committed', (_p, turns) => {
@@ -60,12 +59,10 @@ function cpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
-const progress = setInterval(() => {
-  if (committed !== reported) report({ kind: 'progress', done: (reported = committed) });
-}, 100);
+const stopProgress = reportProgress(() => committed);
 
 const stop = async () => {
-  clearInterval(progress);
+  stopProgress();
   await troupe.close();
   process.exit(0);
 };

@@ -23,20 +23,32 @@ export function runNode(
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
   timeoutMs = 120_000,
+  options: RunOptions = {},
+): Promise<Run> {
+  return runProgram(process.execPath, args, env, timeoutMs, options);
+}
+
+/** Runs `<program> <args>` from the repository root, as runNode does for node. */
+export function runProgram(
+  program: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  timeoutMs = 120_000,
   { input }: RunOptions = {},
 ): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const proc =
-      input === undefined
-        ? spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
-        : spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const proc = spawn(program, args, {
+      cwd: ROOT,
+      env,
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
     // a child that exits before reading all of it must not fail the test with EPIPE
     proc.stdin?.on('error', () => {});
     proc.stdin?.end(input);
     let stdout = '';
     let stderr = '';
-    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    proc.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
     proc.on('error', reject);
     proc.on('close', (code: number | null) => {
