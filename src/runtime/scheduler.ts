@@ -1,0 +1,306 @@
+import type { EventEmitter } from 'node:events';
+import type { Redis } from 'ioredis';
+import { nanoid } from 'nanoid';
+import type { ActorRegistry } from '../actor/registry.ts';
+import type { Clock } from '../clock.ts';
+import type { Keys } from '../redis/keys.ts';
+import { activate, type ActiveActor } from './active-actor.ts';
+import type { ActorUpkeep } from './actor-upkeep.ts';
+import { deadBatch, type CommitItem } from './commit-item.ts';
+import type { Logger } from './logger.ts';
+import type { Ownership } from './ownership.ts';
+import { claimReady, commitItems, type PartitionScriptDeps } from './partition-scripts.ts';
+import type { PartitionState } from './partition-state.ts';
+import type { TimerFiring } from './timers.ts';
+import { runBatch, type TurnEnv } from './turn.ts';
+import type { ResolvedWorkOptions } from './worker-options.ts';
+import type { WorkerEvents, WorkerStats } from './worker-types.ts';
+
+/** What a worker counts about its turns (a part of WorkerStats). */
+export type TurnCounters = Omit<WorkerStats, 'timersFired' | 'partitions' | 'activeActors' | 'inflight'>;
+
+export interface SchedulerDeps {
+  commands: Redis;
+  keys: Keys;
+  registry: ActorRegistry;
+  clock: Clock;
+  log: Logger;
+  opts: ResolvedWorkOptions;
+  scripts: PartitionScriptDeps;
+  turnEnv: TurnEnv;
+  owned: Map<number, PartitionState>;
+  ownership: Ownership;
+  timers: TimerFiring;
+  upkeep: ActorUpkeep;
+  counters: TurnCounters;
+  /** The worker, whose `committed` and `fenced` events are emitted from here. */
+  events: EventEmitter<WorkerEvents>;
+}
+
+/**
+ * The turn pipeline of a worker's partitions: a woken partition claims ready actors and their
+ * mail, each actor's batch runs on its in-memory instance (activated from its log on first use),
+ * and batches that finish in one tick of the event loop share one commit per partition. Holds the
+ * worker's capacity: batches in flight plus claims under way stay within `concurrency`.
+ */
+export class Scheduler {
+  private batches = 0;
+  /** Capacity promised to claims under way. */
+  private reserved = 0;
+  /** Round robin: the next pump starts at the first waiting partition at or after this one. */
+  private pumpFrom = 0;
+  private stopping = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly deps: SchedulerDeps) {}
+
+  /** Batches running or committing. */
+  get inflight(): number {
+    return this.batches;
+  }
+
+  /** Claims nothing more from now on. */
+  stopClaiming(): void {
+    this.stopping = true;
+  }
+
+  /** Resolves once no batch runs or commits and no claim is under way. */
+  whenIdle(): Promise<void> {
+    if (this.batches === 0 && this.reserved === 0) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  private checkIdle(): void {
+    if (this.batches === 0 && this.reserved === 0) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  /** After a Redis error the outcome of a claim or commit is unknown: start the partition afresh. */
+  private reset(s: PartitionState, err: unknown): void {
+    this.deps.log.warn({ err, partition: s.p }, 'redis error; partition will be re-acquired');
+    this.deps.ownership.lose(s, 'redis error');
+    this.deps.ownership.tick();
+  }
+
+  /** New mail in partition p. */
+  onWake(p: number): void {
+    const s = this.deps.owned.get(p);
+    // a partition being handed over: its new owner claims what is ready when it subscribes
+    if (!s || s.draining) return;
+    s.hasWork = true;
+    s.wakeGen++;
+    this.pump();
+  }
+
+  /** Claims for every partition with work, as far as capacity allows. */
+  pump(): void {
+    if (this.stopping) return;
+    let capacity = this.deps.opts.concurrency - this.batches - this.reserved;
+    if (capacity <= 0) return;
+    const waiting = [...this.deps.owned.values()].filter((s) => !s.draining && s.hasWork && !s.claiming);
+    if (waiting.length === 0) return;
+    // Every partition with work claims in this tick (the calls share one pipeline), each taking a
+    // share of the capacity. Claiming one partition at a time made later partitions wait for
+    // earlier ones that kept getting mail. Round robin decides who goes first when capacity is short.
+    const share = Math.max(4, Math.ceil(capacity / waiting.length));
+    const start = Math.max(
+      0,
+      waiting.findIndex((s) => s.p >= this.pumpFrom),
+    );
+    for (let i = 0; i < waiting.length && capacity > 0; i++) {
+      const s = waiting[(start + i) % waiting.length]!;
+      const n = Math.min(capacity, share);
+      void this.claim(s, n);
+      capacity -= n;
+      this.pumpFrom = s.p + 1;
+    }
+  }
+
+  private async claim(s: PartitionState, n: number): Promise<void> {
+    const token = nanoid(10);
+    const gen = s.wakeGen;
+    s.claiming = true;
+    this.reserved += n;
+    let res: Awaited<ReturnType<typeof claimReady>>;
+    try {
+      res = await claimReady(
+        this.deps.scripts,
+        s,
+        n,
+        this.deps.opts.batchSize,
+        token,
+        this.deps.ownership.paused,
+      );
+    } catch (err) {
+      this.reserved -= n;
+      s.claiming = false;
+      this.reset(s, err);
+      this.checkIdle();
+      return;
+    }
+    this.reserved -= n;
+    s.claiming = false;
+    if (this.deps.owned.get(s.p) !== s) {
+      this.checkIdle();
+      return;
+    }
+    if (res === 'fenced') {
+      this.deps.ownership.lose(s, 'fenced at claim');
+      this.checkIdle();
+      return;
+    }
+    if (res.readyLeft === 0 && s.wakeGen === gen) s.hasWork = false;
+    for (const c of res.claimed) this.startActor(s, c.akey, c.mail, c.attempts, token);
+    this.checkIdle();
+    if (s.draining) void this.deps.ownership.finishDrain(s);
+    this.pump();
+  }
+
+  private startActor(s: PartitionState, akey: string, mail: Buffer[], attempts: string, token: string): void {
+    s.inflight++;
+    this.batches++;
+    const cached = s.actors.get(akey);
+    if (cached) {
+      this.runOn(s, cached, token, mail, attempts);
+      return;
+    }
+    const slash = akey.indexOf('/');
+    const type = akey.slice(0, slash);
+    const entry = this.deps.registry.get(type);
+    if (!entry) {
+      const known = this.deps.registry.types().join(', ');
+      const why = `no actor class of type "${type}" is registered in this worker (known: ${known})`;
+      this.queueCommit(s, deadBatch(akey, token, mail, 'unknown-type', why, attempts));
+      return;
+    }
+    const started = performance.now();
+    this.deps.commands
+      .lrangeBuffer(this.deps.keys.log(s.p, akey), 0, -1)
+      .then((log) => {
+        let actor: ActiveActor;
+        try {
+          actor = activate(entry, akey.slice(slash + 1), log, this.deps.clock.now());
+        } catch (err) {
+          this.queueCommit(s, deadBatch(akey, token, mail, 'context-unreadable', String(err), attempts));
+          return;
+        }
+        this.deps.counters.activations++;
+        this.deps.opts.observer?.activated?.(type, performance.now() - started);
+        if (this.deps.owned.get(s.p) === s) s.actors.set(akey, actor);
+        this.runOn(s, actor, token, mail, attempts);
+      })
+      .catch((err: unknown) => {
+        this.finishItems(s, 1);
+        this.reset(s, err);
+      });
+  }
+
+  private runOn(
+    s: PartitionState,
+    actor: ActiveActor,
+    token: string,
+    mail: Buffer[],
+    attempts: string,
+  ): void {
+    actor.lastUsed = this.deps.clock.now();
+    actor.busy = true;
+    const started = performance.now();
+    const result = runBatch(actor, token, mail, attempts, this.deps.turnEnv);
+    if (result instanceof Promise) {
+      result.then(
+        (item) => {
+          this.deps.counters.busyMs += performance.now() - started;
+          this.queueCommit(s, item);
+        },
+        (err: unknown) => {
+          // runBatch catches handler errors itself; reaching here is a bug in Troupe
+          this.deps.log.error({ err, actor: actor.akey }, 'internal error running a batch');
+          s.actors.delete(actor.akey);
+          this.finishItems(s, 1);
+        },
+      );
+    } else {
+      this.deps.counters.busyMs += performance.now() - started;
+      this.queueCommit(s, result);
+    }
+  }
+
+  private queueCommit(s: PartitionState, item: CommitItem): void {
+    s.pending.push(item);
+    if (s.flushScheduled) return;
+    s.flushScheduled = true;
+    // batches that finish in the same turn of the event loop share one commit
+    setImmediate(() => void this.flush(s));
+  }
+
+  private async flush(s: PartitionState): Promise<void> {
+    s.flushScheduled = false;
+    const items = s.pending.splice(0);
+    if (items.length === 0) return;
+    if (this.deps.owned.get(s.p) !== s) {
+      this.finishItems(s, items.length);
+      return;
+    }
+    let res: Awaited<ReturnType<typeof commitItems>>;
+    try {
+      res = await commitItems(this.deps.scripts, s, items, this.deps.opts.replyTtlMs);
+    } catch (err) {
+      this.finishItems(s, items.length);
+      this.reset(s, err);
+      return;
+    }
+    if (res === 'fenced') {
+      this.deps.counters.fencedCommits++;
+      this.deps.log.warn({ partition: s.p, epoch: s.epoch }, 'commit refused: fenced');
+      this.deps.events.emit('fenced', s.p);
+      this.deps.ownership.lose(s, 'fenced at commit');
+      this.finishItems(s, items.length);
+      return;
+    }
+    const { readyLen, stale } = res;
+    this.deps.counters.commits++;
+    for (const akey of stale) {
+      this.deps.counters.staleCommits++;
+      s.actors.delete(akey);
+    }
+    const staleSet = new Set(stale);
+    for (const it of items) {
+      if (staleSet.has(it.akey)) continue;
+      if (it.retryAt > 0) {
+        this.deps.counters.retries++;
+        this.deps.timers.note(s.p, it.retryAt);
+      }
+      for (const [due] of it.timers) this.deps.timers.note(s.p, due);
+      this.deps.counters.turnsSucceeded += it.succeeded;
+      this.deps.counters.turnsFailed += it.failed;
+      const actor = s.actors.get(it.akey);
+      if (!actor) continue;
+      if (actor.tainted) {
+        s.actors.delete(it.akey);
+        continue;
+      }
+      actor.busy = false;
+      actor.lastUsed = this.deps.clock.now();
+      if (it.segments.length > 0) {
+        actor.logSegments += it.segments.length;
+        for (const seg of it.segments) actor.logBytes += seg.length;
+        this.deps.upkeep.grew(s.p, actor);
+      }
+    }
+    if (this.deps.events.listenerCount('committed') > 0) {
+      const turns = items
+        .filter((it) => !staleSet.has(it.akey))
+        .map((it) => ({ actor: it.akey, messages: it.handled }));
+      this.deps.events.emit('committed', s.p, turns);
+    }
+    if (readyLen > 0) s.hasWork = true;
+    this.finishItems(s, items.length);
+  }
+
+  private finishItems(s: PartitionState, n: number): void {
+    s.inflight -= n;
+    this.batches -= n;
+    if (s.draining) void this.deps.ownership.finishDrain(s);
+    this.checkIdle();
+    this.pump();
+  }
+}
