@@ -76,7 +76,7 @@ export class Admin {
    */
   async shutdown(worker: string, options: AdminWaitOptions = {}): Promise<void> {
     const target = await this.live(worker);
-    await this.send(worker, { kind: 'shutdown' }, target.leaseMs);
+    await this.send([target], { kind: 'shutdown' });
     await this.until(
       async () => !(await this.workers()).some((w) => w.name === worker),
       options.timeoutMs ?? 2 * target.leaseMs + 5_000,
@@ -125,7 +125,7 @@ export class Admin {
     const replyTo = `${keys.nsPrefix}admin:${nanoid(12)}`;
     const target = (await this.workers()).find((w) => w.name === owner);
     const leaseMs = target?.leaseMs ?? 10_000;
-    await this.send(owner, { kind: 'abort', akey: actorKey(type, id), replyTo }, leaseMs);
+    await this.send([{ name: owner, leaseMs }], { kind: 'abort', akey: actorKey(type, id), replyTo });
     const timeoutMs = options.timeoutMs ?? leaseMs + 5_000;
     const reply = await redis.blpop(replyTo, timeoutMs / 1000);
     if (!reply) throw new TimeoutError(`worker ${owner} did not answer within ${timeoutMs} ms: is it alive?`);
@@ -144,14 +144,15 @@ export class Admin {
     return found;
   }
 
-  private async send(worker: string, cmd: ControlCommand, leaseMs: number): Promise<void> {
-    const key = this.deps.keys.control(worker);
-    // a command for a worker that died unseen must not wait forever for a successor of that name
-    await this.deps.redis
-      .multi()
-      .rpush(key, encodeControl(cmd))
-      .pexpire(key, leaseMs * 3)
-      .exec();
+  /** Pushes `cmd` onto the control list of each worker, in one round trip. */
+  private async send(to: readonly { name: string; leaseMs: number }[], cmd: ControlCommand): Promise<void> {
+    const pipe = this.deps.redis.multi();
+    for (const w of to) {
+      const key = this.deps.keys.control(w.name);
+      // a command for a worker that died unseen must not wait forever for a successor of that name
+      pipe.rpush(key, encodeControl(cmd)).pexpire(key, w.leaseMs * 3);
+    }
+    await pipe.exec();
   }
 
   /** Tells every live worker the paused set changed; resolves with their names once all apply it. */
@@ -160,7 +161,7 @@ export class Admin {
     options: AdminWaitOptions,
   ): Promise<string[]> {
     const workers = await this.workers();
-    for (const w of workers) await this.send(w.name, { kind: 'paused' }, w.leaseMs);
+    if (workers.length > 0) await this.send(workers, { kind: 'paused' });
     const longest = Math.max(1_000, ...workers.map((w) => w.leaseMs));
     let names: string[] = [];
     await this.until(
