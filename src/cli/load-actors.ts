@@ -1,16 +1,13 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Actor } from '../actor/actor.ts';
 import type { ActorClass } from '../actor/types.ts';
 import { ConfigError } from '../errors.ts';
+import { actorModuleUrl } from './actor-module-url.ts';
 
 /** Imports modules and returns every exported class that extends Actor. */
 export async function loadActors(modules: readonly string[]): Promise<ActorClass[]> {
   const found: ActorClass[] = [];
   for (const spec of modules) {
-    // a path that exists is a file, with or without ./; anything else is a package name
-    const url = existsSync(spec) ? pathToFileURL(resolve(spec)).href : spec;
+    const url = actorModuleUrl(spec);
     let mod: Record<string, unknown>;
     try {
       mod = (await import(url)) as Record<string, unknown>;
