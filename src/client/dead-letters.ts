@@ -20,7 +20,7 @@ export interface DeadLetter {
   id: string;
   /** `<type>/<id>` of the mailbox the message was taken from. */
   actor: string;
-  /** Why: `undecodable`, `misrouted`, `unknown-type`, `unknown-method`, `handler-error`, `context-unreadable`, … */
+  /** Why: one of DEAD_LETTER_REASONS (`src/protocol/dead-letter-reasons.ts`), e.g. `handler-error`. */
   reason: string;
   /** The error text (a stack for `handler-error`). */
   error: string;

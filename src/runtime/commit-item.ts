@@ -1,6 +1,7 @@
 /**
  * What one actor's batch commits (a CommitItem), and how items become commit.lua's arguments.
  */
+import type { DeadLetterReason } from '../protocol/dead-letter-reasons.ts';
 import { decodeEnvelope, type Envelope } from '../protocol/envelope.ts';
 import { encodeReply } from '../protocol/reply.ts';
 
@@ -15,7 +16,7 @@ export interface CommitItem {
   sends: [partition: number, akey: string, envelope: Buffer][];
   replies: [client: string, payload: Buffer][];
   /** held = 1 when the message stays at the mailbox head and the actor pauses on it. */
-  dead: [reason: string, error: string, attempts: number, envelope: Buffer, held: number][];
+  dead: [reason: DeadLetterReason, error: string, attempts: number, envelope: Buffer, held: number][];
   /** Messages for this actor to deliver later (this.schedule). */
   timers: [due: number, envelope: Buffer][];
   /** When > 0, the actor is parked until then for a retry of its message at `handled`; -1: paused. */
@@ -73,7 +74,7 @@ export function deadBatch(
   akey: string,
   token: string,
   mail: Buffer[],
-  reason: string,
+  reason: DeadLetterReason,
   error: string,
   attempts = '',
 ): CommitItem {

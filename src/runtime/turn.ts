@@ -2,6 +2,7 @@ import type { Context } from '@opentelemetry/api';
 import type { MergePolicy } from '../actor/actor.ts';
 import { validateArgs } from '../actor/schema.ts';
 import { HandlerTimeoutError, NonRetryableError, UnsupportedVersionError } from '../errors.ts';
+import type { DeadLetterReason } from '../protocol/dead-letter-reasons.ts';
 import type { Envelope, TraceCarrier } from '../protocol/envelope.ts';
 import { decodeEnvelope, encodeEnvelope, ENVELOPE_VERSION } from '../protocol/envelope.ts';
 import { encodeSegment } from '../protocol/log.ts';
@@ -45,7 +46,7 @@ function flagAt(policy: Required<MergePolicy>): number {
 /** One message, decoded or not, and what to do with it. */
 type Prepared =
   | { kind: 'run'; env: Envelope; fn: (...args: unknown[]) => unknown }
-  | { kind: 'dead'; reason: string; error: string; env?: Envelope };
+  | { kind: 'dead'; reason: DeadLetterReason; error: string; env?: Envelope };
 
 function prepare(actor: ActiveActor, bytes: Buffer, maxBytes: number): Prepared {
   if (bytes.length > maxBytes) {

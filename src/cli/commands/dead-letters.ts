@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { DeadLetters, type DeadLetter, type DeadLetterFilter } from '../../client/dead-letters.ts';
 import { ConfigError } from '../../errors.ts';
+import { DEAD_LETTER_REASONS } from '../../protocol/dead-letter-reasons.ts';
 import { describeRedis } from '../../redis/connection.ts';
 import { withCliRedis } from '../redis.ts';
 import { Keys } from '../../redis/keys.ts';
@@ -24,7 +25,7 @@ Examples:
   $ troupe dead-letters retry --all --reason unknown-type
   $ troupe dead-letters purge --all --actor counter/c-1
 
-Reasons: undecodable, unsupported-version, misrouted, unknown-type, unknown-method, handler-error, context-unreadable.`,
+Reasons: ${DEAD_LETTER_REASONS.join(', ')}.`,
     );
 
   dl.command('list')
