@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'dist', 'test/typecheck/must-fail', '**/*.py'] },
+  { ignores: ['node_modules', 'dist', 'test/typecheck/must-fail', 'test/consumer', '**/*.py'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Loads TypeScript on the fly so `troupe worker --actors ./actors.ts` works without a build step.
+// The CLI run from source, for this repository's tests, demo and chaos runs (tsx compiles on the
+// fly). The published package's `troupe` bin is the compiled dist/cli/main.js.
 import { register } from 'tsx/esm/api';
 
 register();

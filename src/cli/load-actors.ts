@@ -2,6 +2,7 @@ import { Actor } from '../actor/actor.ts';
 import type { ActorClass } from '../actor/types.ts';
 import { ConfigError } from '../errors.ts';
 import { actorModuleUrl } from './actor-module-url.ts';
+import { importUserModule } from './import-module.ts';
 
 /** Imports modules and returns every exported class that extends Actor. */
 export async function loadActors(modules: readonly string[]): Promise<ActorClass[]> {
@@ -10,8 +11,9 @@ export async function loadActors(modules: readonly string[]): Promise<ActorClass
     const url = actorModuleUrl(spec);
     let mod: Record<string, unknown>;
     try {
-      mod = (await import(url)) as Record<string, unknown>;
+      mod = await importUserModule(url);
     } catch (cause) {
+      if (cause instanceof ConfigError) throw cause;
       throw new ConfigError(`cannot load actor module "${spec}": ${(cause as Error).message}`, { cause });
     }
     for (const value of Object.values(mod)) {

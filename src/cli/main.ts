@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { Command } from 'commander';
 import { TroupeError } from '../errors.ts';
 import { adminCommands } from './commands/admin.ts';

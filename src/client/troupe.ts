@@ -16,7 +16,7 @@ import {
 } from '../redis/connection.ts';
 import { checkName, Keys } from '../redis/keys.ts';
 import { loadFunctions } from '../redis/functions.ts';
-import { ensureMeta } from '../redis/meta.ts';
+import { namespacePartitions } from '../redis/namespaces.ts';
 import { withScripts, type ScriptedRedis } from '../redis/scripts.ts';
 import { silentLogger, type Logger } from '../runtime/logger.ts';
 import { Worker, type WorkOptions } from '../runtime/worker.ts';
@@ -29,31 +29,31 @@ import { Sender, type Route } from './sender.ts';
 /** Options of `connect()`. */
 export interface ConnectOptions {
   /** A Redis URL or ioredis options (default: `REDIS_URL`, else redis://127.0.0.1:6379). */
-  redis?: RedisInput;
+  redis?: RedisInput | undefined;
   /** Isolates systems sharing one Redis (default `"default"`). */
-  namespace?: string;
+  namespace?: string | undefined;
   /** Actor classes this process can run (worker) or read. */
-  actors?: readonly ActorClass[];
+  actors?: readonly ActorClass[] | undefined;
   /** Partition count, only when the namespace is first created (default 64). */
-  partitions?: number;
+  partitions?: number | undefined;
   /**
    * Create the namespace if it does not exist (default true). Operator tools pass false, so a
    * mistyped namespace is an error rather than a new, empty system.
    */
-  create?: boolean;
+  create?: boolean | undefined;
   /** Default time `ask` waits for a reply (default 30 000 ms). */
-  askTimeoutMs?: number;
+  askTimeoutMs?: number | undefined;
   /** A pino-compatible logger (default: silent). */
-  logger?: Logger;
+  logger?: Logger | undefined;
   /** Time source; tests inject one. */
-  clock?: Clock;
+  clock?: Clock | undefined;
   /** Messages larger than this are refused before sending (default 1 MiB, as workers take). */
-  maxMessageBytes?: number;
+  maxMessageBytes?: number | undefined;
   /**
    * A Redis command with no reply after this long fails (default 10 000 ms): a tell rejects with a
    * SendError instead of hanging when Redis goes away mid-command.
    */
-  commandTimeoutMs?: number;
+  commandTimeoutMs?: number | undefined;
 }
 
 /**
@@ -311,12 +311,16 @@ export async function connect(options: ConnectOptions = {}): Promise<Troupe> {
       { cause },
     );
   }
-  if (options.create === false && (await redis.exists(keys.meta())) === 0) {
+  let partitions: number;
+  try {
+    partitions = await namespacePartitions(redis, keys, {
+      create: options.create !== false,
+      partitions: options.partitions,
+      where: describeRedis(options.redis),
+    });
+  } catch (err) {
     redis.disconnect();
-    throw new ConfigError(
-      `no Troupe namespace "${keys.ns}" on ${describeRedis(options.redis)}: check -n/--namespace (or TROUPE_NAMESPACE), or create it with "troupe setup"`,
-    );
+    throw err;
   }
-  const partitions = await ensureMeta(redis, keys, options.partitions);
   return new Troupe(redis, withScripts(redis), keys, partitions, registry, options);
 }

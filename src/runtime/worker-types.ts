@@ -3,26 +3,26 @@
 /** Options of `troupe.work()`. */
 export interface WorkOptions {
   /** Actor batches in flight at once, across all partitions (default 64). */
-  concurrency?: number;
+  concurrency?: number | undefined;
   /** Partition lease in ms; a dead worker's partitions move after it (default 10 000). */
-  leaseMs?: number;
+  leaseMs?: number | undefined;
   /**
    * Worker name in the registry (default `<host>:<pid>`, and `<host>:<pid>:<n>` for a process's
    * nth worker). Starting fails while a live worker has the name.
    */
-  name?: string;
+  name?: string | undefined;
   /** Messages taken from one mailbox per claim and committed together (default 64). */
-  batchSize?: number;
+  batchSize?: number | undefined;
   /** An actor unused this long is dropped from memory (default 60 000 ms). */
-  idleMs?: number;
+  idleMs?: number | undefined;
   /** How long replies wait for the asking client, in ms (default 60 000). */
-  replyTtlMs?: number;
+  replyTtlMs?: number | undefined;
   /** Merges run at once (default 2). */
-  mergeConcurrency?: number;
+  mergeConcurrency?: number | undefined;
   /** Envelopes larger than this are dead-lettered unread (default 1 MiB). */
-  maxMessageBytes?: number;
+  maxMessageBytes?: number | undefined;
   /** Told of every turn, activation, merge and lease move: what metrics are built from. */
-  observer?: WorkerObserver;
+  observer?: WorkerObserver | undefined;
 }
 
 /** How a message's turn ended: done, to be tried again after a backoff, or dead-lettered. */

@@ -8,6 +8,7 @@ import { defaultWorkerName } from '../../runtime/worker.ts';
 import { openRedis } from '../../redis/connection.ts';
 import { untilDrained } from '../burst.ts';
 import { loadActors } from '../load-actors.ts';
+import { onParentExit } from '../parent-watch.ts';
 import { globalOptions, intOption } from '../options.ts';
 
 export function workerCommand(program: Command): void {
@@ -47,7 +48,8 @@ Examples:
 Logs are pino JSON lines on stderr; every line carries "worker": the worker's name.
 
 SIGINT or SIGTERM stops gracefully (turns in flight commit, partitions are handed over at once);
-a second signal exits at once.`,
+a second signal exits at once. So does the exit of the process that started the worker (npx, a
+shell script), so a supervisor's SIGTERM to "npx troupe worker" never leaves an orphan behind.`,
     )
     .action(async (opts: WorkerOpts, cmd: Command) => {
       const g = globalOptions(cmd);
@@ -105,6 +107,7 @@ a second signal exits at once.`,
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      onParentExit(() => onSignal('parent exited'));
       // `troupe shutdown <worker>` stops the worker itself; then the process has nothing left to do
       worker.once('stopped', () => void exitGracefully());
       if (opts.burst) {
