@@ -1,8 +1,7 @@
 /** A minimal HTTP endpoint for Prometheus to scrape: `GET /metrics`, nothing else. */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import { ConfigError } from '../errors.ts';
+import { listenOn } from '../listen.ts';
 
 /** Where {@link serveMetrics} listens. */
 export interface ServeMetricsOptions {
@@ -43,23 +42,7 @@ export interface MetricsServer {
 export async function serveMetrics(registry: Registry, options: ServeMetricsOptions): Promise<MetricsServer> {
   const host = options.host ?? '127.0.0.1';
   const server = createServer((req, res) => void answer(registry, req, res));
-  await new Promise<void>((resolve, reject) => {
-    const failed = (err: NodeJS.ErrnoException) => {
-      const why =
-        err.code === 'EADDRINUSE'
-          ? 'the port is in use: pick another metrics port (0 picks a free one)'
-          : err.code === 'EACCES'
-            ? 'not allowed: ports below 1024 need privileges; pick a higher one'
-            : err.message;
-      reject(new ConfigError(`cannot serve metrics on ${host}:${options.port}: ${why}`, { cause: err }));
-    };
-    server.once('error', failed);
-    server.listen(options.port, host, () => {
-      server.off('error', failed);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOn(server, options.port, host, { what: 'metrics', port: 'metrics port' });
   let closing: Promise<void> | undefined;
   return {
     port,
