@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { buildHttpApp } from '../src/http/app.ts';
+import type { HttpServer } from '../src/http/server.ts';
 import { connect, type Troupe } from '../src/index.ts';
 import { Counter } from './fixtures/actors.ts';
 import { Strict } from './fixtures/validated-actors.ts';
@@ -18,13 +18,8 @@ const AUTH = { authorization: `Bearer ${TOKEN}` };
 let redis: TestRedis;
 let health: Redis;
 let troupe: Troupe;
-let app: FastifyInstance;
+let server: HttpServer;
 let base: string;
-
-async function listen(a: FastifyInstance): Promise<string> {
-  await a.listen({ port: 0, host: '127.0.0.1' });
-  return `http://127.0.0.1:${(a.server.address() as AddressInfo).port}`;
-}
 
 /** A reply body: `error` is there when `ok` is false. */
 interface Reply {
@@ -53,18 +48,19 @@ before(async () => {
   health = redis.client();
   troupe = await connect({ redis: redis.url, namespace: uniqueNamespace('http'), actors: [Counter, Strict] });
   await troupe.work({ leaseMs: 2000 });
-  app = buildHttpApp({
+  const app = buildHttpApp({
     troupe,
     token: TOKEN,
     ping: () => health.ping(),
     actors: [Counter, Strict],
     maxBodyBytes: 1024,
   });
-  base = await listen(app);
+  server = await app.listen({ port: 0 });
+  base = server.url;
 });
 
 after(async () => {
-  await app.close();
+  await server.close();
   await troupe.close();
   await redis.stop();
 });
@@ -169,6 +165,17 @@ describe('HTTP ingress: refusals', () => {
     assert.match(name.json.error.message, /method "a b" is not allowed/);
   });
 
+  it('answers 400 to a malformed percent-escape and to an empty id, instead of guessing', async () => {
+    const escape = await post('/actors/counter/a%zz/add', [1]);
+    assert.equal(escape.status, 400);
+    assert.equal(escape.json.error.code, 'bad-url');
+    assert.match(escape.json.error.message, /percent-encode the type, id and method/);
+    const empty = await post('/actors/counter//add', [1]);
+    assert.equal(empty.status, 400);
+    assert.equal(empty.json.error.code, 'bad-name');
+    assert.match(empty.json.error.message, /actor id must be a non-empty string/);
+  });
+
   it('answers 404 in JSON to other routes', async () => {
     const res = await fetch(`${base}/actors/counter`, { headers: AUTH });
     assert.equal(res.status, 404);
@@ -180,9 +187,11 @@ describe('HTTP ingress: refusals', () => {
 describe('HTTP ingress without actor classes or auth', () => {
   it('passes unknown methods on to the worker and answers 504 when no reply comes', async () => {
     const idle = await connect({ redis: redis.url, namespace: uniqueNamespace('http-idle') });
-    const open = buildHttpApp({ troupe: idle, token: false, ping: () => health.ping() });
+    const open = await buildHttpApp({ troupe: idle, token: false, ping: () => health.ping() }).listen({
+      port: 0,
+    });
     try {
-      const to = await listen(open);
+      const to = open.url;
       assert.equal((await post('/actors/counter/x/whatever', [], {}, to)).status, 202);
       const res = await post('/actors/counter/x/value?ask&timeoutMs=200', [], {}, to);
       assert.equal(res.status, 504);
@@ -200,10 +209,35 @@ describe('HTTP ingress without actor classes or auth', () => {
       token: TOKEN,
       ping: () => Promise.reject(new Error('ECONNREFUSED')),
     });
-    const res = await down.inject({ method: 'GET', url: '/healthz' });
-    assert.equal(res.statusCode, 503);
-    assert.equal(res.json<{ error: { code: string } }>().error.code, 'redis-unavailable');
-    await down.close();
+    const res = await down.fetch(new Request('http://troupe.test/healthz'));
+    assert.equal(res.status, 503);
+    assert.equal(((await res.json()) as Reply).error.code, 'redis-unavailable');
+  });
+
+  it('answers the requests in flight before close() resolves, and then takes no more', async () => {
+    const ns = uniqueNamespace('http-stop');
+    const client = await connect({ redis: redis.url, namespace: ns, actors: [Counter] });
+    const stopping = await buildHttpApp({ troupe: client, token: false, ping: () => health.ping() }).listen({
+      port: 0,
+    });
+    try {
+      // No worker yet: the ask waits for its reply while the server closes.
+      const asking = post('/actors/counter/g-1/value?ask&timeoutMs=60000', [], {}, stopping.url);
+      await waitFor(
+        'the ask is stored',
+        async () => (await health.keys(`*${ns}*:mb:counter/g-1`)).length > 0,
+      );
+      const closed = stopping.close();
+      await client.work({ leaseMs: 2000 });
+      const res = await asking;
+      assert.equal(res.status, 200, JSON.stringify(res.json));
+      assert.deepEqual(res.json, { ok: true, value: 0 });
+      await closed;
+      await assert.rejects(fetch(`${stopping.url}/healthz`), 'no longer listening');
+    } finally {
+      await stopping.close();
+      await client.close();
+    }
   });
 });
 
@@ -215,6 +249,33 @@ describe('troupe serve', () => {
     assert.equal(run.code, 2);
     assert.match(run.stderr, /^troupe: troupe serve needs a bearer token: pass --token/);
     assert.match(run.stderr, /TROUPE_HTTP_TOKEN.*--no-auth/s);
+  });
+
+  it('on a busy port, exits 2 with one line naming --port, not a stack', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as AddressInfo).port;
+    try {
+      const run = await runCli([
+        '-r',
+        redis.url,
+        '-n',
+        troupe.namespace,
+        'serve',
+        '--port',
+        String(port),
+        '--token',
+        TOKEN,
+      ]);
+      assert.equal(run.code, 2, run.stderr);
+      assert.equal(
+        run.stderr,
+        `troupe: cannot serve HTTP on 127.0.0.1:${port}: the port is in use: pick another port with --port ` +
+          '(0 picks a free one)\n',
+      );
+    } finally {
+      busy.close();
+    }
   });
 
   it('serves over HTTP with the token from TROUPE_HTTP_TOKEN and stops on SIGTERM', async () => {

@@ -1,12 +1,14 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { ActorRegistry } from '../actor/registry.ts';
 import type { ActorClass } from '../actor/types.ts';
 import type { Troupe } from '../client/troupe.ts';
 import { ConfigError, HandlerError, TimeoutError } from '../errors.ts';
 import { silentLogger, type Logger } from '../runtime/logger.ts';
 import { bearerAuth } from './auth.ts';
-import { HttpError, toHttpError } from './errors.ts';
-import { checkMessage, parseArgs, parseQuery, type HttpMessage } from './request.ts';
+import { bodyTooLarge, errorResponse, HttpError, toHttpError } from './errors.ts';
+import { checkMessage, parseActorPath, parseArgs, parseQuery, type HttpMessage } from './request.ts';
+import { listenHttp, type HttpServer, type ListenOptions } from './server.ts';
 
 /** Options of {@link buildHttpApp}. */
 export interface HttpAppOptions {
@@ -32,6 +34,17 @@ export interface HttpAppOptions {
 /** `GET /healthz` fails after this long without a reply from Redis. */
 const PING_TIMEOUT_MS = 2_000;
 
+/** The HTTP ingress, built by {@link buildHttpApp}. */
+export interface HttpApp {
+  /**
+   * Answers one request without a socket: for tests, or to mount the ingress in a server of your
+   * own (any runtime that speaks the Fetch API).
+   */
+  fetch(request: Request): Promise<Response>;
+  /** Starts listening; rejects with a ConfigError naming the fix when the port cannot be taken. */
+  listen(options: ListenOptions): Promise<HttpServer>;
+}
+
 /**
  * Builds the HTTP ingress (not listening yet): `POST /actors/:type/:id/:method` tells (202) or, with
  * `?ask`, asks (200 with the value); `GET /healthz` checks Redis. Every error is a JSON body
@@ -40,10 +53,12 @@ const PING_TIMEOUT_MS = 2_000;
  * @example
  * ```ts
  * const app = buildHttpApp({ troupe, token: process.env.TROUPE_HTTP_TOKEN!, ping: () => redis.ping() });
- * await app.listen({ port: 8080, host: '127.0.0.1' });
+ * const server = await app.listen({ port: 8080, host: '127.0.0.1' });
+ * // ... on SIGTERM: requests in flight are answered first
+ * await server.close();
  * ```
  */
-export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
+export function buildHttpApp(options: HttpAppOptions): HttpApp {
   const { troupe, token } = options;
   if (token !== false && (typeof token !== 'string' || token === '')) {
     throw new ConfigError(
@@ -56,88 +71,84 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   const registry = new ActorRegistry(options.actors ?? []);
   const authorize = token === false ? undefined : bearerAuth(token);
 
-  const app = Fastify({
-    bodyLimit: maxBodyBytes,
-    logger: false,
-    frameworkErrors: (err, _req, reply) => {
-      void sendError(reply, toHttpError(err, maxBodyBytes));
-    },
-  });
+  const app = new Hono();
 
-  const sendError = (reply: FastifyReply, err: HttpError) => {
-    if (err.status === 401) void reply.header('www-authenticate', 'Bearer');
-    return reply.code(err.status).send(err.body());
-  };
-
-  // Any content type (curl -d sends form-urlencoded) is read as JSON text; parseArgs explains mistakes.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
-
-  app.setErrorHandler((err, req, reply) => {
-    const mapped = toHttpError(err, maxBodyBytes);
+  app.onError((err, c) => {
+    const mapped = toHttpError(err);
     if (mapped.status >= 500 && mapped.code === 'internal') {
-      logger.error({ err, method: req.method, url: req.url }, 'http request failed');
+      const url = new URL(c.req.url);
+      logger.error({ err, method: c.req.method, url: url.pathname + url.search }, 'http request failed');
     }
-    return sendError(reply, mapped);
+    return errorResponse(mapped);
   });
 
-  app.setNotFoundHandler((req, reply) =>
-    sendError(
-      reply,
+  app.notFound((c) =>
+    errorResponse(
       new HttpError(
         404,
         'not-found',
-        `no route ${req.method} ${req.url.split('?')[0]}: use POST /actors/<type>/<id>/<method> or GET /healthz`,
+        `no route ${c.req.method} ${new URL(c.req.url).pathname}: use POST /actors/<type>/<id>/<method> or GET /healthz`,
       ),
     ),
   );
 
-  // Authentication runs before the body is read, so an anonymous caller costs no parsing.
-  app.addHook('onRequest', (req, _reply, done) => {
-    try {
-      if (authorize && req.routeOptions.url !== '/healthz') authorize(req.headers.authorization);
-      done();
-    } catch (err) {
-      done(err as Error);
-    }
-  });
-
-  app.get('/healthz', async (_req, reply) => {
+  // Registered before the auth middleware, so it answers without a token (for load balancers).
+  app.get('/healthz', async (c) => {
     try {
       await withTimeout(options.ping(), PING_TIMEOUT_MS);
     } catch (err) {
-      return sendError(
-        reply,
-        new HttpError(503, 'redis-unavailable', `Redis does not answer: ${(err as Error).message}`),
-      );
+      throw new HttpError(503, 'redis-unavailable', `Redis does not answer: ${(err as Error).message}`);
     }
-    return { ok: true };
+    return c.json({ ok: true });
   });
 
-  app.post('/actors/:type/:id/:method', async (req: FastifyRequest, reply) => {
-    const params = req.params as { type: string; id: string; method: string };
-    const msg: HttpMessage = {
-      ...params,
-      ...parseQuery(req.query as Record<string, unknown>),
-      args: parseArgs(req.body as string | undefined),
-    };
-    checkMessage(msg, registry);
-    if (!msg.ask) {
-      await troupe.ref(msg.type, msg.id).tell(msg.method, ...msg.args);
-      return reply.code(202).send({ ok: true });
-    }
-    const timeoutMs = msg.timeoutMs ?? askTimeoutMs;
-    try {
-      const value = (await troupe
-        .ref(msg.type, msg.id, { askTimeoutMs: timeoutMs })
-        .ask(msg.method, ...msg.args)) as unknown;
-      return { ok: true, value: value ?? null };
-    } catch (err) {
-      throw explain(err, msg, timeoutMs, troupe.namespace);
-    }
-  });
+  // Authentication runs before the body is read, so an anonymous caller costs no reading or parsing.
+  // It guards unknown routes too: without a token, nobody learns which paths exist.
+  if (authorize) {
+    app.use(async (c, next) => {
+      authorize(c.req.header('authorization'));
+      await next();
+    });
+  }
 
-  return app;
+  // Empty segments match too, so the name check can say what is wrong instead of a bare 404.
+  app.post(
+    '/actors/:type{[^/]*}/:id{[^/]*}/:method{[^/]*}',
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: () => {
+        throw bodyTooLarge(maxBodyBytes);
+      },
+    }),
+    async (c) => {
+      const url = new URL(c.req.url);
+      // Any content type is read as JSON text (curl -d sends form-urlencoded); parseArgs explains mistakes.
+      const msg: HttpMessage = {
+        ...parseActorPath(url.pathname),
+        ...parseQuery(url.searchParams),
+        args: parseArgs(await c.req.text()),
+      };
+      checkMessage(msg, registry);
+      if (!msg.ask) {
+        await troupe.ref(msg.type, msg.id).tell(msg.method, ...msg.args);
+        return c.json({ ok: true }, 202);
+      }
+      const timeoutMs = msg.timeoutMs ?? askTimeoutMs;
+      try {
+        const value = (await troupe
+          .ref(msg.type, msg.id, { askTimeoutMs: timeoutMs })
+          .ask(msg.method, ...msg.args)) as unknown;
+        return c.json({ ok: true, value: value ?? null });
+      } catch (err) {
+        throw explain(err, msg, timeoutMs, troupe.namespace);
+      }
+    },
+  );
+
+  return {
+    fetch: async (request) => app.fetch(request),
+    listen: (listenOptions) => listenHttp(app.fetch, listenOptions),
+  };
 }
 
 /** The client's timeout speaks of askTimeoutMs; say it in HTTP terms. */

@@ -1,3 +1,4 @@
+import { HTTPException } from 'hono/http-exception';
 import {
   ClosedError,
   ConfigError,
@@ -39,30 +40,28 @@ export class HttpError extends Error {
   }
 }
 
-/** Fastify's own errors (body parsing, limits) as ours, with messages that say what to send instead. */
-function fromFramework(err: { code?: unknown; statusCode?: unknown; message: string }, maxBodyBytes: number) {
-  switch (err.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new HttpError(
-        413,
-        'body-too-large',
-        `the request body is over ${maxBodyBytes} bytes (--max-body-bytes): send a reference to the payload ` +
-          '(e.g. a key where it is stored) instead, or raise --max-body-bytes (and maxMessageBytes on workers)',
-      );
-    case 'FST_ERR_BAD_URL':
-      return new HttpError(400, 'bad-url', `${err.message}: percent-encode the type, id and method`);
-    default:
-      return typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500
-        ? new HttpError(err.statusCode, 'bad-request', err.message)
-        : undefined;
-  }
+/** The error as a JSON response; a 401 names the scheme in `www-authenticate`, as HTTP asks of a 401. */
+export function errorResponse(err: HttpError): Response {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (err.status === 401) headers['www-authenticate'] = 'Bearer';
+  return new Response(JSON.stringify(err.body()), { status: err.status, headers });
+}
+
+/** The 413 for a body over the limit, saying what to send instead. */
+export function bodyTooLarge(maxBodyBytes: number): HttpError {
+  return new HttpError(
+    413,
+    'body-too-large',
+    `the request body is over ${maxBodyBytes} bytes (--max-body-bytes): send a reference to the payload ` +
+      '(e.g. a key where it is stored) instead, or raise --max-body-bytes (and maxMessageBytes on workers)',
+  );
 }
 
 /**
- * Maps anything a route throws to an HttpError: Troupe's errors by class, Fastify's by code, the
- * rest to 500 (the caller logs those).
+ * Maps anything a route throws to an HttpError: Troupe's errors by class, Hono's own 4xx
+ * (HTTPException) as a bad request, the rest to 500 (the caller logs those).
  */
-export function toHttpError(err: unknown, maxBodyBytes: number): HttpError {
+export function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
   if (err instanceof HandlerError) return new HttpError(502, 'handler-error', err.message, err.remoteName);
   if (err instanceof TimeoutError) return new HttpError(504, 'ask-timeout', err.message);
@@ -71,9 +70,8 @@ export function toHttpError(err: unknown, maxBodyBytes: number): HttpError {
   if (err instanceof SendError) return new HttpError(503, 'redis-unavailable', err.message);
   if (err instanceof ClosedError)
     return new HttpError(503, 'shutting-down', 'the server is shutting down; retry');
-  if (err instanceof Error) {
-    const mapped = fromFramework(err, maxBodyBytes);
-    if (mapped) return mapped;
+  if (err instanceof HTTPException && err.status >= 400 && err.status < 500) {
+    return new HttpError(err.status, 'bad-request', err.message);
   }
   return new HttpError(500, 'internal', 'internal error; the server log has the details');
 }

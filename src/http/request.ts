@@ -45,14 +45,14 @@ export function parseArgs(raw: string | undefined): unknown[] {
 const YES = new Set(['', '1', 'true']);
 const NO = new Set(['0', 'false']);
 
-function one(query: Record<string, unknown>, name: string): string | undefined {
-  const value = query[name];
-  if (value === undefined || typeof value === 'string') return value;
-  throw new HttpError(400, 'bad-query', `give ?${name} at most once`);
+function one(query: URLSearchParams, name: string): string | undefined {
+  const values = query.getAll(name);
+  if (values.length > 1) throw new HttpError(400, 'bad-query', `give ?${name} at most once`);
+  return values[0];
 }
 
 /** Reads `?ask` and `?timeoutMs` from the query string. */
-export function parseQuery(query: Record<string, unknown>): { ask: boolean; timeoutMs: number | undefined } {
+export function parseQuery(query: URLSearchParams): { ask: boolean; timeoutMs: number | undefined } {
   const ask = one(query, 'ask');
   if (ask !== undefined && !YES.has(ask) && !NO.has(ask)) {
     throw new HttpError(400, 'bad-query', `?ask takes no value, 1/true or 0/false; got "${ask}"`);
@@ -70,6 +70,23 @@ export function parseQuery(query: Record<string, unknown>): { ask: boolean; time
     }
   }
   return { ask: ask !== undefined && YES.has(ask), timeoutMs };
+}
+
+/**
+ * The type, id and method of a path `/actors/<type>/<id>/<method>` (as sent, still percent-encoded).
+ * Decoding is strict: a malformed escape is a 400 rather than a name with a literal "%" in it.
+ */
+export function parseActorPath(pathname: string): Pick<HttpMessage, 'type' | 'id' | 'method'> {
+  const [, , type = '', id = '', method = ''] = pathname.split('/');
+  try {
+    return { type: decodeURIComponent(type), id: decodeURIComponent(id), method: decodeURIComponent(method) };
+  } catch {
+    throw new HttpError(
+      400,
+      'bad-url',
+      `'${pathname}' is not a valid url component: percent-encode the type, id and method (encodeURIComponent)`,
+    );
+  }
 }
 
 /** Applies the client's name rules, with the error as a 400. */

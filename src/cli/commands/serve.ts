@@ -62,9 +62,15 @@ SIGINT or SIGTERM stops gracefully (requests in flight finish); a second signal 
         askTimeoutMs: opts.askTimeout,
         logger,
       });
-      const address = await app.listen({ port: opts.port, host: opts.host });
+      // A taken port rejects with a ConfigError naming --port: main prints it as one line and exits 2.
+      const server = await app.listen({ port: opts.port, host: opts.host });
       logger.info(
-        { address, namespace: troupe.namespace, auth: opts.auth, types: actors.map((a) => a.type ?? a.name) },
+        {
+          address: server.url,
+          namespace: troupe.namespace,
+          auth: opts.auth,
+          types: actors.map((a) => a.type ?? a.name),
+        },
         'http ingress ready',
       );
       if (!opts.auth)
@@ -77,7 +83,7 @@ SIGINT or SIGTERM stops gracefully (requests in flight finish); a second signal 
           process.exit(130);
         }
         logger.info({ signal }, 'stopping gracefully');
-        app
+        server
           .close()
           .then(() => troupe.close())
           .then(() => health.quit())
