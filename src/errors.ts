@@ -93,6 +93,37 @@ export class ConfigError extends TroupeError {
   }
 }
 
+/**
+ * `connect({ create: false })` found no such namespace on this Redis: a typo, or a system not set
+ * up yet. `existing` names the namespaces that are there (`complete` is false when the search for
+ * them stopped early on a large keyspace).
+ */
+export class NamespaceNotFoundError extends ConfigError {
+  constructor(
+    readonly namespace: string,
+    readonly redis: string,
+    readonly existing: readonly string[],
+    readonly complete: boolean,
+    fix = `Check the namespace option, or create the namespace: "troupe setup -n ${namespace}", or connect() without create: false`,
+  ) {
+    super(`no Troupe namespace "${namespace}" on ${redis}: ${namespacesHere(existing, complete)}. ${fix}`);
+    this.name = 'NamespaceNotFoundError';
+  }
+}
+
+/** At most this many names are listed in a NamespaceNotFoundError's message. */
+const LISTED_NAMESPACES = 20;
+
+function namespacesHere(existing: readonly string[], complete: boolean): string {
+  if (existing.length === 0)
+    return complete
+      ? 'there are no namespaces here yet'
+      : 'found none here (the search stopped early on this large keyspace)';
+  const shown = existing.slice(0, LISTED_NAMESPACES).join(', ');
+  const more = existing.length > LISTED_NAMESPACES ? ` and ${existing.length - LISTED_NAMESPACES} more` : '';
+  return `namespaces here${complete ? '' : ' include'}: ${shown}${more}`;
+}
+
 /** A message could not be confirmed as stored in Redis (connection lost, Redis down). It may or may not have been stored. */
 export class SendError extends TroupeError {
   constructor(message: string, options?: { cause?: unknown }) {

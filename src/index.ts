@@ -53,6 +53,7 @@ export {
   TimeoutError,
   HandlerError,
   ConfigError,
+  NamespaceNotFoundError,
   SendError,
   ProtocolError,
   UnsupportedVersionError,
