@@ -13,6 +13,8 @@ export interface Run {
 export interface RunOptions {
   /** Written to the child's stdin, which is then closed (default: no stdin). */
   input?: string | Buffer;
+  /** Where the child runs (default: the repository root). */
+  cwd?: string;
 }
 
 /**
@@ -34,11 +36,11 @@ export function runProgram(
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
   timeoutMs = 120_000,
-  { input }: RunOptions = {},
+  { input, cwd = ROOT }: RunOptions = {},
 ): Promise<Run> {
   return new Promise((resolve, reject) => {
     const proc = spawn(program, args, {
-      cwd: ROOT,
+      cwd,
       env,
       stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
