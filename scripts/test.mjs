@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 function find(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -11,6 +12,12 @@ function find(dir) {
     return e.name.endsWith('.test.ts') ? [p] : [];
   });
 }
+
+// redis-server and the Python packages first: installed when possible, else one line saying how
+const preflight = spawnSync(process.execPath, [fileURLToPath(new URL('./preflight.mjs', import.meta.url))], {
+  stdio: 'inherit',
+});
+if (preflight.status !== 0) process.exit(preflight.status ?? 2);
 
 const args = process.argv.slice(2);
 const files = args.filter((a) => a.endsWith('.ts'));
