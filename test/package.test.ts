@@ -143,6 +143,7 @@ it('SIGTERM to `npx troupe worker` stops the worker gracefully (no orphan keeps 
     cwd: project,
     stdio: 'ignore',
   });
+  let pid: number | undefined;
   try {
     await waitFor(
       'the worker in the registry',
@@ -150,6 +151,7 @@ it('SIGTERM to `npx troupe worker` stops the worker gracefully (no orphan keeps 
       60_000,
     );
     const [worker] = await troupe.admin.workers();
+    pid = worker!.pid;
     assert.notEqual(worker!.pid, npx.pid, 'npx runs the worker in a child process');
     npx.kill('SIGTERM');
     await waitFor('the worker process to exit', () => !alive(worker!.pid), 30_000);
@@ -161,6 +163,8 @@ it('SIGTERM to `npx troupe worker` stops the worker gracefully (no orphan keeps 
     assert.deepEqual(await troupe.admin.workers(), [], 'its registry entry is gone, not left to expire');
   } finally {
     npx.kill('SIGKILL');
+    // without the fix the worker outlives npx: never leave it running after a failure
+    if (pid !== undefined && alive(pid)) process.kill(pid, 'SIGKILL');
     await troupe.close();
   }
 });
