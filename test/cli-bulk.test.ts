@@ -24,6 +24,13 @@ async function sendLines(ns: string, lines: string[], extra: string[] = []) {
   return runCli(['-r', redis.url, '-n', ns, 'send', ...extra, '--stdin'], process.env, { input });
 }
 
+/** A new namespace: send refuses one that does not exist, and these tests start their workers after sending. */
+async function createNamespace(prefix: string): Promise<string> {
+  const ns = uniqueNamespace(prefix);
+  await (await connect({ redis: redis.url, namespace: ns })).close();
+  return ns;
+}
+
 /** A client with an in-process worker on `ns`, to read what the CLI sent once it is handled. */
 async function worker(ns: string): Promise<Troupe> {
   const troupe = await connect({ redis: redis.url, namespace: ns, actors: [Counter, Tape] });
@@ -37,7 +44,7 @@ const line = (type: string, id: string, method: string, args?: unknown) =>
 
 describe('troupe send --stdin', () => {
   it('sends 100,000 JSON lines to 300 counters and a few tapes: every context exact, tapes in order', async () => {
-    const ns = uniqueNamespace('bulk');
+    const ns = await createNamespace('bulk');
     const counters = 300;
     const tapes = 5;
     const expected = new Array<number>(counters).fill(0);
@@ -84,7 +91,7 @@ describe('troupe send --stdin', () => {
   });
 
   it('reports bad lines by number, still sends the good ones, and exits 1', async () => {
-    const ns = uniqueNamespace('bulk-bad');
+    const ns = await createNamespace('bulk-bad');
     const lines = [
       line('counter', 'g-1', 'add', [1]), // 1
       '{"type":"counter","id":"g-1","method":"add","args":[2]', // 2: invalid JSON (unclosed)
@@ -112,7 +119,7 @@ describe('troupe send --stdin', () => {
   });
 
   it('takes the type once on the command line', async () => {
-    const ns = uniqueNamespace('bulk-type');
+    const ns = await createNamespace('bulk-type');
     const lines = [
       JSON.stringify({ id: 'd-1', method: 'add', args: [3] }),
       JSON.stringify({ type: 'counter', id: 'd-1', method: 'add', args: [4] }),

@@ -86,6 +86,8 @@ describe('troupe usage errors', () => {
 
   it('times out an ask nobody serves and says to start a worker', async () => {
     const idle = uniqueNamespace('cli-idle');
+    // a namespace that exists (ask refuses one that does not) but that no worker serves
+    assert.equal((await runCli(['-r', redis.url, '-n', idle, 'setup'])).code, 0);
     const asked = await runCli([
       '-r',
       redis.url,

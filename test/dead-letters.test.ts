@@ -266,7 +266,7 @@ describe('troupe dead-letters (CLI)', () => {
     assert.match(both.stderr, /^troupe: purge: give the ids/);
     const noNs = await cli('no-such-ns', 'dead-letters', 'list');
     assert.equal(noNs.code, 2);
-    assert.match(noNs.stderr, /^troupe: namespace "no-such-ns" does not exist/);
+    assert.match(noNs.stderr, /^troupe: no Troupe namespace "no-such-ns" on \S+: namespaces here: /);
 
     const [undecodable] = await troupe.deadLetters.list({ reason: 'undecodable' });
     const refused = await cli(ns, 'dead-letters', 'retry', undecodable!.id);

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { connect, type Troupe } from '../client/troupe.ts';
 import { messageArgs } from './message-args.ts';
-import { globalOptions, type GlobalOptions } from './options.ts';
 
 /** One message named on the command line: the actor, the method and the decoded arguments. */
 export interface MessageTarget {
@@ -35,18 +33,4 @@ export function messageTarget(
   argsOption: string | undefined,
 ): MessageTarget {
   return { type, id, method, args: messageArgs(words, argsOption) };
-}
-
-/** Connects with the global options, runs `fn`, and always closes so the process can exit. */
-export async function withTroupe<T>(
-  cmd: Command,
-  fn: (troupe: Troupe, g: GlobalOptions) => Promise<T>,
-): Promise<T> {
-  const g = globalOptions(cmd);
-  const troupe = await connect({ redis: g.redis, namespace: g.namespace });
-  try {
-    return await fn(troupe, g);
-  } finally {
-    await troupe.close();
-  }
 }

@@ -1,19 +1,9 @@
 import type { Command } from 'commander';
 import type { WorkerInfo } from '../../client/admin.ts';
-import { connect, type Troupe } from '../../client/troupe.ts';
 import { ConfigError } from '../../errors.ts';
-import { globalOptions, intOption, type GlobalOptions } from '../options.ts';
+import { withNamespace } from '../namespace.ts';
+import { intOption } from '../options.ts';
 import { duration, ranges, table } from '../text.ts';
-
-/** Runs `fn` with a client for one shell command, closing it after. */
-async function withTroupe<T>(g: GlobalOptions, fn: (troupe: Troupe) => Promise<T>): Promise<T> {
-  const troupe = await connect({ redis: g.redis, namespace: g.namespace, create: false });
-  try {
-    return await fn(troupe);
-  } finally {
-    await troupe.close();
-  }
-}
 
 /** The `troupe workers` table: one line per live worker. */
 export function workersTable(workers: readonly WorkerInfo[], now: number): string {
@@ -51,7 +41,7 @@ Examples:
   $ troupe workers --json | jq '.[] | {name, partitions}'`,
     )
     .action(async (opts: { json?: boolean; events?: number }, cmd: Command) => {
-      await withTroupe(globalOptions(cmd), async (troupe) => {
+      await withNamespace(cmd, async (troupe) => {
         const workers = await troupe.admin.workers();
         const events = opts.events ? await troupe.admin.workerEvents(opts.events) : [];
         if (opts.json) {
@@ -73,7 +63,7 @@ Examples:
     .option(...waitOption, intOption)
     .addHelpText('after', '\nExample:\n  $ troupe shutdown web-1:4242:Xa9Kq2')
     .action(async (worker: string, opts: { timeout?: number }, cmd: Command) => {
-      await withTroupe(globalOptions(cmd), async (troupe) => {
+      await withNamespace(cmd, async (troupe) => {
         await troupe.admin.shutdown(worker, timeout(opts));
         process.stdout.write(`worker ${worker} stopped; its partitions were handed over\n`);
       });
@@ -86,7 +76,7 @@ Examples:
     .option(...waitOption, intOption)
     .addHelpText('after', '\nExample:\n  $ troupe pause order && deploy-fix && troupe resume order')
     .action(async (type: string, opts: { timeout?: number }, cmd: Command) => {
-      await withTroupe(globalOptions(cmd), async (troupe) => {
+      await withNamespace(cmd, async (troupe) => {
         const workers = await troupe.admin.pause(type, timeout(opts));
         process.stdout.write(`paused ${type}: ${applied(workers)}\n`);
         const live = await troupe.admin.workers();
@@ -105,7 +95,7 @@ Examples:
     .argument('<type>', 'actor type')
     .option(...waitOption, intOption)
     .action(async (type: string, opts: { timeout?: number }, cmd: Command) => {
-      await withTroupe(globalOptions(cmd), async (troupe) => {
+      await withNamespace(cmd, async (troupe) => {
         const workers = await troupe.admin.resume(type, timeout(opts));
         process.stdout.write(`resumed ${type}: ${applied(workers)}\n`);
       });
@@ -124,7 +114,7 @@ Example:
   $ troupe abort order o-42 && troupe dead-letters list --actor order/o-42`,
     )
     .action(async (type: string, id: string, opts: { timeout?: number }, cmd: Command) => {
-      await withTroupe(globalOptions(cmd), async (troupe) => {
+      await withNamespace(cmd, async (troupe) => {
         const { worker, outcome } = await troupe.admin.abortTurn(type, id, timeout(opts));
         const akey = `${type}/${id}`;
         if (outcome === 'aborted') {

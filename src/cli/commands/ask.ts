@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { HandlerError, TimeoutError } from '../../errors.ts';
 import { describeRedis } from '../../redis/connection.ts';
 import { toJson } from '../json-output.ts';
-import { messageArguments, messageTarget, withTroupe, type MessageTarget } from '../message-command.ts';
+import { messageArguments, messageTarget, type MessageTarget } from '../message-command.ts';
+import { withNamespace } from '../namespace.ts';
 import { intOption, type GlobalOptions } from '../options.ts';
 
 /** `troupe ask`: sends a message, waits for the handler's return value and prints it as JSON. */
@@ -25,7 +26,7 @@ The reply is one line of JSON on stdout (null when the handler returns nothing).
     .action(
       async (type: string, id: string, method: string, words: string[], opts: AskOpts, cmd: Command) => {
         const target = messageTarget(type, id, method, words, opts.args);
-        const reply = await withTroupe(cmd, async (troupe, g): Promise<unknown> => {
+        const reply = await withNamespace(cmd, async (troupe, g): Promise<unknown> => {
           const ref = troupe.ref(target.type, target.id, { askTimeoutMs: opts.timeout });
           try {
             return (await ref.ask(target.method, ...target.args)) as unknown;

@@ -1,13 +1,10 @@
 import type { Command } from 'commander';
-import { DeadLetters, type DeadLetter, type DeadLetterFilter } from '../../client/dead-letters.ts';
+import type { DeadLetter, DeadLetterFilter, DeadLetters } from '../../client/dead-letters.ts';
 import { ConfigError } from '../../errors.ts';
 import { DEAD_LETTER_REASONS } from '../../protocol/dead-letter-reasons.ts';
-import { describeRedis } from '../../redis/connection.ts';
-import { withCliRedis } from '../redis.ts';
-import { Keys } from '../../redis/keys.ts';
-import { withScripts } from '../../redis/scripts.ts';
 import { toJson } from '../json-output.ts';
-import { globalOptions, intOption, type GlobalOptions } from '../options.ts';
+import { withNamespace } from '../namespace.ts';
+import { globalOptions, intOption } from '../options.ts';
 
 /** `troupe dead-letters`: list, show, retry and purge the messages workers could not handle. */
 export function deadLettersCommand(program: Command): void {
@@ -144,22 +141,9 @@ function filterOf(opts: FilterOpts): DeadLetterFilter {
   };
 }
 
-/**
- * Opens Redis without `connect()`: connecting creates a namespace that does not exist, and a typo
- * in -n should be reported, not created.
- */
-async function withDeadLetters<T>(cmd: Command, fn: (dead: DeadLetters) => Promise<T>): Promise<T> {
-  const g: GlobalOptions = globalOptions(cmd);
-  const keys = new Keys(g.namespace);
-  return withCliRedis(g, async (redis) => {
-    const stored = await redis.hget(keys.meta(), 'partitions');
-    if (stored === null) {
-      throw new ConfigError(
-        `namespace "${g.namespace}" does not exist on ${describeRedis(g.redis)} (no ${keys.meta()} key). Check -n/--namespace.`,
-      );
-    }
-    return fn(new DeadLetters({ redis, scripted: withScripts(redis), keys, partitions: Number(stored) }));
-  });
+/** The namespace's dead letters, for one command. */
+function withDeadLetters<T>(cmd: Command, fn: (dead: DeadLetters) => Promise<T>): Promise<T> {
+  return withNamespace(cmd, (troupe) => fn(troupe.deadLetters));
 }
 
 /** The JSON form: the entry with its time as ISO, raw bytes as base64 and the decode error if any. */

@@ -1,12 +1,9 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import type { Redis } from 'ioredis';
-import { systemInfo, type PartitionInfo, type SystemInfo } from '../../client/info.ts';
-import { ConfigError } from '../../errors.ts';
+import type { PartitionInfo, SystemInfo } from '../../client/info.ts';
 import { describeRedis } from '../../redis/connection.ts';
-import { Keys } from '../../redis/keys.ts';
 import { toJson } from '../json-output.ts';
-import { globalOptions, intOption, type GlobalOptions } from '../options.ts';
-import { withCliRedis } from '../redis.ts';
+import { withNamespace } from '../namespace.ts';
+import { intOption } from '../options.ts';
 import { duration, ranges, table } from '../text.ts';
 
 /** ANSI: cursor home, clear the screen. */
@@ -38,10 +35,8 @@ shown as ranges per owner, then one line per partition that has work. Exit 0 on 
 namespace does not exist or Redis cannot be reached.`,
     )
     .action(async (opts: InfoOpts, cmd: Command) => {
-      const g = globalOptions(cmd);
-      await withCliRedis(g, async (redis) => {
-        const deps = { redis, keys: new Keys(g.namespace), partitions: await partitionCount(redis, g) };
-        const read = () => systemInfo(deps, { top: opts.top });
+      await withNamespace(cmd, async (troupe, g) => {
+        const read = () => troupe.admin.info({ top: opts.top });
         if (opts.watch === undefined) {
           const info = await read();
           process.stdout.write(opts.json ? `${toJson(info)}\n` : render(info, describeRedis(g.redis)));
@@ -73,19 +68,6 @@ function secondsOption(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number of seconds > 0');
   return n;
-}
-
-/** The namespace's partition count, read without creating it: a typo in -n is reported, not created. */
-async function partitionCount(redis: Redis, g: GlobalOptions): Promise<number> {
-  const keys = new Keys(g.namespace);
-  const stored = await redis.hget(keys.meta(), 'partitions');
-  if (stored === null) {
-    throw new ConfigError(
-      `no Troupe namespace "${g.namespace}" on ${describeRedis(g.redis)}: there is no ${keys.meta()} key. ` +
-        'Check -n/--namespace; a namespace is created by its first worker or client, or by "troupe setup".',
-    );
-  }
-  return Number(stored);
 }
 
 /** Writes a frame every `seconds` until SIGINT or SIGTERM, then returns (the caller closes Redis). */

@@ -4,7 +4,8 @@ import { checkName } from '../../redis/keys.ts';
 import { LINE_EXAMPLE } from '../bulk-lines.ts';
 import { bulkProgress, bulkSummary, stdinBytes } from '../bulk-report.ts';
 import { bulkSend, type BulkOptions } from '../bulk-send.ts';
-import { messageArguments, messageTarget, withTroupe } from '../message-command.ts';
+import { messageArguments, messageTarget } from '../message-command.ts';
+import { withNamespace } from '../namespace.ts';
 import { globalOptions, intOption } from '../options.ts';
 
 /** `troupe send`: tells an actor a message and returns once it is durably in Redis. */
@@ -77,7 +78,7 @@ usage or Redis error.`,
         }
         // Decode before connecting so a quoting mistake never touches Redis.
         const target = messageTarget(type, id, method, words, opts.args);
-        await withTroupe(cmd, async (troupe, g) => {
+        await withNamespace(cmd, async (troupe, g) => {
           await troupe.ref(target.type, target.id).tell(target.method, ...target.args);
           process.stderr.write(
             `troupe: sent ${target.method} to ${target.type}/${target.id} (namespace ${g.namespace})\n`,
@@ -120,7 +121,7 @@ async function sendLines(cmd: Command, defaultType: string | undefined, opts: Se
     );
     return;
   }
-  await withTroupe(cmd, (troupe, g) =>
+  await withNamespace(cmd, (troupe, g) =>
     run(
       g.namespace,
       (t) => troupe.ref(t.type, t.id).tell(t.method, ...t.args),

@@ -1,10 +1,10 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { pino } from 'pino';
-import { connect } from '../../client/troupe.ts';
 import { ConfigError } from '../../errors.ts';
 import { buildHttpApp } from '../../http/app.ts';
 import { openRedis } from '../../redis/connection.ts';
 import { loadActors } from '../load-actors.ts';
+import { openNamespace } from '../namespace.ts';
 import { globalOptions, intOption } from '../options.ts';
 
 /** `troupe serve`: the HTTP ingress, so any service can tell and ask actors over HTTP. */
@@ -51,7 +51,7 @@ SIGINT or SIGTERM stops gracefully (requests in flight finish); a second signal 
       const g = globalOptions(cmd);
       const logger = pino({ level: opts.logLevel }, pino.destination(2));
       const actors = opts.actors ? await loadActors(opts.actors) : [];
-      const troupe = await connect({ redis: g.redis, namespace: g.namespace, actors, logger });
+      const troupe = await openNamespace(cmd, { actors, logger });
       const health = openRedis(g.redis, { maxRetriesPerRequest: 1 });
       const app = buildHttpApp({
         troupe,

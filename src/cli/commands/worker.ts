@@ -1,6 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { pino } from 'pino';
-import { connect } from '../../client/troupe.ts';
 import { serveMetrics, type MetricsServer } from '../../metrics/serve-metrics.ts';
 import { workerMetrics } from '../../metrics/worker-metrics.ts';
 import type { Logger } from '../../runtime/logger.ts';
@@ -8,6 +7,7 @@ import { defaultWorkerName } from '../../runtime/worker.ts';
 import { openRedis } from '../../redis/connection.ts';
 import { untilDrained } from '../burst.ts';
 import { loadActors } from '../load-actors.ts';
+import { openNamespace } from '../namespace.ts';
 import { onParentExit } from '../parent-watch.ts';
 import { globalOptions, intOption } from '../options.ts';
 
@@ -68,12 +68,8 @@ shell script), so a supervisor's SIGTERM to "npx troupe worker" never leaves an 
         });
         logger.info({ port: metricsServer.port, host: metricsServer.host }, 'metrics served');
       }
-      const troupe = await connect({
-        redis: g.redis,
-        namespace: g.namespace,
-        actors,
-        logger: boundTo(logger, name),
-      });
+      // a worker may start a new system: the one command besides setup that creates its namespace
+      const troupe = await openNamespace(cmd, { create: true, actors, logger: boundTo(logger, name) });
       const worker = await troupe.work({
         concurrency: opts.concurrency,
         leaseMs: opts.leaseMs,
