@@ -115,6 +115,19 @@ describe('troupe usage errors', () => {
 });
 
 describe('troupe --help', () => {
+  it("shows each global option's default once, the environment variable included", async () => {
+    const env = { ...process.env, REDIS_URL: 'redis://elsewhere:6390', TROUPE_NAMESPACE: 'shop' };
+    const help = (await runCli(['--help'], env)).stdout.replace(/\s+/g, ' ');
+    assert.ok(
+      help.includes(
+        ' -r, --redis <url> Redis URL (default: $REDIS_URL, else redis://127.0.0.1:6379) ' +
+          '-n, --namespace <ns> namespace of the system (default: $TROUPE_NAMESPACE, else "default") -h,',
+      ),
+      help,
+    );
+    assert.doesNotMatch(help, /elsewhere|"shop"/, 'no second default taken from the environment');
+  });
+
   it('shows examples at the top level and for every command', async () => {
     const top = await runCli(['--help']);
     assert.equal(top.code, 0);

@@ -14,12 +14,9 @@ import { workerCommand } from './commands/worker.ts';
 const program = new Command()
   .name('troupe')
   .description('Work a Troupe system (actors on Redis) from the shell.')
-  .option(
-    '-r, --redis <url>',
-    'Redis URL (default: $REDIS_URL, else redis://127.0.0.1:6379)',
-    process.env.REDIS_URL,
-  )
-  .option('-n, --namespace <ns>', 'namespace of the system', process.env.TROUPE_NAMESPACE ?? 'default')
+  // no commander defaults: it would print its own "(default: ...)" after ours; options.ts applies them
+  .option('-r, --redis <url>', 'Redis URL (default: $REDIS_URL, else redis://127.0.0.1:6379)')
+  .option('-n, --namespace <ns>', 'namespace of the system (default: $TROUPE_NAMESPACE, else "default")')
   .showHelpAfterError()
   // Commander's own usage errors get the same prefix and exit code as ours, so scripts see one convention.
   .configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'troupe: ')) })

@@ -5,10 +5,13 @@ export interface GlobalOptions {
   namespace: string;
 }
 
-/** The options every command shares, set on the program. */
+/** The options every command shares, set on the program, with their defaults from the environment. */
 export function globalOptions(cmd: Command): GlobalOptions {
-  const o = cmd.optsWithGlobals<{ redis?: string; namespace: string }>();
-  return { redis: o.redis, namespace: o.namespace };
+  const o = cmd.optsWithGlobals<{ redis?: string; namespace?: string }>();
+  return {
+    redis: o.redis ?? process.env.REDIS_URL,
+    namespace: o.namespace ?? process.env.TROUPE_NAMESPACE ?? 'default',
+  };
 }
 
 /** Commander option parser for counts and durations: rejects zero, negatives and fractions with a usage error. */
