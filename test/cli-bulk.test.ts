@@ -137,8 +137,11 @@ describe('troupe send --stdin', () => {
     const ns = uniqueNamespace('bulk-dry');
     const run = await sendLines(ns, [line('counter', 'e-1', 'add', [1]), '{"id":"e-1"}'], ['--dry-run']);
     assert.equal(run.code, 1, run.stderr);
-    assert.match(run.stderr, /dry run: 1 valid, failed 1 \(bad lines\).*nothing was sent/);
+    assert.match(run.stderr, /dry run: checked 2 lines in \S+ s: 1 would be sent, 1 bad; nothing was sent/);
     assert.match(run.stderr, /line 2: missing "type"/);
+    assert.match(run.stderr, /fix those lines, then run again without --dry-run to send/);
+    // "sent" only as "would be sent" and "nothing was sent": a dry run never claims it sent a line
+    assert.doesNotMatch(run.stderr.replace(/would be sent|nothing was sent/g, ''), /\bsent\b/);
     // a dry run never connects, so the namespace has no key at all
     const [, keys] = await redis.client().scan('0', 'MATCH', `*${ns}*`, 'COUNT', 100_000);
     assert.deepEqual(keys, []);

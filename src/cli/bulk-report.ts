@@ -26,7 +26,8 @@ export function stdinBytes(): number | undefined {
   }
 }
 
-export function bulkProgress(label: string, totalBytes: number | undefined): BulkProgress {
+/** `done` names what happened to good lines: "sent", or "checked" in a dry run. */
+export function bulkProgress(label: string, done: string, totalBytes: number | undefined): BulkProgress {
   let timer: NodeJS.Timeout | undefined;
   let stopBar = () => {};
   const began = performance.now();
@@ -36,7 +37,7 @@ export function bulkProgress(label: string, totalBytes: number | undefined): Bul
       if (process.stderr.isTTY) {
         const known = totalBytes !== undefined;
         const bar = new SingleBar({
-          format: `${label} ${known ? '[{bar}] {percentage}% | ' : ''}{sent} sent, {bad} bad | {rate}/s | {duration_formatted}`,
+          format: `${label} ${known ? '[{bar}] {percentage}% | ' : ''}{sent} ${done}, {bad} bad | {rate}/s | {duration_formatted}`,
           stream: process.stderr,
           hideCursor: true,
           clearOnComplete: true,
@@ -57,7 +58,7 @@ export function bulkProgress(label: string, totalBytes: number | undefined): Bul
           if (tenths >= nextTenth || (!totalBytes && now - last >= QUIET_LINE_MS)) {
             const pct = totalBytes ? `${tenths * 10}%, ` : '';
             process.stderr.write(
-              `${label}: ${pct}${counts.sent} sent, ${counts.bad} bad (${rate(counts.sent)}/s)\n`,
+              `${label}: ${pct}${counts.sent} ${done}, ${counts.bad} bad (${rate(counts.sent)}/s)\n`,
             );
             nextTenth = tenths + 1;
             last = now;
@@ -79,13 +80,18 @@ export function bulkSummary(r: BulkResult, dryRun: boolean, namespace: string): 
   const rate = Math.round(r.sent / Math.max(secs, 0.001));
   const out = [
     dryRun
-      ? `troupe: dry run: ${r.sent} valid, failed ${r.bad} (bad lines), checked in ${secs.toFixed(1)} s; nothing was sent`
+      ? `troupe: dry run: checked ${r.sent + r.bad} lines in ${secs.toFixed(1)} s: ${r.sent} would be sent, ${r.bad} bad; nothing was sent`
       : `troupe: sent ${r.sent}, failed ${r.bad} (bad lines) to namespace ${namespace} in ${secs.toFixed(1)} s (${rate} messages/s)`,
   ];
   for (const b of r.badLines.slice(0, SHOWN_BAD_LINES)) out.push(`troupe: line ${b.line}: ${b.error}`);
   if (r.bad > SHOWN_BAD_LINES) out.push(`troupe: ... and ${r.bad - SHOWN_BAD_LINES} more bad lines`);
-  if (r.bad > 0)
-    out.push('troupe: bad lines were skipped and the others sent; fix those lines and send just them again');
+  if (r.bad > 0) {
+    out.push(
+      dryRun
+        ? 'troupe: fix those lines, then run again without --dry-run to send'
+        : 'troupe: bad lines were skipped and the others sent; fix those lines and send just them again',
+    );
+  }
   if (r.fatal) {
     out.push(
       `troupe: stopped: a send failed (below); line ${r.fatal.line} is the first not confirmed. ` +

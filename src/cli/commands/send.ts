@@ -100,7 +100,11 @@ async function sendLines(cmd: Command, defaultType: string | undefined, opts: Se
     send: BulkOptions['send'],
     isFatal: BulkOptions['isFatal'],
   ): Promise<void> => {
-    const progress = bulkProgress(opts.dryRun ? 'checking' : 'sending', stdinBytes());
+    const progress = bulkProgress(
+      opts.dryRun ? 'checking' : 'sending',
+      opts.dryRun ? 'checked' : 'sent',
+      stdinBytes(),
+    );
     const result = await bulkSend({
       input: process.stdin,
       window: opts.window,
