@@ -75,6 +75,37 @@ describe('troupe inspect', () => {
     assert.equal(r.log.segments, 5, 'the count still covers the whole log');
   });
 
+  it('folds the context as of --at, given as epoch ms or an ISO date', async () => {
+    const now = await report('counter', 'c-1', '--actors', ACTORS);
+    const third = now.last[2]!;
+    // segments stamped in the same millisecond all belong to that time
+    const upTo = now.last.filter((s) => s.ts! <= third.ts!);
+    const count = upTo.reduce((sum, s) => sum + (s.seg as { added: number }).added, 0);
+    for (const at of [String(third.ts), third.time!]) {
+      const r = await report('counter', 'c-1', '--actors', ACTORS, '--at', at);
+      assert.deepEqual(r.at, { ts: third.ts, time: third.time });
+      assert.deepEqual(r.context, { count });
+      assert.equal(r.folded?.seq, upTo.at(-1)!.seq);
+      assert.equal(r.log.segments, 5, 'the log itself is shown whole');
+    }
+    const before = await report('counter', 'c-1', '--actors', ACTORS, '--at', String(now.last[0]!.ts! - 1));
+    assert.deepEqual(before.context, { count: 0 }, 'before the first segment: initial()');
+
+    const text = await cli('counter', 'c-1', '--actors', ACTORS, '--at', third.time!);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, new RegExp(`^context at {2}\\{"count":${count}\\}$`, 'm'));
+    assert.ok(text.stdout.includes(`(as of ${third.time})`), text.stdout);
+  });
+
+  it('says what --at takes, and that it needs --actors', async () => {
+    const bad = await cli('counter', 'c-1', '--actors', ACTORS, '--at', 'yesterday');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /'yesterday' is invalid.*milliseconds since the epoch .*or an ISO date/);
+    const noClass = await cli('counter', 'c-1', '--at', '1718020800000');
+    assert.equal(noClass.code, 2);
+    assert.match(noClass.stderr, /^troupe: --at .*needs the counter class: add --actors <module>/);
+  });
+
   it('without --actors shows the raw log and says the fold needs the class', async () => {
     const r = await report('counter', 'c-1');
     assert.equal(r.context, null);
@@ -130,6 +161,13 @@ describe('troupe inspect', () => {
     assert.deepEqual(more.context, { count: 25 });
   });
 
+  it('refuses an --at before the base when merged segments are not kept, naming the fix', async () => {
+    const r = await report('counter', 'c-1', '--actors', ACTORS);
+    const run = await cli('counter', 'c-1', '--actors', ACTORS, '--at', String(r.base.ts! - 1));
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /no history before .*pick a later --at, or set `static merge = \{ retainMs/);
+  });
+
   it('prints text with the context and timestamps', async () => {
     const run = await cli('counter', 'c-1', '--actors', ACTORS);
     assert.equal(run.code, 0, run.stderr);
@@ -152,7 +190,10 @@ describe('troupe inspect', () => {
     const run = await runCli(['-r', redis.url, '-n', missing, 'inspect', 'counter', 'c-1']);
     assert.equal(run.code, 2);
     assert.equal(run.stdout, '');
-    assert.match(run.stderr, new RegExp(`^troupe: namespace "${missing}" does not exist`));
+    assert.match(
+      run.stderr,
+      new RegExp(`^troupe: no Troupe namespace "${missing}" on \\S+: namespaces here: ${ns}\\. `),
+    );
     assert.equal(await redis.client().exists(`troupe:${missing}:meta`), 0, 'inspect wrote nothing');
   });
 

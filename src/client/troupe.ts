@@ -5,7 +5,7 @@ import { ActorRegistry } from '../actor/registry.ts';
 import type { ActorClass, InstanceOf } from '../actor/types.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import { ClosedError, ConfigError } from '../errors.ts';
-import { decodeBase, foldLog } from '../protocol/log.ts';
+import { entriesAsOf, foldLog } from '../protocol/log.ts';
 import { actorKey, partitionOf } from '../protocol/partition.ts';
 import {
   BLOCKING,
@@ -272,11 +272,9 @@ export class Troupe {
       if (err) throw err;
       return value as Buffer[];
     });
-    const logBase = log[0] ? decodeBase(log[0]) : undefined;
-    if (!logBase || at >= logBase.ts) return fold(log, at).ctx;
-    const histBase = history[0] ? decodeBase(history[0]) : undefined;
-    if (history.length > 0 && at >= (histBase?.ts ?? 0)) return fold(history, at).ctx;
-    const since = new Date(histBase?.ts ?? logBase.ts).toISOString();
+    const found = entriesAsOf(log, history, at);
+    if ('entries' in found) return fold(found.entries, at).ctx;
+    const since = new Date(found.since).toISOString();
     throw new ConfigError(
       `${akey} has no history before ${since}: merged segments are not kept. ` +
         `Set \`static merge = { retainMs: ... }\` on the ${type} class to look further back.`,

@@ -91,3 +91,20 @@ export function foldLog<C, S>(
   }
   return out;
 }
+
+/**
+ * Which stored list answers "the context as of `at`" (`read({ at })`, `troupe inspect --at`): the
+ * log from its base's time on; before that, the merged segments a type keeps with `retainMs`. When
+ * neither reaches back that far, `since` is the earliest time that can be asked for.
+ */
+export function entriesAsOf<E extends Uint8Array>(
+  log: E[],
+  history: E[],
+  at: number,
+): { entries: E[] } | { since: number } {
+  const logBase = log[0] ? decodeBase(log[0]) : undefined;
+  if (!logBase || at >= logBase.ts) return { entries: log };
+  const histBase = history[0] ? decodeBase(history[0]) : undefined;
+  if (history.length > 0 && at >= (histBase?.ts ?? 0)) return { entries: history };
+  return { since: histBase?.ts ?? logBase.ts };
+}

@@ -4,14 +4,14 @@ import type { Actor, MergePolicy } from '../../actor/actor.ts';
 import { ActorRegistry, type RegisteredActor } from '../../actor/registry.ts';
 import type { ActorClass } from '../../actor/types.ts';
 import { ConfigError } from '../../errors.ts';
-import { decodeBase, decodeSegment, foldLog } from '../../protocol/log.ts';
+import { decodeBase, decodeSegment, entriesAsOf, foldLog } from '../../protocol/log.ts';
 import { actorKey, partitionOf } from '../../protocol/partition.ts';
-import { describeRedis } from '../../redis/connection.ts';
 import { withCliRedis } from '../redis.ts';
-import { checkName, Keys } from '../../redis/keys.ts';
+import { checkName, type Keys } from '../../redis/keys.ts';
 import { toJson } from '../json-output.ts';
 import { loadActors } from '../load-actors.ts';
-import { globalOptions, type GlobalOptions } from '../options.ts';
+import { withNamespace } from '../namespace.ts';
+import { timeOption } from '../time-option.ts';
 
 /** A context log entry's header, as `troupe inspect` reports it. */
 export interface BaseInfo {
@@ -67,6 +67,8 @@ export interface InspectReport {
   mergeDue: boolean;
   /** The type's merge policy, when --actors supplied the class. */
   policy: Required<MergePolicy> | null;
+  /** The time --at asked for: `context` and `folded` are as of it. Null without --at (now). */
+  at: { ts: number; time: string } | null;
   /** `base ⊕ segments` folded with the class's apply; null without --actors or when folding failed. */
   context: unknown;
   folded: { seq: number; ts: number | null; time: string | null; segments: number } | null;
@@ -84,6 +86,11 @@ export function inspectCommand(program: Command): void {
     .option('-a, --actors <modules...>', 'modules exporting the actor class, to fold the context')
     .option('--last <n>', 'how many of the newest segments to show', countOption, 10)
     .option('--json', 'print one JSON object instead of text')
+    .option(
+      '--at <time>',
+      'fold the context as of this time, as read({ at }) does: epoch ms or an ISO date (needs --actors)',
+      timeOption,
+    )
     .addHelpText(
       'after',
       `
@@ -91,6 +98,8 @@ Examples:
   $ troupe inspect counter c-1 --actors ./src/actors.ts
   $ troupe -n shop inspect cart u-42 --last 50
   $ troupe inspect counter c-1 -a ./src/actors.ts --json | jq .context
+  $ troupe inspect counter c-1 -a ./src/actors.ts --at 2024-06-10T12:00:00Z
+  $ troupe inspect counter c-1 -a ./src/actors.ts --at 1718020800000
 
 Reads only (one MULTI of reads); never writes to Redis. Without --actors the folded context cannot
 be computed (it needs the class's initial and apply), so the base and raw segments are shown.
@@ -99,10 +108,17 @@ Exit 0 on success, 2 when the namespace does not exist, Redis cannot be reached 
     .action(async (type: string, id: string, opts: InspectOpts, cmd: Command) => {
       checkName('actor type', type);
       if (id === '') throw new ConfigError('an actor id must be a non-empty string');
-      const g = globalOptions(cmd);
+      if (opts.at !== undefined && !opts.actors) {
+        throw new ConfigError(
+          `--at folds the context as of a time, which needs the ${type} class: add --actors <module>`,
+        );
+      }
       // load the classes first, so a bad module path fails before touching Redis
       const entry = opts.actors ? findClass(type, await loadActors(opts.actors)) : undefined;
-      const report = await withCliRedis(g, (redis) => inspect(redis, g, type, id, entry, opts.last));
+      // the namespace is opened (and checked) as every command does; the reads use a plain connection
+      const report = await withNamespace(cmd, (troupe, g) =>
+        withCliRedis(g, (redis) => inspect(redis, troupe.keys, troupe.partitions, type, id, entry, opts)),
+      );
       process.stdout.write(opts.json ? `${toJson(report)}\n` : render(report));
     });
 }
@@ -111,6 +127,7 @@ interface InspectOpts {
   actors?: string[];
   last: number;
   json?: boolean;
+  at?: number;
 }
 
 /** Like intOption, but 0 is fine: `--last 0` hides the segments. */
@@ -133,22 +150,13 @@ function findClass(type: string, classes: readonly ActorClass[]): RegisteredActo
 
 async function inspect(
   redis: Redis,
-  g: GlobalOptions,
+  k: Keys,
+  partitions: number,
   type: string,
   id: string,
   entry: RegisteredActor | undefined,
-  last: number,
+  { last, at }: InspectOpts,
 ): Promise<InspectReport> {
-  const k = new Keys(g.namespace);
-  // HGET, not ensureMeta: inspecting a typo must not create a namespace
-  const stored = await redis.hget(k.meta(), 'partitions');
-  if (stored === null) {
-    throw new ConfigError(
-      `namespace "${g.namespace}" does not exist on ${describeRedis(g.redis)} (no ${k.meta()} key). ` +
-        'Check -n/--namespace; a namespace is created by the first worker or client that connects to it.',
-    );
-  }
-  const partitions = Number(stored);
   const p = partitionOf(type, id, partitions);
   const akey = actorKey(type, id);
   const keys = {
@@ -158,7 +166,7 @@ async function inspect(
     mailbox: k.mailbox(p, akey),
   };
   // one MULTI: every key is in the partition's slot, and a merge cannot land between the reads
-  const res = await redis
+  const reads = redis
     .multi()
     .lrangeBuffer(keys.log, 0, -1)
     .llen(keys.history)
@@ -166,18 +174,21 @@ async function inspect(
     .pttl(keys.lock)
     .llen(keys.mailbox)
     .hexists(k.running(p), akey)
-    .sismember(k.mergeDue(p), akey)
-    .exec();
-  const [log, histLen, histHead, lockTtl, mailbox, running, due] = (res ?? []).map(([err, value]) => {
-    if (err) throw err;
-    return value;
-  }) as [Buffer[], number, Buffer | null, number, number, number, number];
+    .sismember(k.mergeDue(p), akey);
+  // the whole history only when --at may need to fold it
+  const res = await (at === undefined ? reads : reads.lrangeBuffer(keys.history, 0, -1)).exec();
+  const [log, histLen, histHead, lockTtl, mailbox, running, due, histAll] = (res ?? []).map(
+    ([err, value]) => {
+      if (err) throw err;
+      return value;
+    },
+  ) as [Buffer[], number, Buffer | null, number, number, number, number, Buffer[] | undefined];
 
   const segments = log.slice(1);
   const base = describeBase(log[0]);
   const history = histLen > 0 ? { segments: histLen - 1, base: describeBase(histHead ?? undefined) } : null;
   const report: InspectReport = {
-    namespace: g.namespace,
+    namespace: k.ns,
     type,
     id,
     partition: p,
@@ -196,6 +207,7 @@ async function inspect(
     running: running === 1,
     mergeDue: due === 1,
     policy: entry ? entry.merge : null,
+    at: at === undefined ? null : { ts: at, time: new Date(at).toISOString() },
     context: null,
     folded: null,
   };
@@ -203,12 +215,20 @@ async function inspect(
     report.note = `the folded context needs the ${type} class: pass --actors <module>`;
     return report;
   }
+  const found = at === undefined ? { entries: log } : entriesAsOf(log, histAll ?? [], at);
+  if (!('entries' in found)) {
+    throw new ConfigError(
+      `${akey} has no history before ${iso(found.since)}, so --at cannot go back that far: ` +
+        `pick a later --at, or set \`static merge = { retainMs: ... }\` on the ${type} class to keep merged segments`,
+    );
+  }
   try {
     const actor = new entry.cls() as Actor;
     const f = foldLog(
-      log,
+      found.entries,
       () => actor.initial(),
       (c, s) => actor.apply(c, s),
+      at,
     );
     report.context = f.ctx;
     report.folded = { seq: f.seq, ts: f.ts || null, time: iso(f.ts || null), segments: f.segments };
@@ -334,9 +354,10 @@ function render(r: InspectReport): string {
   }
   out += row('mailbox', `${plural(r.mailbox, 'message')} waiting${r.running ? '; a turn is running' : ''}`);
   if (r.folded) {
-    out += row('context', show(r.context));
+    out += row(r.at ? 'context at' : 'context', show(r.context));
     const upTo = r.folded.time ? `, up to seq ${r.folded.seq} stamped ${r.folded.time}` : '';
-    out += row('', `folded: base + ${plural(r.folded.segments, 'segment')}${upTo}`);
+    const asOf = r.at ? ` (as of ${r.at.time})` : '';
+    out += row('', `folded: base + ${plural(r.folded.segments, 'segment')}${upTo}${asOf}`);
   } else {
     out += row('context', `unknown: ${r.note ?? 'not folded'} (base ctx and raw segments are shown above)`);
   }
