@@ -104,3 +104,22 @@ describe('python sender (examples/python-sender)', () => {
     assert.deepEqual(await troupe.ref(Counter, 'f-1').read(), { count: 0 });
   });
 });
+
+describe('python sender without python3-redis and python3-msgpack', () => {
+  // -S skips the site module, which is what puts Debian's dist-packages on the path
+  it('exits 2, as for any other error, naming the packages to install', async () => {
+    const r = await runPython(['-S', SENDER, redis.url, 'ns', 'tell', 'counter', 'c-1', 'add', '5']);
+    assert.equal(r.code, 2, show(r));
+    assert.match(r.stderr, /^troupe_sender: .*apt-get install python3-redis python3-msgpack/, show(r));
+  });
+
+  it('raises ImportError with the same advice when a service imports it', async () => {
+    const r = await runPython([
+      '-S',
+      '-c',
+      "import sys; sys.path.insert(0, 'examples/python-sender'); import troupe_sender",
+    ]);
+    assert.equal(r.code, 1, show(r));
+    assert.match(r.stderr, /ImportError: troupe_sender: .*apt-get install python3-redis/, show(r));
+  });
+});

@@ -37,7 +37,8 @@ Command line:
     /usr/bin/python3 troupe_sender.py REDIS_URL NAMESPACE tell|ask TYPE ID METHOD [JSON args...]
 
 `ask` prints the reply as one line of JSON. Exit 0 on success, 2 when the handler failed (or the
-message was dead-lettered), no reply came in time, or the arguments or Redis were wrong.
+message was dead-lettered), no reply came in time, the arguments or Redis were wrong, or
+python3-redis / python3-msgpack are not installed.
 
 A `Troupe` object is not thread-safe: give each thread its own (each gets its own client id and
 reply list, as docs/protocol.md asks).
@@ -56,12 +57,17 @@ try:
     import msgpack
     import redis
 except ImportError as err:  # pragma: no cover - depends on the machine
-    sys.stderr.write(
+    _HINT = (
         f"troupe_sender: {err}. Install Debian's packages for /usr/bin/python3: "
         "apt-get install python3-redis python3-msgpack (or run .ci/run, which does), "
-        "and run this file with /usr/bin/python3.\n"
+        "and run this file with /usr/bin/python3."
     )
-    raise SystemExit(3)
+    if __name__ != "__main__":
+        # imported by a service: an ImportError it can catch, not an exit from under it
+        raise ImportError(_HINT) from err
+    sys.stderr.write(_HINT + "\n")
+    # 2, as for every other error: the command line promises 0 on success and 2 on any error
+    raise SystemExit(2)
 
 __all__ = ["Troupe", "TroupeError", "AskTimeout", "RemoteError", "lua_source", "partition_of"]
 
