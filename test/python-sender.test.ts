@@ -103,6 +103,18 @@ describe('python sender (examples/python-sender)', () => {
     assert.match(r.stderr, /RemoteError: Error: boom/, show(r));
     assert.deepEqual(await troupe.ref(Counter, 'f-1').read(), { count: 0 });
   });
+
+  it('a namespace that does not exist is an error naming the ones that do; nothing is written', async () => {
+    const typo = `${ns}-typo`;
+    const r = await runPython([SENDER, redis.url, typo, 'tell', 'counter', 'c-1', 'add', '5']);
+    assert.equal(r.code, 2, show(r));
+    assert.match(r.stderr, new RegExp(`no Troupe namespace '${typo}'.*namespaces here: .*${ns}`), show(r));
+    assert.match(r.stderr, new RegExp(`troupe setup -n ${typo}`), show(r));
+    const admin = redis.client();
+    const written = await admin.keys(`*${typo}*`);
+    admin.disconnect();
+    assert.deepEqual(written, []);
+  });
 });
 
 describe('python sender without python3-redis and python3-msgpack', () => {

@@ -5,8 +5,9 @@ Uses Debian's python3-redis and python3-msgpack, so run it with /usr/bin/python3
 (`apt-get install python3-redis python3-msgpack`; `.ci/run` installs them). It follows
 docs/protocol.md step by step:
 
-1. read the namespace's partition count P from `troupe:<ns>:meta` (creating it with the same
-   default, 64, that a Troupe client would write if nobody connected yet);
+1. read the namespace's partition count P from `troupe:<ns>:meta`; a namespace without one does
+   not exist (a typo would send into a system no worker serves), so that is an error naming the
+   namespaces that do exist;
 2. p = crc32(utf8("<type>/<id>")) mod P;
 3. encode the envelope as a MessagePack map;
 4. run the send script (src/redis/lua/tell.lua, its `-- @include` lines inlined as
@@ -72,7 +73,8 @@ except ImportError as err:  # pragma: no cover - depends on the machine
 __all__ = ["Troupe", "TroupeError", "AskTimeout", "RemoteError", "lua_source", "partition_of"]
 
 ENVELOPE_VERSION = 1
-DEFAULT_PARTITIONS = 64
+# the meta key of a namespace; SCAN's `*` also matches ':', so matches are checked against this
+META_KEY_RE = re.compile(r"^troupe:([A-Za-z0-9_.-]+):meta$")
 
 # src/redis/lua relative to this file: examples/python-sender/ -> repository root.
 # TROUPE_LUA_DIR points elsewhere, e.g. at an installed copy of Troupe's src/redis/lua.
@@ -158,11 +160,30 @@ class Troupe:
     def partitions(self):
         """P, read once from `troupe:<ns>:meta`. It never changes after the namespace is created."""
         if self._partitions is None:
-            meta = self._prefix + "meta"
-            # the first client of a namespace creates it; do what connect() would (HSETNX ... 64)
-            self.redis.hsetnx(meta, "partitions", DEFAULT_PARTITIONS)
-            self._partitions = int(self.redis.hget(meta, "partitions"))
+            stored = self.redis.hget(self._prefix + "meta", "partitions")
+            if stored is None:
+                raise TroupeError(self._missing_namespace())
+            self._partitions = int(stored)
         return self._partitions
+
+    def _missing_namespace(self):
+        """The error for a namespace with no meta key, naming those that exist (a bounded SCAN)."""
+        names, cursor, looked = set(), 0, 0
+        while True:
+            cursor, keys = self.redis.scan(cursor, match="troupe:*:meta", count=1000)
+            for key in keys:
+                m = META_KEY_RE.match(key.decode("utf-8", "replace"))
+                if m:
+                    names.add(m.group(1))
+            looked += 1000
+            if cursor == 0 or looked >= 100_000:
+                break
+        here = ", ".join(sorted(names)) if names else "none yet"
+        return (
+            f"no Troupe namespace {self.namespace!r} on this Redis (namespaces here: {here}): "
+            f"check the namespace, or create it with \"troupe setup -n {self.namespace}\" "
+            "(a worker creates it too); nothing was sent"
+        )
 
     @property
     def reply_key(self):
