@@ -113,6 +113,11 @@ it('(4) the installed troupe bin runs a worker with a JavaScript actors module',
   ok(await troupeBin('-n', ns, 'setup'), 'troupe setup');
   ok(await troupeBin('-n', ns, 'send', 'counter', 'b-1', 'add', '6'), 'troupe send');
   ok(await troupeBin('-n', ns, 'worker', '-a', './actors.mjs', '--burst'), 'troupe worker --burst');
+  const version = ok(await troupeBin('--version'), 'troupe --version').stdout.trim();
+  assert.equal(
+    version,
+    (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version,
+  );
   assert.equal(await readCount(ns, 'b-1'), 6);
 });
 

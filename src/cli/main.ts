@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { TroupeError } from '../errors.ts';
 import { adminCommands } from './commands/admin.ts';
@@ -11,9 +12,13 @@ import { serveCommand } from './commands/serve.ts';
 import { setupCommand } from './commands/setup.ts';
 import { workerCommand } from './commands/worker.ts';
 
+// two folders up from src/cli/ and from dist/cli/ alike
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
 const program = new Command()
   .name('troupe')
   .description('Work a Troupe system (actors on Redis) from the shell.')
+  .version(version, '-V, --version', 'print the installed version of troupe')
   // no commander defaults: it would print its own "(default: ...)" after ours; options.ts applies them
   .option('-r, --redis <url>', 'Redis URL (default: $REDIS_URL, else redis://127.0.0.1:6379)')
   .option('-n, --namespace <ns>', 'namespace of the system (default: $TROUPE_NAMESPACE, else "default")')

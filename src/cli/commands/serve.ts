@@ -5,6 +5,7 @@ import { buildHttpApp } from '../../http/app.ts';
 import { openRedis } from '../../redis/connection.ts';
 import { loadActors } from '../load-actors.ts';
 import { openNamespace } from '../namespace.ts';
+import { onParentExit } from '../parent-watch.ts';
 import { globalOptions, intOption } from '../options.ts';
 
 /** `troupe serve`: the HTTP ingress, so any service can tell and ask actors over HTTP. */
@@ -38,7 +39,8 @@ Examples:
 
 The body is the JSON array of the handler's arguments. A tell answers 202 once the message is
 stored; ?ask answers 200 with {"ok":true,"value":...}. GET /healthz answers 200 while Redis does.
-SIGINT or SIGTERM stops gracefully (requests in flight finish); a second signal exits at once.`,
+SIGINT or SIGTERM stops gracefully (requests in flight finish); a second signal exits at once.
+So does the exit of the process that started it (npx, a shell script): no orphan keeps the port.`,
     )
     .action(async (opts: ServeOpts, cmd: Command) => {
       const token = opts.token ?? process.env.TROUPE_HTTP_TOKEN;
@@ -95,6 +97,7 @@ SIGINT or SIGTERM stops gracefully (requests in flight finish); a second signal 
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      onParentExit(() => onSignal('parent exited'));
     });
 }
 
