@@ -15,7 +15,8 @@
  * the runtime's code. It decodes the bytes with msgpackr configured as the protocol documents and
  * says whether a worker would run the message: a map with a numeric `v` whose floor is 1, non-empty
  * string `id`/`type`/`actor`/`method`, an array `args`, `sender`/`replyTo`/`corr` string or nil, the
- * mailbox's own actor key and a handler of Counter. Inputs it calls runnable are dropped (counted,
+ * mailbox's own actor key and a handler of Counter, given as many args as it declares (there are
+ * no schemas: the worker checks the count). Inputs it calls runnable are dropped (counted,
  * never sent), so every input that is sent must be dead-lettered. Then, exactly:
  *   - each counter's count == the number of valid adds sent to it (nothing bad applied, no add lost);
  *   - XLEN of troupe:<ns>:dead == the number of bad inputs sent;
@@ -62,8 +63,14 @@ const writer = new Packr({ useRecords: false });
 const pack = (v: unknown): Buffer => writer.pack(v);
 const reader = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
 
-/** Counter's handlers, written out here rather than read from the runtime's registry. */
-const COUNTER_HANDLERS = new Set(['add', 'value', 'slowAdd', 'fail', 'forward']);
+/** Counter's handlers and their parameter counts, written out here rather than read from the runtime. */
+const COUNTER_HANDLERS = new Map([
+  ['add', 1],
+  ['value', 0],
+  ['slowAdd', 2],
+  ['fail', 1],
+  ['forward', 2],
+]);
 const PROTO_NAMES = [
   '__proto__',
   'constructor',
@@ -99,7 +106,7 @@ function wouldRun(bytes: Buffer, id: string): boolean {
     Array.isArray(r.args) &&
     ['sender', 'replyTo', 'corr'].every(optString) &&
     `${r.type as string}/${r.actor as string}` === `counter/${id}` &&
-    COUNTER_HANDLERS.has(r.method as string)
+    COUNTER_HANDLERS.get(r.method as string) === r.args.length
   );
 }
 
@@ -374,7 +381,9 @@ describe('fuzzing the mailboxes', () => {
         sent.forEach((s, i) => {
           const d = dead[i]!;
           assert.ok(
-            ['undecodable', 'unsupported-version', 'misrouted', 'unknown-method'].includes(d.reason),
+            ['undecodable', 'unsupported-version', 'misrouted', 'unknown-method', 'invalid-args'].includes(
+              d.reason,
+            ),
             `counter/${id} input ${i} (${s.kind}, ${s.bytes.toString('hex')}) dead as ${d.reason}`,
           );
           assert.ok(

@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors.ts';
 import { checkName } from '../redis/keys.ts';
 import { Actor, actorTypeName, type MergePolicy, type RetryPolicy } from './actor.ts';
+import { arityOf, type Arity } from './arity.ts';
 import type { StandardSchemaV1 } from './schema.ts';
 import type { ActorClass } from './types.ts';
 
@@ -17,6 +18,8 @@ export interface RegisteredActor {
   pauseOnDeadLetter: boolean;
   /** Argument schema of each handler that has one. */
   schemas: ReadonlyMap<string, StandardSchemaV1>;
+  /** Declared parameters of each handler whose declaration could be read (see arity.ts). */
+  arity: ReadonlyMap<string, Arity>;
 }
 
 export const DEFAULT_RETRY: Required<Omit<RetryPolicy, 'methods'>> = {
@@ -81,6 +84,16 @@ function handlerNames(cls: ActorClass): Set<string> {
   return names;
 }
 
+function arityMap(cls: ActorClass, handlers: ReadonlySet<string>): Map<string, Arity> {
+  const proto = cls.prototype as unknown as Record<string, (...args: never[]) => unknown>;
+  const out = new Map<string, Arity>();
+  for (const name of handlers) {
+    const arity = arityOf(proto[name]!);
+    if (arity) out.set(name, arity);
+  }
+  return out;
+}
+
 function schemaMap(
   type: string,
   schemas: Record<string, StandardSchemaV1> = {},
@@ -119,14 +132,18 @@ export class ActorRegistry {
     if (existing && existing.cls !== cls) {
       throw new ConfigError(`two actor classes share the type "${type}": give one a different static type`);
     }
+    // refs add their class on every call: the entry is built once
+    if (existing) return existing;
     const timeoutMs = cls.timeoutMs ?? 30_000;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
       throw new ConfigError(`${type}: static timeoutMs must be a positive number; got ${String(timeoutMs)}`);
     }
-    const entry = existing ?? {
+    const handlers = handlerNames(cls);
+    const entry: RegisteredActor = {
       type,
       cls,
-      handlers: handlerNames(cls),
+      handlers,
+      arity: arityMap(cls, handlers),
       merge: mergePolicy(type, cls.merge),
       retryFor: retryPolicy(type, cls.retry),
       timeoutMs,

@@ -1,4 +1,4 @@
-import { validateArgs } from '../actor/schema.ts';
+import { checkArgs } from '../actor/check-args.ts';
 import type { ActorRegistry } from '../actor/registry.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import { ConfigError, SendError, ValidationError } from '../errors.ts';
@@ -12,6 +12,14 @@ import { TellBatcher } from './tell-batcher.ts';
 
 /** How long `tellOnce` drops a repeat of an id, unless the caller says otherwise: a day. */
 const DEDUPE_MS = 86_400_000;
+
+/**
+ * The compiler let the call through, so a missing argument was most likely declared optional: the
+ * compiled method cannot tell `n?: T` from `n: T`.
+ */
+const OPTIONAL_HINT =
+  ' A TypeScript optional parameter (n?: T) is still required at run time: give it a default value' +
+  ' (n: T | undefined = undefined), or declare the handler in static schemas.';
 
 /** One actor and where its mail goes: computed once per ref. */
 export interface Route {
@@ -46,10 +54,11 @@ export class Sender {
    */
   envelope({ type, id }: Route, method: string, args: unknown[], extra: Partial<Envelope> = {}): Envelope {
     checkName('method', method);
-    const schema = this.deps.registry.get(type)?.schemas.get(method);
-    if (schema) {
-      const checked = validateArgs(schema, args);
-      if (!checked.ok) throw new ValidationError(`${type}.${method}: ${checked.error}; nothing was sent`);
+    const entry = this.deps.registry.get(type);
+    const checked = entry && checkArgs(entry, method, args);
+    if (checked && !checked.ok) {
+      const missing = args.length < (entry.arity.get(method)?.min ?? 0);
+      throw new ValidationError(`${checked.error}; nothing was sent.${missing ? OPTIONAL_HINT : ''}`);
     }
     const env: Envelope = {
       v: ENVELOPE_VERSION,

@@ -1,5 +1,5 @@
 import type { ActorRegistry } from '../actor/registry.ts';
-import { validateArgs } from '../actor/schema.ts';
+import { checkArgs } from '../actor/check-args.ts';
 import { TroupeError } from '../errors.ts';
 import { checkName } from '../redis/keys.ts';
 import { HttpError } from './errors.ts';
@@ -105,8 +105,9 @@ function checkNames(type: string, id: string, method: string): void {
 
 /**
  * Checks a message before it is sent: the name rules always; with actor classes (`--actors`), that
- * the type and method exist and the arguments pass the handler's schema. Without classes an
- * unknown method cannot be known here: the worker dead-letters it (`unknown-method`).
+ * the type and method exist and the arguments pass the handler's schema (or, without one, match
+ * its parameters). Without classes an unknown method cannot be known here: the worker
+ * dead-letters it (`unknown-method`).
  */
 export function checkMessage(msg: HttpMessage, registry: ActorRegistry): void {
   checkNames(msg.type, msg.id, msg.method);
@@ -126,15 +127,6 @@ export function checkMessage(msg: HttpMessage, registry: ActorRegistry): void {
       `${msg.type} has no handler "${msg.method}": known methods are ${[...entry.handlers].sort().join(', ')}`,
     );
   }
-  const schema = entry.schemas.get(msg.method);
-  if (schema) {
-    const checked = validateArgs(schema, msg.args);
-    if (!checked.ok) {
-      throw new HttpError(
-        400,
-        'invalid-args',
-        `${msg.type}.${msg.method}: ${checked.error}; nothing was sent`,
-      );
-    }
-  }
+  const checked = checkArgs(entry, msg.method, msg.args);
+  if (!checked.ok) throw new HttpError(400, 'invalid-args', `${checked.error}; nothing was sent`);
 }

@@ -1,6 +1,6 @@
 import type { Context } from '@opentelemetry/api';
 import type { MergePolicy } from '../actor/actor.ts';
-import { validateArgs } from '../actor/schema.ts';
+import { checkArgs } from '../actor/check-args.ts';
 import { HandlerTimeoutError, NonRetryableError, UnsupportedVersionError } from '../errors.ts';
 import type { DeadLetterReason } from '../protocol/dead-letter-reasons.ts';
 import type { Envelope, TraceCarrier } from '../protocol/envelope.ts';
@@ -80,13 +80,10 @@ function prepare(actor: ActiveActor, bytes: Buffer, maxBytes: number): Prepared 
       env,
     };
   }
-  const schema = actor.entry.schemas.get(env.method);
-  if (schema) {
-    const checked = validateArgs(schema, env.args);
-    if (!checked.ok)
-      return { kind: 'dead', reason: 'invalid-args', error: `${env.method}: ${checked.error}`, env };
-    env = { ...env, args: checked.args };
-  }
+  // senders that bypass the typed client (JSON, HTTP, other languages) are checked here
+  const checked = checkArgs(actor.entry, env.method, env.args);
+  if (!checked.ok) return { kind: 'dead', reason: 'invalid-args', error: checked.error, env };
+  if (checked.args !== env.args) env = { ...env, args: checked.args };
   const fn = (actor.instance as unknown as Record<string, (...args: unknown[]) => unknown>)[env.method]!;
   return { kind: 'run', env, fn };
 }
