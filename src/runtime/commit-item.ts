@@ -68,7 +68,8 @@ export function commitArgs(items: readonly CommitItem[]): (string | number | Buf
 
 /**
  * A batch none of whose messages can run (e.g. no class for the type): all go to dead letters, and
- * askers whose envelope can be read get the reason rather than a timeout.
+ * askers whose envelope can be read get the reason rather than a timeout. `each` hears of every
+ * message, with its id when its envelope can be read.
  */
 export function deadBatch(
   akey: string,
@@ -77,6 +78,7 @@ export function deadBatch(
   reason: DeadLetterReason,
   error: string,
   attempts = '',
+  each?: (messageId: string | undefined) => void,
 ): CommitItem {
   const item = emptyItem(akey, token, mail.length, 0);
   item.retryRecord = attempts;
@@ -87,8 +89,10 @@ export function deadBatch(
     try {
       msg = decodeEnvelope(bytes);
     } catch {
+      each?.(undefined);
       continue;
     }
+    each?.(msg.id);
     if (msg.replyTo && msg.corr) {
       const payload = { name: 'DeadLetter', message: `${reason}: ${error}` };
       item.replies.push([msg.replyTo, encodeReply({ corr: msg.corr, ok: false, error: payload })]);

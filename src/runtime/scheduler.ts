@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { nanoid } from 'nanoid';
 import type { ActorRegistry } from '../actor/registry.ts';
 import type { Clock } from '../clock.ts';
+import type { DeadLetterReason } from '../protocol/dead-letter-reasons.ts';
 import type { Keys } from '../redis/keys.ts';
 import { activate, type ActiveActor } from './active-actor.ts';
 import type { ActorUpkeep } from './actor-upkeep.ts';
@@ -169,7 +170,7 @@ export class Scheduler {
     if (!entry) {
       const known = this.deps.registry.types().join(', ');
       const why = `no actor class of type "${type}" is registered in this worker (known: ${known})`;
-      this.queueCommit(s, deadBatch(akey, token, mail, 'unknown-type', why, attempts));
+      this.queueCommit(s, this.deadBatch(akey, token, mail, 'unknown-type', why, attempts));
       return;
     }
     const started = performance.now();
@@ -180,7 +181,7 @@ export class Scheduler {
         try {
           actor = activate(entry, akey.slice(slash + 1), log, this.deps.clock.now());
         } catch (err) {
-          this.queueCommit(s, deadBatch(akey, token, mail, 'context-unreadable', String(err), attempts));
+          this.queueCommit(s, this.deadBatch(akey, token, mail, 'context-unreadable', String(err), attempts));
           return;
         }
         this.deps.counters.activations++;
@@ -192,6 +193,21 @@ export class Scheduler {
         this.finishItems(s, 1);
         this.reset(s, err);
       });
+  }
+
+  /** Every message of the batch to the dead letters, each one logged (rate-limited). */
+  private deadBatch(
+    akey: string,
+    token: string,
+    mail: Buffer[],
+    reason: DeadLetterReason,
+    error: string,
+    attempts: string,
+  ): CommitItem {
+    const note = this.deps.turnEnv.onRejected;
+    return deadBatch(akey, token, mail, reason, error, attempts, (messageId) =>
+      note?.({ reason, actor: akey, messageId, error }),
+    );
   }
 
   private runOn(

@@ -12,6 +12,7 @@ import { carrierOf } from '../tracing/carrier.ts';
 import { endTurnSpan, inTurn, startTurnSpan } from '../tracing/turn-span.ts';
 import type { ActiveActor } from './active-actor.ts';
 import { emptyItem, type CommitItem } from './commit-item.ts';
+import type { Rejection } from './dead-letter-log.ts';
 import type { TurnOutcome, WorkerObserver } from './worker-types.ts';
 
 export interface TurnEnv {
@@ -20,6 +21,8 @@ export interface TurnEnv {
   maxMessageBytes: number;
   now: () => number;
   onHandlerError?: (akey: string, env: Envelope, err: unknown) => void;
+  /** A message was dead-lettered without running (bad input); the worker logs it. */
+  onRejected?: (rejection: Rejection) => void;
   observer?: WorkerObserver | undefined;
 }
 
@@ -300,6 +303,12 @@ class Batch {
       const prepared = prepare(actor, bytes, this.env.maxMessageBytes);
       if (prepared.kind === 'dead') {
         this.env.observer?.rejected?.(actor.entry.type, prepared.reason);
+        this.env.onRejected?.({
+          reason: prepared.reason,
+          actor: actor.akey,
+          messageId: prepared.env?.id,
+          error: prepared.error,
+        });
         item.failed++;
         item.dead.push([prepared.reason, prepared.error, 1, bytes, 0]);
         // an asker gets the reason now rather than a timeout

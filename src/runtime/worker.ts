@@ -5,6 +5,7 @@ import type { Clock } from '../clock.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
 import { ActorUpkeep } from './actor-upkeep.ts';
+import { DeadLetterLog } from './dead-letter-log.ts';
 import { Leases } from './leases.ts';
 import { bindLogger, type Logger } from './logger.ts';
 import { registryEntry } from './registry-entry.ts';
@@ -80,6 +81,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   };
   private readonly timers: TimerFiring;
   private readonly upkeep: ActorUpkeep;
+  /** Logs messages dead-lettered without running, rate-limited. */
+  private readonly rejections: DeadLetterLog;
 
   constructor(
     private readonly deps: WorkerDeps,
@@ -90,6 +93,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.id = this.opts.name;
     this.observer = this.opts.observer;
     this.log = bindLogger(deps.logger, { worker: this.id });
+    this.rejections = new DeadLetterLog(this.log, deps.clock);
     const turnEnv: TurnEnv = {
       partitions: deps.partitions,
       maxMessageBytes: this.opts.maxMessageBytes,
@@ -99,6 +103,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         this.log.warn({ err, actor: akey, method: env.method }, 'handler failed');
         this.emit('turn-failed', akey, env.method, err);
       },
+      onRejected: (r) => this.rejections.note(r),
     };
     this.ownership = new Ownership(
       this.owned,
@@ -231,6 +236,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     await this.waker.stop();
     await this.deps.commands.del(this.deps.keys.control(this.id)).catch(() => 0);
     this.stopped = true;
+    this.rejections.flush();
     this.log.info({ stats: this.stats() }, 'worker stopped');
     for (const w of this.stopWaiters.splice(0)) w();
     this.emit('stopped');
