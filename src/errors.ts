@@ -16,9 +16,15 @@ export class TroupeError extends Error {
 
 /** An `ask` got no reply in time. The message may still be handled later: make handlers idempotent or retry with care. */
 export class TimeoutError extends TroupeError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /**
+   * The actor type, when it was paused (`troupe pause`) as the ask timed out: no worker runs its
+   * messages until it is resumed, so that, not the workers, is why no reply came.
+   */
+  readonly pausedType: string | undefined;
+  constructor(message: string, options?: { cause?: unknown; pausedType?: string }) {
     super(message, options);
     this.name = 'TimeoutError';
+    this.pausedType = options?.pausedType;
   }
 }
 

@@ -21,6 +21,7 @@ import { withScripts, type ScriptedRedis } from '../redis/scripts.ts';
 import { silentLogger, type Logger } from '../runtime/logger.ts';
 import { Worker, type WorkOptions } from '../runtime/worker.ts';
 import { Admin } from './admin.ts';
+import { explainAskTimeout } from './ask-timeout.ts';
 import { DeadLetters } from './dead-letters.ts';
 import type { ActorRef, ReadOptions, RefOptions, TellOnceOptions, UntypedActor } from './ref.ts';
 import { ReplyListener } from './replies.ts';
@@ -238,13 +239,20 @@ export class Troupe {
   private async ask(method: string, args: unknown[], timeoutMs: number, at: Route): Promise<unknown> {
     const corr = nanoid(12);
     const env = this.sender.envelope(at, method, args, { replyTo: this.clientId, corr });
-    const answer = this.replies.expect(corr, timeoutMs, `ask ${method} to ${at.akey}`);
+    const what = `ask ${method} to ${at.akey}`;
+    const answer = this.replies.expect(corr, timeoutMs, what);
     try {
       await this.sender.send(env, at);
     } catch (err) {
       this.replies.cancel(corr, err as Error);
     }
-    return answer;
+    try {
+      return await answer;
+    } catch (err) {
+      // a closed client's abandoned asks need no explaining (and its connection is gone)
+      if (this.closed) throw err;
+      throw await explainAskTimeout(err, this.redis, this.keys, { type: at.type, what, timeoutMs });
+    }
   }
 
   private async read(type: string, id: string, opts: ReadOptions = {}): Promise<unknown> {

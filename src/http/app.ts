@@ -160,6 +160,15 @@ function explain(err: unknown, msg: HttpMessage, timeoutMs: number, namespace: s
     return new HttpError(502, 'handler-error', message, err.remoteName);
   }
   if (!(err instanceof TimeoutError)) return err;
+  if (err.pausedType !== undefined) {
+    return new HttpError(
+      504,
+      'ask-timeout',
+      `no reply from ${msg.type}/${msg.id} ${msg.method} within ${timeoutMs} ms: actor type "${err.pausedType}" ` +
+        `is paused in namespace ${namespace}, so no worker runs its messages. Resume it with: troupe resume ` +
+        `${err.pausedType} -n ${namespace}. The message stays queued and runs once the type is resumed.`,
+    );
+  }
   return new HttpError(
     504,
     'ask-timeout',

@@ -42,6 +42,14 @@ The reply is one line of JSON on stdout (null when the handler returns nothing).
 /** The client's messages speak of its API (askTimeoutMs, connect()); say the same in CLI terms. */
 function explain(err: unknown, target: MessageTarget, timeoutMs: number, g: GlobalOptions): unknown {
   const what = `${target.type}/${target.id} ${target.method}`;
+  if (err instanceof TimeoutError && err.pausedType !== undefined) {
+    return new TimeoutError(
+      `no reply from ${what} within ${timeoutMs} ms: actor type "${err.pausedType}" is paused in namespace ` +
+        `${g.namespace}, so no worker runs its messages. Resume it with: troupe resume ${err.pausedType} -n ${g.namespace}. ` +
+        'The message stays queued and runs once the type is resumed.',
+      { cause: err, pausedType: err.pausedType },
+    );
+  }
   if (err instanceof TimeoutError) {
     return new TimeoutError(
       `no reply from ${what} within ${timeoutMs} ms (namespace ${g.namespace} on ${describeRedis(g.redis)}). ` +
