@@ -145,3 +145,15 @@ export function reportProgress(done: () => number, everyMs = 100): () => void {
   }, everyMs);
   return () => clearInterval(ticker);
 }
+
+/**
+ * In a child, once its work is reported: stays alive, idle, until the runner stops it (SIGTERM) or
+ * goes away. The runner reads every process's CPU from /proc when the whole window closes, so a
+ * child that finished early must still be there to be read.
+ */
+export function holdUntilStopped(): Promise<never> {
+  return new Promise<never>(() => {
+    setInterval(() => undefined, 60_000);
+    process.once('disconnect', () => process.exit(0));
+  });
+}

@@ -3,6 +3,7 @@
  * sent between processes compressed, and read back as percentiles in ms.
  */
 import { build, decodeFromCompressedBase64, type Histogram } from 'hdr-histogram-js';
+import type { CpuUse } from './cpu.ts';
 
 /** A latency run's result, in ms, whichever system it measured. */
 export interface LatencyRun {
@@ -14,6 +15,8 @@ export interface LatencyRun {
   max: number;
   /** encodeIntoCompressedBase64 of the µs histogram. */
   histogram: string;
+  /** What the processes spent over the run. */
+  cpu: CpuUse;
 }
 
 /** A histogram of µs from 1 µs to 10 minutes, 3 significant digits. */

@@ -8,19 +8,12 @@
  * console.log(renderResults([{ scenario: throughput, outcome }]));
  * ```
  */
+import { CPU_NOTE, renderCpuTable } from './cpu-table.ts';
 import type { Measurement, Scenario, ScenarioOutcome } from './scenario.ts';
-import { renderTable } from './table.ts';
+import { formatValue, renderTable } from './table.ts';
 import { formatRatio } from './timing.ts';
 
 const TROUPE = 'troupe';
-
-export function formatValue(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  const abs = Math.abs(v);
-  if (abs >= 100) return Math.round(v).toLocaleString('en-US');
-  if (abs >= 10) return v.toFixed(1);
-  return v.toFixed(abs >= 1 ? 2 : 3);
-}
 
 function cell(m: Measurement | undefined): string {
   if (!m) return '—';
@@ -46,8 +39,12 @@ function scenarioTable(measurements: Measurement[]): string {
     if (!groups.has(key)) groups.set(key, new Map());
     groups.get(key)!.set(m.system, m);
   }
+  // Troupe's own variants ('troupe (reused refs)') are rows to compare by eye, not peers
   const peers = systems.filter(
-    (s) => s !== TROUPE && [...groups.values()].some((g) => g.has(s) && g.has(TROUPE)),
+    (s) =>
+      s !== TROUPE &&
+      !s.startsWith(`${TROUPE} (`) &&
+      [...groups.values()].some((g) => g.has(s) && g.has(TROUPE)),
   );
   const rows = [...groups.entries()].map(([key, bySystem]) => {
     const [kase, metric] = key.split('\0') as [string, string];
@@ -79,6 +76,10 @@ export function renderResults(outcomes: { scenario: Scenario; outcome: ScenarioO
       out.push(
         `- target: ${t.description}: ${t.met === undefined ? 'not measured' : t.met ? 'MET' : 'MISSED'} — ${t.observed}`,
       );
+    }
+    if (outcome.cpu && outcome.cpu.length > 0) {
+      out.push('', `CPU per 1,000 committed messages, per process:`, '', renderCpuTable(outcome.cpu));
+      out.push('', `- ${CPU_NOTE}`);
     }
   }
   return out.join('\n');

@@ -18,6 +18,7 @@
  * };
  * ```
  */
+import type { CpuRow } from './cpu-table.ts';
 import type { BenchRedis } from './redis.ts';
 import type { Progress } from './progress.ts';
 import type { Summary } from './timing.ts';
@@ -76,6 +77,8 @@ export interface ScenarioOutcome {
   targets?: TargetCheck[];
   /** Lines printed under the scenario's table (how it was measured, caveats). */
   notes?: string[];
+  /** What each process spent per 1,000 messages, per case and system (a table of its own). */
+  cpu?: CpuRow[];
 }
 
 export interface Scenario {

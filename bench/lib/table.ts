@@ -32,3 +32,12 @@ export function renderTable(
   const rule = `|${cols.map((c, i) => (c.align === 'right' ? `${'-'.repeat(widths[i]! + 1)}:` : `:${'-'.repeat(widths[i]! + 1)}`)).join('|')}|`;
   return [line(cols.map((c) => c.header)), rule, ...rows.map(line)].join('\n');
 }
+
+/** A number for a results table: three significant-ish digits, thousands separated. */
+export function formatValue(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  const abs = Math.abs(v);
+  if (abs >= 100) return Math.round(v).toLocaleString('en-US');
+  if (abs >= 10) return v.toFixed(1);
+  return v.toFixed(abs >= 1 ? 2 : 3);
+}

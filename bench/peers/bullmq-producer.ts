@@ -6,7 +6,7 @@
  */
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { jobOf, nowMs, readyThenGo, report } from '../lib/child.ts';
+import { holdUntilStopped, jobOf, nowMs, readyThenGo, report } from '../lib/child.ts';
 import { childRedisOptions } from './pair.ts';
 import type { BullmqJobData } from './bullmq-worker.ts';
 
@@ -93,6 +93,7 @@ async function main(): Promise<void> {
     await queue.close();
     await connection.quit();
   }
+  await holdUntilStopped();
 }
 
 main().catch((err: unknown) => {

@@ -6,7 +6,7 @@
 import { Worker, type Job } from 'bullmq';
 import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import { Redis } from 'ioredis';
-import { jobOf, nowMs, report, reportProgress } from '../lib/child.ts';
+import { holdUntilStopped, jobOf, nowMs, report, reportProgress } from '../lib/child.ts';
 import { newHistogram } from '../lib/latency.ts';
 import { childRedisOptions } from './pair.ts';
 
@@ -95,6 +95,7 @@ async function main(): Promise<void> {
   await worker.close();
   await state?.quit();
   await connection.quit();
+  await holdUntilStopped();
 }
 
 main().catch((err: unknown) => {

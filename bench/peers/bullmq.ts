@@ -13,6 +13,7 @@ import { Redis } from 'ioredis';
 import { fmt, runPair, sentTo, type PairResult } from './pair.ts';
 import type { BullmqProducerJob } from './bullmq-producer.ts';
 import type { BullmqWorkerJob } from './bullmq-worker.ts';
+import type { CpuUse } from '../lib/cpu.ts';
 import { percentiles, type LatencyRun } from '../lib/latency.ts';
 
 export interface PeerThroughput {
@@ -22,6 +23,8 @@ export interface PeerThroughput {
   rate: number;
   lostUpdates?: number;
   detail?: Record<string, unknown>;
+  /** What the producer, the worker and Redis spent over the run. */
+  cpu: CpuUse;
 }
 
 const QUEUE = 'bench';
@@ -76,13 +79,20 @@ export async function bullmqThroughput(o: {
   };
   const producerJob: BullmqProducerJob = { ...base(o), messages: o.messages, actors: o.actors };
   // 2,000 jobs/s past the first two minutes
-  const { sent, done } = await runJobs(name, workerJob, producerJob, 120_000 + o.messages / 2, o.onProgress);
+  const { sent, done, cpu } = await runJobs(
+    name,
+    workerJob,
+    producerJob,
+    120_000 + o.messages / 2,
+    o.onProgress,
+  );
   const ms = done.last - sent.first;
   const result: PeerThroughput = {
     ms,
     messages: o.messages,
     rate: (o.messages * 1000) / ms,
     detail: { concurrency, producerMs: sent.last - sent.first },
+    cpu,
   };
   if (o.mode === 'state') {
     const { lost, extra } = await lostUpdates(o.url, o.prefix, o.messages, o.actors);
@@ -124,7 +134,7 @@ export async function bullmqLatency(o: {
     warmup,
   };
   const limitMs = 120_000 + (o.messages / o.rate) * 1000;
-  const { sent, done } = await runJobs(name, workerJob, producerJob, limitMs, o.onProgress);
+  const { sent, done, cpu } = await runJobs(name, workerJob, producerJob, limitMs, o.onProgress);
   const encoded = done.histogram as string;
   const { count, ...ms } = percentiles(encoded);
   if (count !== o.messages - warmup) {
@@ -136,6 +146,7 @@ export async function bullmqLatency(o: {
     achievedRate: spanMs > 0 ? (o.messages * 1000) / spanMs : o.rate,
     ...ms,
     histogram: encoded,
+    cpu,
   };
 }
 
@@ -149,6 +160,7 @@ async function runJobs(
 ) {
   const res = await runPair({
     name,
+    url: workerJob.url,
     worker: { module: workerModule, job: workerJob },
     producer: { module: producerModule, job: producerJob },
     total: workerJob.messages,

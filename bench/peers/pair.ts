@@ -5,13 +5,17 @@
  * lands inside the timed window. The calling process only waits on IPC messages.
  *
  * Protocol: the worker sends `ready`, `progress {done}` (at most every 100 ms) and `done {last}`;
- * the producer sends `ready`, then `sent {first, last}` once every message is handed to Redis.
+ * the producer sends `ready`, then `sent {first, last}` once every message is handed to Redis. Both
+ * then stay up until stopped, so their CPU is read from /proc when the window closes, as Troupe's.
  */
 import { spawnChild, type Child, type ChildMessage } from '../lib/child.ts';
+import { startCpuMeter, type CpuMeter, type CpuUse } from '../lib/cpu.ts';
 
 export interface PairRun {
   /** Names the measurement in errors: 'bullmq state'. */
   name: string;
+  /** The Redis both use: its CPU and commands are read with the children's. */
+  url: string;
   worker: { module: URL; job: unknown };
   producer: { module: URL; job: unknown };
   /** Completions the worker waits for, and what they are ('jobs'), for the time-limit message. */
@@ -24,6 +28,8 @@ export interface PairRun {
 export interface PairResult {
   sent: ChildMessage & { first: number; last: number };
   done: ChildMessage & { last: number };
+  /** From go until both children reported. */
+  cpu: CpuUse;
 }
 
 /**
@@ -46,6 +52,7 @@ export async function runPair(o: PairRun): Promise<PairResult> {
   const children: Child[] = [];
   let done = 0;
   let timer: NodeJS.Timeout | undefined;
+  let meter: CpuMeter | undefined;
   try {
     const worker = spawnChild(o.worker.module, o.worker.job);
     children.push(worker);
@@ -58,6 +65,10 @@ export async function runPair(o: PairRun): Promise<PairResult> {
     const producer = spawnChild(o.producer.module, o.producer.job);
     children.push(producer);
     await producer.next('ready', 60_000);
+    meter = await startCpuMeter(o.url, [
+      { role: 'sender', pid: producer.proc.pid },
+      { role: 'worker', pid: worker.proc.pid },
+    ]);
     producer.send({ kind: 'go' });
 
     const deadline = new Promise<never>((_, reject) => {
@@ -80,12 +91,14 @@ export async function runPair(o: PairRun): Promise<PairResult> {
       ]),
       deadline,
     ]);
+    const cpu = await meter.stop(o.total);
     o.onProgress?.(o.total);
-    return { sent, done: finished };
+    return { sent, done: finished, cpu };
   } catch (err) {
     throw new Error(`${o.name}: ${(err as Error).message}`, { cause: err });
   } finally {
     clearTimeout(timer);
+    meter?.cancel();
     await Promise.all(children.map((c) => c.stop()));
   }
 }

@@ -9,7 +9,7 @@
  * No acknowledgement, no ownership, no retries: only the Redis commands a message needs.
  */
 import { Redis } from 'ioredis';
-import { jobOf, nowMs, readyThenGo, report, reportProgress } from '../lib/child.ts';
+import { holdUntilStopped, jobOf, nowMs, readyThenGo, report, reportProgress } from '../lib/child.ts';
 import { childRedisOptions } from './pair.ts';
 
 export interface PipelineChildJob {
@@ -83,6 +83,7 @@ async function main(): Promise<void> {
   } finally {
     await redis.quit();
   }
+  await holdUntilStopped();
 }
 
 main().catch((err: unknown) => {

@@ -62,8 +62,9 @@ export async function pipelineThroughput(o: {
     messages: o.messages,
     actors: o.actors,
   });
-  const { sent, done } = await runPair({
+  const { sent, done, cpu } = await runPair({
     name: 'redis pipeline',
+    url: o.url,
     worker: { module: childModule, job: job('consumer') },
     producer: { module: childModule, job: job('producer') },
     total: o.messages,
@@ -79,5 +80,6 @@ export async function pipelineThroughput(o: {
     rate: (o.messages * 1000) / ms,
     lostUpdates: 0,
     detail: { producerMs: sent.last - sent.first },
+    cpu,
   };
 }

@@ -1,13 +1,21 @@
 /**
- * A sender process for the throughput and latency scenarios: tells to `actors` actors, message i
- * to actor i % actors, after the runner says go. Closed loop (`window` tells in flight, pipelined
- * on one connection, so each actor's messages keep their order) or, with `rate`, open loop: sends
- * on a fixed timetable whatever the worker does, so queueing shows in the latency.
+ * A sender process for the throughput, cold, latency and ask scenarios: tells to `actors` actors,
+ * message i to actor i % actors, after the runner says go.
+ *
+ * Closed loop, two ways:
+ * - 'readme' (the default): what the README shows a user — `connect({ actors: [Counter] })`, a
+ *   ref per message, `troupe.ref(Counter, id).tell('add', 1)`, tells awaited in windows of 1,000;
+ * - 'reused': refs built once, up front, by type name, with `window` tells in flight (a sliding
+ *   window): the cheapest way the public API offers, to show what the sender path costs.
+ *
+ * Open loop (`rate`): sends on a fixed timetable whatever the worker does, so queueing shows in
+ * the latency. Tells are pipelined on one connection either way, so each actor's messages keep
+ * their order.
  */
 import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import { connect } from '../../src/index.ts';
-import type { BenchCounter } from '../actors.ts';
-import { jobOf, nowMs, readyThenGo, report } from '../lib/child.ts';
+import { BenchCounter } from '../actors.ts';
+import { holdUntilStopped, jobOf, nowMs, readyThenGo, report } from '../lib/child.ts';
 import { newHistogram } from '../lib/latency.ts';
 
 export interface TroupeSenderJob {
@@ -15,7 +23,9 @@ export interface TroupeSenderJob {
   namespace: string;
   messages: number;
   actors: number;
-  /** Tells in flight at once (closed loop). */
+  /** Closed loop: the README's path (default) or refs reused with a sliding window. */
+  path?: 'readme' | 'reused';
+  /** Tells in flight at once: the README path's window, or the sliding window of 'reused'. */
   window: number;
   /** Messages per second (open loop); each carries its send time for the latency histogram. */
   rate?: number;
@@ -26,32 +36,45 @@ export interface TroupeSenderJob {
 }
 
 const job = jobOf<TroupeSenderJob>();
-const troupe = await connect({ redis: job.url, namespace: job.namespace });
+const readme = job.rate === undefined && (job.path ?? 'readme') === 'readme';
+// the README's client names its actor classes; the other paths send by type name, as a service
+// that does not import the classes would
+const troupe = await connect({
+  redis: job.url,
+  namespace: job.namespace,
+  ...(readme ? { actors: [BenchCounter] } : {}),
+});
 const type = job.rate === undefined ? 'bench-counter' : 'bench-timed';
-const refs = Array.from({ length: job.actors }, (_, i) => troupe.ref<typeof BenchCounter>(type, `a${i}`));
+const refs = readme
+  ? []
+  : Array.from({ length: job.actors }, (_, i) => troupe.ref<typeof BenchCounter>(type, `a${i}`));
 const timed = refs as unknown as { tell(m: 'addStamped', n: number, t: number): Promise<void> }[];
 
 await readyThenGo();
 
-const cpuStart = process.cpuUsage();
 const first = nowMs();
 report({ kind: 'started', first });
 const asks =
   job.askRate === undefined ? undefined : askLoop(job.askRate, (job.messages / (job.rate ?? 1)) * 1000);
-if (job.rate === undefined) await closedLoop();
-else await openLoop(job.rate);
+if (job.rate !== undefined) await openLoop(job.rate);
+else if (readme) await readmeLoop();
+else await closedLoop();
 const last = nowMs();
 const askHistogram = await asks;
-const cpu = process.cpuUsage(cpuStart);
-report({
-  kind: 'sent',
-  last,
-  messages: job.messages,
-  cpuMs: (cpu.user + cpu.system) / 1000,
-  ...(askHistogram ? { asks: askHistogram } : {}),
-});
+report({ kind: 'sent', last, messages: job.messages, ...(askHistogram ? { asks: askHistogram } : {}) });
 await troupe.close();
-process.exit(0);
+await holdUntilStopped();
+
+/** The README's path, as a user writes it: a ref per message, a window of tells awaited at once. */
+async function readmeLoop(): Promise<void> {
+  for (let from = 0; from < job.messages; from += job.window) {
+    const window: Promise<void>[] = [];
+    for (let i = from; i < Math.min(from + job.window, job.messages); i++) {
+      window.push(troupe.ref(BenchCounter, `a${i % job.actors}`).tell('add', 1));
+    }
+    await Promise.all(window);
+  }
+}
 
 async function closedLoop(): Promise<void> {
   let inflight = 0;

@@ -2,7 +2,9 @@
  * A Troupe worker process for the throughput and latency scenarios. It reports how many messages
  * are committed (from the worker's `committed` event) and, when it has seen `expect` of them, the
  * time of that last commit. With `latency`, it also records send → committed per message in an
- * HDR histogram (microseconds), from the send time the message carried.
+ * HDR histogram (microseconds), from the send time the message carried. With `passivate`, it then
+ * waits until every actor has gone idle and been dropped from memory (their logs merged) and
+ * reports `passivated`, so the cold scenario's CPU window holds the passivations too.
  */
 import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import { connect, type WorkOptions } from '../../src/index.ts';
@@ -15,8 +17,13 @@ export interface TroupeWorkerJob {
   namespace: string;
   expect: number;
   latency: boolean;
+  /** After the last commit, wait for every actor to be passivated (set a short work.idleMs). */
+  passivate?: boolean;
   work?: WorkOptions;
 }
+
+/** How long merges must stand still, with no actor active, before passivation counts as done. */
+const MERGES_QUIET_MS = 1_000;
 
 const job = jobOf<TroupeWorkerJob>();
 const troupe = await connect({
@@ -46,17 +53,29 @@ worker.on('committed', (_p, turns) => {
       kind: 'done',
       last: now,
       committed,
-      cpuMs: cpuMs(),
       ...(job.latency ? { histogram: encodeIntoCompressedBase64(histogram) } : {}),
     });
+    if (job.passivate) void whenPassivated();
   }
 });
 
-/** CPU time this process has used since the runner said go. */
-const cpuStart = process.cpuUsage();
-function cpuMs(): number {
-  const u = process.cpuUsage(cpuStart);
-  return (u.user + u.system) / 1000;
+/**
+ * Polls until no actor is active and merges are done: one per actor, or none for
+ * MERGES_QUIET_MS (a passivation with nothing to merge may skip its merge).
+ */
+async function whenPassivated(): Promise<void> {
+  let merges = -1;
+  let quietSince = nowMs();
+  for (;;) {
+    const s = worker.stats();
+    if (s.merges !== merges) [merges, quietSince] = [s.merges, nowMs()];
+    const idle = s.activeActors === 0 && s.inflight === 0;
+    if (idle && (s.merges >= job.expect || nowMs() - quietSince > MERGES_QUIET_MS)) {
+      report({ kind: 'passivated', at: nowMs(), stats: s });
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 const stopProgress = reportProgress(() => committed);

@@ -1,13 +1,16 @@
 /**
- * Troupe's side of the throughput and latency scenarios, as separate processes: one worker process
- * (bench/procs/troupe-worker.ts) and one sender process (bench/procs/troupe-sender.ts), on a fresh
- * namespace. Timing runs from the sender's first send to the worker's last commit, both read from
- * the same high-resolution wall clock. Every actor's context is checked afterwards.
+ * Troupe's side of the throughput, cold, latency and ask scenarios, as separate processes: one
+ * worker process (bench/procs/troupe-worker.ts) and one sender process
+ * (bench/procs/troupe-sender.ts), on a fresh namespace. Timing runs from the sender's first send to
+ * the worker's last commit, both read from the same high-resolution wall clock; each process's CPU
+ * and Redis's commands are read around the same window (bench/lib/cpu.ts). Every actor's context is
+ * checked afterwards.
  */
 import { connect, type WorkOptions } from '../../src/index.ts';
 import { BenchCounter, BenchTimedCounter, type CounterCtx } from '../actors.ts';
 import { percentiles, type LatencyRun } from '../lib/latency.ts';
 import { spawnChild, type Child, type ChildMessage } from '../lib/child.ts';
+import { startCpuMeter, type CpuMeter, type CpuUse } from '../lib/cpu.ts';
 import type { TroupeSenderJob } from './troupe-sender.ts';
 import type { TroupeWorkerJob } from './troupe-worker.ts';
 
@@ -20,15 +23,25 @@ export interface TroupeRun {
   warmup?: number;
   onProgress?: (done: number) => void;
   work?: WorkOptions;
+  /** Closed loop: the README's sender path (default) or refs reused (troupe-sender.ts). */
+  path?: 'readme' | 'reused';
+  /** Keep the CPU window open until every actor is passivated (the cold scenario). */
+  passivate?: boolean;
 }
 
 export interface Throughput {
   ms: number;
   messages: number;
   rate: number;
-  /** CPU time per message, µs, of the sender and the worker process. */
-  cpuUsPerMessage: { sender: number; worker: number };
+  cpu: CpuUse;
+  /** With `passivate`: ms from the last commit until every actor was passivated. */
+  passivatedAfterMs?: number;
+  /** With `passivate`: the worker's counters then (activations, merges, …). */
+  workerStats?: Record<string, unknown>;
 }
+
+/** The README's window; the reused-refs path keeps the sliding window it always had. */
+const WINDOW = { readme: 1_000, reused: 2_000 };
 
 /** Fails when any actor's context is not exactly the messages sent to it. */
 async function checkContexts(o: TroupeRun, type: 'bench-counter' | 'bench-timed'): Promise<void> {
@@ -66,14 +79,23 @@ async function run(
   o: TroupeRun,
   rate: number | undefined,
   askRate?: number,
-): Promise<{ first: number; sent: ChildMessage; done: ChildMessage }> {
+): Promise<{
+  first: number;
+  sent: ChildMessage;
+  done: ChildMessage;
+  passivated?: ChildMessage;
+  cpu: CpuUse;
+}> {
   const children: Child[] = [];
+  let meter: CpuMeter | undefined;
   try {
+    const expect = o.messages + askCount(o, rate, askRate);
     const workerJob: TroupeWorkerJob = {
       url: o.url,
       namespace: o.namespace,
-      expect: o.messages + askCount(o, rate, askRate),
+      expect,
       latency: rate !== undefined,
+      ...(o.passivate ? { passivate: true } : {}),
       ...(o.work ? { work: o.work } : {}),
     };
     const worker = spawnChild(new URL('./troupe-worker.ts', import.meta.url), workerJob);
@@ -87,35 +109,49 @@ async function run(
       namespace: o.namespace,
       messages: o.messages,
       actors: o.actors,
-      window: 2_000,
+      path: o.path ?? 'readme',
+      window: WINDOW[o.path ?? 'readme'],
       ...(rate !== undefined ? { rate, warmup: o.warmup ?? 0 } : {}),
       ...(askRate !== undefined ? { askRate } : {}),
     };
     const sender = spawnChild(new URL('./troupe-sender.ts', import.meta.url), senderJob);
     children.push(sender);
     await sender.next('ready', 60_000);
+    meter = await startCpuMeter(o.url, [
+      { role: 'sender', pid: sender.proc.pid },
+      { role: 'worker', pid: worker.proc.pid },
+    ]);
     sender.send({ kind: 'go' });
     const started = await sender.next('started');
     const sent = await sender.next('sent');
     const done = await worker.next('done');
+    const passivated = o.passivate ? await worker.next('passivated') : undefined;
+    // both children stay up until stopped, so both are read at the window's end
+    const cpu = await meter.stop(expect);
     o.onProgress?.(o.messages);
-    return { first: started.first as number, sent, done };
+    return { first: started.first as number, sent, done, cpu, ...(passivated ? { passivated } : {}) };
   } finally {
+    meter?.cancel();
     await Promise.all(children.map((c) => c.stop()));
   }
 }
 
-/** N tells, as fast as one sender can pipeline them, each appending one segment. */
+/** N tells, as fast as one sender sends them (closed loop), each appending one segment. */
 export async function troupeThroughput(o: TroupeRun): Promise<Throughput> {
-  const { first, sent, done } = await run(o, undefined);
+  const { first, done, passivated, cpu } = await run(o, undefined);
   const ms = (done.last as number) - first;
   await checkContexts(o, 'bench-counter');
-  const perMessage = (cpuMs: unknown) => ((cpuMs as number) * 1000) / o.messages;
   return {
     ms,
     messages: o.messages,
     rate: (o.messages * 1000) / ms,
-    cpuUsPerMessage: { sender: perMessage(sent.cpuMs), worker: perMessage(done.cpuMs) },
+    cpu,
+    ...(passivated
+      ? {
+          passivatedAfterMs: (passivated.at as number) - (done.last as number),
+          workerStats: passivated.stats as Record<string, unknown>,
+        }
+      : {}),
   };
 }
 
@@ -124,20 +160,21 @@ export interface AskRoundTrip {
   p50: number;
   p99: number;
   max: number;
+  cpu: CpuUse;
 }
 
 /** Asks at `askRate` per second to one actor while `rate` tells per second go to the others. */
 export async function troupeAsk(o: TroupeRun & { rate: number; askRate: number }): Promise<AskRoundTrip> {
-  const { sent } = await run(o, o.rate, o.askRate);
+  const { sent, cpu } = await run(o, o.rate, o.askRate);
   await checkContexts(o, 'bench-timed');
   const asks = sent.asks as { count: number; histogram: string };
   const { p50, p99, max } = percentiles(asks.histogram);
-  return { asks: asks.count, p50, p99, max };
+  return { asks: asks.count, p50, p99, max, cpu };
 }
 
 /** N tells offered at `rate` per second; send → committed per message. */
 export async function troupeLatency(o: TroupeRun & { rate: number }): Promise<LatencyRun> {
-  const { first, sent, done } = await run(o, o.rate);
+  const { first, sent, done, cpu } = await run(o, o.rate);
   await checkContexts(o, 'bench-timed');
   const { p50, p99, p999, max } = percentiles(done.histogram as string);
   return {
@@ -148,5 +185,6 @@ export async function troupeLatency(o: TroupeRun & { rate: number }): Promise<La
     p999,
     max,
     histogram: done.histogram as string,
+    cpu,
   };
 }

@@ -329,6 +329,7 @@ function notesOf(cases: Case[], newActor: Activation, redisVersion: string): str
     `merge off: grows with history, ${formatMs(offFirst)} ms at ${formatCount(first.length)} to ${formatMs(offLast)} ms at ${formatCount(last.length)} (${formatRatio(offLast / offFirst)})`,
     `log after merge: ${cases.map((c) => `${shortCount(c.length)}: base + ${formatCount(c.mergeOn.remaining)} (merge took ${formatMs(c.mergeOn.mergeMs)} ms)`).join('; ')}`,
     `runs: ${cases.map((c) => `${shortCount(c.length)}: ${c.mergeOff.summary.runs} off / ${c.mergeOn.summary.runs} on`).join(', ')} (short logs get more runs: they are sub-millisecond and noisy)`,
+    'No CPU-per-message table here: no message is committed, activations are timed one at a time in this process (the cold scenario has activation’s cost per message, processes apart).',
   ];
 }
 

@@ -7,6 +7,8 @@
  */
 import { bullmqLatency } from '../peers/bullmq.ts';
 import { troupeLatency } from '../procs/troupe.ts';
+import type { CpuUse } from '../lib/cpu.ts';
+import { cpuRow, type CpuRow } from '../lib/cpu-table.ts';
 import type { BenchContext, Measurement, Scenario, TargetCheck } from '../lib/scenario.ts';
 import { formatCount, formatMs, summarize } from '../lib/timing.ts';
 import { BULLMQ_TRIVIAL, shortCount, TROUPE } from './systems.ts';
@@ -19,9 +21,14 @@ interface Percentiles {
   p99: number;
   p999: number;
   achievedRate: number;
+  cpu: CpuUse;
 }
 
-async function measureRate(ctx: BenchContext, rate: number, seconds: number): Promise<Measurement[]> {
+async function measureRate(
+  ctx: BenchContext,
+  rate: number,
+  seconds: number,
+): Promise<{ measurements: Measurement[]; cpu: CpuRow[] }> {
   const warmup = Math.min(2_000, Math.round(rate / 2));
   const messages = Math.round(rate * seconds) + warmup;
   const systems: [
@@ -52,8 +59,16 @@ async function measureRate(ctx: BenchContext, rate: number, seconds: number): Pr
     }
   }
   const out: Measurement[] = [];
+  const cpu: CpuRow[] = [];
   for (const [name] of systems) {
     const rs = runs.get(name)!;
+    cpu.push(
+      cpuRow(
+        `${shortCount(rate)} msgs/s offered`,
+        name,
+        rs.map((r) => r.cpu),
+      ),
+    );
     for (const metric of ['p50', 'p99', 'p999'] as const) {
       out.push({
         scenario: 'latency',
@@ -66,7 +81,7 @@ async function measureRate(ctx: BenchContext, rate: number, seconds: number): Pr
       });
     }
   }
-  return out;
+  return { measurements: out, cpu };
 }
 
 export const latency: Scenario = {
@@ -85,7 +100,12 @@ export const latency: Scenario = {
           [20_000, 3],
         ];
     const measurements: Measurement[] = [];
-    for (const [rate, seconds] of plan) measurements.push(...(await measureRate(ctx, rate, seconds)));
+    const cpu: CpuRow[] = [];
+    for (const [rate, seconds] of plan) {
+      const rows = await measureRate(ctx, rate, seconds);
+      measurements.push(...rows.measurements);
+      cpu.push(...rows.cpu);
+    }
     const p99 = measurements.find(
       (m) => m.system === TROUPE && m.case === '1k msgs/s offered' && m.metric === 'p99 ms',
     );
@@ -101,6 +121,7 @@ export const latency: Scenario = {
     return {
       measurements,
       targets,
+      cpu,
       notes: [
         `Troupe: tells to ${formatCount(ACTORS)} actors; BullMQ: Queue.add per job, trivial processor, concurrency 100.`,
         'Each run starts with a warm-up (half a second of the rate, at most 2,000 messages) that is not recorded.',

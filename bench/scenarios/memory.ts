@@ -21,6 +21,8 @@ import { foldLog } from '../../src/protocol/log.ts';
 import { actorKey, partitionOf } from '../../src/protocol/partition.ts';
 import { Keys } from '../../src/redis/keys.ts';
 import { BenchCounter, type CounterCtx, type CounterSeg } from '../actors.ts';
+import { startInProcessMeter, type CpuMeter, type CpuUse } from '../lib/cpu.ts';
+import { cpuRow } from '../lib/cpu-table.ts';
 import type { BenchRedis } from '../lib/redis.ts';
 import type { BenchContext, Measurement, Scenario, ScenarioOutcome, TargetCheck } from '../lib/scenario.ts';
 import { formatCount, summarize, timed } from '../lib/timing.ts';
@@ -282,12 +284,15 @@ interface SizeResult {
   sampleLog: Buffer[];
   redisVersion: string;
   detail: Record<string, unknown>;
+  /** This process (sender and worker) and Redis, from the first tell until every actor was idle. */
+  cpu: CpuUse;
 }
 
 async function measureSize(ctx: BenchContext, n: number, label: string): Promise<SizeResult> {
   const target: BenchRedis = await ctx.redis();
   let troupe: Troupe | undefined;
   let worker: Worker | undefined;
+  let meter: CpuMeter | undefined;
   try {
     const admin = target.client();
     const { version } = await target.serverInfo();
@@ -305,12 +310,14 @@ async function measureSize(ctx: BenchContext, n: number, label: string): Promise
     const before = await settledMemory(admin);
 
     worker = await troupe.work(workOptions);
+    meter = await startInProcessMeter(target.url);
     const sendBar = ctx.progress(`${label}: sending add(1)`, n);
     const sent = await timed(() => sendAll(troupe!, worker!, n, (d) => sendBar.update(d)));
     sendBar.stop();
     const idleBar = ctx.progress(`${label}: committed, idle and merged`, n);
     const idle = await timed(() => whenIdle(worker!, n, idleBar));
     idleBar.stop();
+    const cpu = await meter.stop(n);
     const stats = idle.value;
     await worker.stop();
     worker = undefined;
@@ -342,6 +349,7 @@ async function measureSize(ctx: BenchContext, n: number, label: string): Promise
       unmerged,
       sampleLog,
       redisVersion: version,
+      cpu,
       detail: {
         actors: n,
         redisVersion: version,
@@ -374,6 +382,7 @@ async function measureSize(ctx: BenchContext, n: number, label: string): Promise
       },
     };
   } finally {
+    meter?.cancel();
     await worker?.stop().catch(() => undefined);
     await troupe?.close().catch(() => undefined);
     await target.close();
@@ -528,6 +537,19 @@ export const memory: Scenario = {
       const bare = await measureBareList(ctx, n, runs[0]!.sampleLog, `memory, ${shortCount(n)} actors`);
       results.push({ n, runs, bare });
     }
-    return { measurements: measurementsOf(results), targets: [targetOf(results)], notes: notesOf(results) };
+    return {
+      measurements: measurementsOf(results),
+      targets: [targetOf(results)],
+      notes: notesOf(results),
+      // sender and worker share this process here; the window is the sends until every actor idled
+      cpu: results.map(({ n, runs }) =>
+        cpuRow(
+          `${shortCount(n)} idle actors`,
+          'troupe',
+          runs.map((r) => r.cpu),
+          true,
+        ),
+      ),
+    };
   },
 };
