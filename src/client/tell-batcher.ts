@@ -6,8 +6,9 @@ const MAX_MESSAGES = 512;
 const MAX_BYTES = 1024 * 1024;
 
 interface Batch {
-  keys: [ready: string, wake: string];
-  /** Mailbox prefix, then (actor key, envelope) pairs. */
+  /** ready, wake, then the mailbox of each message. */
+  keys: string[];
+  /** (actor key, envelope) of each message. */
   args: (string | Buffer)[];
   bytes: number;
   /** Every tell of a batch shares its outcome. */
@@ -18,7 +19,7 @@ interface Batch {
 function newBatch(keys: Keys, p: number): Batch {
   let settle!: Batch['settle'];
   const done = new Promise<unknown>((resolve, reject) => (settle = { resolve, reject }));
-  return { keys: [keys.ready(p), keys.wake(p)], args: [keys.mailboxPrefix(p)], bytes: 0, done, settle };
+  return { keys: [keys.ready(p), keys.wake(p)], args: [], bytes: 0, done, settle };
 }
 
 /**
@@ -46,6 +47,7 @@ export class TellBatcher {
       batch = newBatch(this.keys, p);
       this.batches.set(p, batch);
     }
+    batch.keys.push(this.keys.mailbox(p, akey));
     batch.args.push(akey, envelope);
     batch.bytes += envelope.length;
     if (!this.scheduled) {

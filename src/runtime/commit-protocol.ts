@@ -1,0 +1,161 @@
+/**
+ * commit.lua's call, written once: the fixed KEYS and ARGV by name, and each actor's batch as one
+ * MessagePack map (packed by lua-pack.ts, which Redis's cmsgpack reads) whose fields are named
+ * here. Keys an item needs (its mailbox and log, the targets of its sends, the askers' reply lists)
+ * go into KEYS once each and the map names them by index, so the script touches only declared
+ * keys. test/commit-protocol.test.ts checks these names against the script's header and the fields
+ * the script reads.
+ */
+import type { Keys } from '../redis/keys.ts';
+import { LuaPacker, type LuaValue } from '../redis/lua-pack.ts';
+import type { CommitItem, DeadEntry, Reply, Send, TimerEntry } from './commit-item.ts';
+
+export const COMMIT_KEYS = [
+  'owner',
+  'epoch',
+  'ready',
+  'running',
+  'dead',
+  'timers',
+  'attempts',
+  'paused',
+  'merge',
+] as const;
+export const COMMIT_ARGS = ['worker', 'epoch', 'replyTtl', 'deadKept'] as const;
+
+/** The fields of each map commit.lua reads, by the map's name in its header. */
+export const COMMIT_MAPS = {
+  item: [
+    'akey',
+    'token',
+    'handled',
+    'mergeAt',
+    'mailbox',
+    'log',
+    'segments',
+    'sends',
+    'replies',
+    'dead',
+    'timers',
+    'retryAt',
+    'retryRecord',
+  ],
+  send: ['mailbox', 'ready', 'wake', 'akey', 'envelope'],
+  reply: ['list', 'payload'],
+  dead: ['reason', 'error', 'attempts', 'envelope', 'held'],
+  timer: ['due', 'envelope'],
+} as const;
+
+type Maps = typeof COMMIT_MAPS;
+/** A map on the wire: exactly the fields listed for it, so the compiler catches a drift. */
+type Wire<M extends keyof Maps> = { [F in Maps[M][number]]: LuaValue };
+
+/** KEYS being built: each key once, referred to by its 1-based index as Lua sees it. */
+class KeyList {
+  readonly keys: string[];
+  private readonly index = new Map<string, number>();
+  constructor(fixed: string[]) {
+    this.keys = fixed;
+    fixed.forEach((k, i) => this.index.set(k, i + 1));
+  }
+  at(key: string): number {
+    let i = this.index.get(key);
+    if (i === undefined) {
+      i = this.keys.push(key);
+      this.index.set(key, i);
+    }
+    return i;
+  }
+}
+
+export interface CommitCall {
+  keys: string[];
+  args: (string | number | Buffer)[];
+}
+
+export interface CommitHead {
+  workerId: string;
+  epoch: number;
+  replyTtlMs: number;
+  deadKept: number;
+}
+
+/** The KEYS and ARGV of one commit.lua call for the items of partition p. */
+export function encodeCommit(
+  keys: Keys,
+  p: number,
+  head: CommitHead,
+  items: readonly CommitItem[],
+): CommitCall {
+  const fixed: Record<(typeof COMMIT_KEYS)[number], string> = {
+    owner: keys.owner(p),
+    epoch: keys.epoch(p),
+    ready: keys.ready(p),
+    running: keys.running(p),
+    dead: keys.dead(),
+    timers: keys.timers(p),
+    attempts: keys.attempts(p),
+    paused: keys.paused(p),
+    merge: keys.mergeDue(p),
+  };
+  const named: Record<(typeof COMMIT_ARGS)[number], string | number> = {
+    worker: head.workerId,
+    epoch: head.epoch,
+    replyTtl: head.replyTtlMs,
+    deadKept: head.deadKept,
+  };
+  const list = new KeyList(COMMIT_KEYS.map((k) => fixed[k]));
+  const args: (string | number | Buffer)[] = COMMIT_ARGS.map((a) => named[a]);
+  const packer = new LuaPacker();
+  for (const it of items) args.push(packer.pack(encodeItem(keys, p, list, it)));
+  return { keys: list.keys, args };
+}
+
+function encodeItem(keys: Keys, p: number, list: KeyList, it: CommitItem): Wire<'item'> {
+  return {
+    akey: it.akey,
+    token: it.token,
+    handled: it.handled,
+    mergeAt: it.mergeAt,
+    mailbox: list.at(keys.mailbox(p, it.akey)),
+    log: it.segments.length > 0 ? list.at(keys.log(p, it.akey)) : 0,
+    segments: it.segments,
+    sends: it.sends.map((s) => encodeSend(keys, list, s)),
+    replies: it.replies.map((r) => encodeReply(keys, list, r)),
+    dead: it.dead.map(encodeDead),
+    timers: it.timers.map(encodeTimer),
+    retryAt: it.retryAt,
+    retryRecord: it.retryRecord,
+  };
+}
+
+function encodeSend(keys: Keys, list: KeyList, s: Send): Wire<'send'> {
+  return {
+    mailbox: list.at(keys.mailbox(s.partition, s.akey)),
+    ready: list.at(keys.ready(s.partition)),
+    wake: list.at(keys.wake(s.partition)),
+    akey: s.akey,
+    envelope: s.envelope,
+  };
+}
+
+function encodeReply(keys: Keys, list: KeyList, r: Reply): Wire<'reply'> {
+  return { list: list.at(keys.replies(r.client)), payload: r.payload };
+}
+
+function encodeDead(d: DeadEntry): Wire<'dead'> {
+  return { reason: d.reason, error: d.error, attempts: d.attempts, envelope: d.envelope, held: d.held };
+}
+
+function encodeTimer(t: TimerEntry): Wire<'timer'> {
+  return { due: t.due, envelope: t.envelope };
+}
+
+/** commit.lua's answer: -1 when fenced. */
+export function decodeCommit(
+  res: unknown,
+): 'fenced' | { readyLen: number; stale: string[]; requeued: string[] } {
+  if (res === -1) return 'fenced';
+  const [readyLen, stale, requeued] = res as [number, string[], string[]];
+  return { readyLen, stale, requeued };
+}
