@@ -37,7 +37,7 @@ export {
   type WorkerStats,
   type WorkerEvents,
 } from './runtime/worker.ts';
-export type { Logger } from './runtime/logger.ts';
+export type { Logger } from './logger.ts';
 export {
   workerMetrics,
   serveMetrics,

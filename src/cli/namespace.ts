@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { ActorClass } from '../actor/types.ts';
 import { connect, type Troupe } from '../client/troupe.ts';
 import { NamespaceNotFoundError } from '../errors.ts';
-import type { Logger } from '../runtime/logger.ts';
+import type { Logger } from '../logger.ts';
 import { globalOptions, type GlobalOptions } from './options.ts';
 
 /** How a command opens its namespace. */

@@ -3,7 +3,7 @@ import { nanoid } from 'nanoid';
 import { ConfigError, TimeoutError } from '../errors.ts';
 import { actorKey, partitionOf } from '../protocol/partition.ts';
 import { checkName, type Keys } from '../redis/keys.ts';
-import { encodeControl, type AbortOutcome, type ControlCommand } from '../runtime/control.ts';
+import { encodeControl, type AbortOutcome, type ControlCommand } from '../protocol/control.ts';
 import { systemInfo, type SystemInfo, type SystemInfoOptions } from './info.ts';
 import { liveWorkers, pausedTypes, workerEvents, type WorkerEvent, type WorkerInfo } from './registry.ts';
 

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../redis/keys.ts';
-import { readRegistryEntry, type RegistryEntry } from '../runtime/registry-entry.ts';
+import { readRegistryEntry, type RegistryEntry } from '../protocol/registry-entry.ts';
 
 /** A live worker, as its last heartbeat described it. */
 export type WorkerInfo = RegistryEntry;

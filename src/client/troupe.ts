@@ -5,6 +5,7 @@ import { ActorRegistry } from '../actor/registry.ts';
 import type { ActorClass, InstanceOf } from '../actor/types.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import { ClosedError, ConfigError } from '../errors.ts';
+import { silentLogger, type Logger } from '../logger.ts';
 import { entriesAsOf, foldLog } from '../protocol/log.ts';
 import { actorKey, partitionOf } from '../protocol/partition.ts';
 import {
@@ -18,7 +19,6 @@ import { checkName, Keys } from '../redis/keys.ts';
 import { loadFunctions } from '../redis/functions.ts';
 import { namespacePartitions } from '../redis/namespaces.ts';
 import { withScripts, type ScriptedRedis } from '../redis/scripts.ts';
-import { silentLogger, type Logger } from '../runtime/logger.ts';
 import { Worker, type WorkOptions } from '../runtime/worker.ts';
 import { Admin } from './admin.ts';
 import { explainAskTimeout } from './ask-timeout.ts';

@@ -4,7 +4,7 @@ import { ActorRegistry } from '../actor/registry.ts';
 import type { ActorClass } from '../actor/types.ts';
 import type { Troupe } from '../client/troupe.ts';
 import { ConfigError, HandlerError, TimeoutError } from '../errors.ts';
-import { silentLogger, type Logger } from '../runtime/logger.ts';
+import { silentLogger, type Logger } from '../logger.ts';
 import { bearerAuth } from './auth.ts';
 import { bodyTooLarge, errorResponse, HttpError, toHttpError } from './errors.ts';
 import { checkMessage, parseActorPath, parseArgs, parseQuery, type HttpMessage } from './request.ts';

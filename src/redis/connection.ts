@@ -1,5 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import { silentLogger, type Logger } from '../runtime/logger.ts';
+import { silentLogger, type Logger } from '../logger.ts';
 
 /** Where to find Redis: a URL (`redis://host:port/db`, `rediss://…`, `unix:///path`) or ioredis options. */
 export type RedisInput = string | RedisOptions | undefined;

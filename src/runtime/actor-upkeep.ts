@@ -4,7 +4,7 @@ import type { Clock } from '../clock.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
 import { needsMerge, type ActiveActor } from './active-actor.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../logger.ts';
 import type { ActorAt, MergeResult } from './merge.ts';
 import { MergeScheduler } from './merge-scheduler.ts';
 import type { PartitionState } from './partition-state.ts';

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.ts';
 import type { DeadLetterReason } from '../protocol/dead-letter-reasons.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../logger.ts';
 
 /** A message dead-lettered without running (bad input): what a log line says about it. */
 export interface Rejection {

@@ -1,6 +1,6 @@
 import type { Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
-import { encodeControl } from './control.ts';
+import { encodeControl } from '../protocol/control.ts';
 
 export interface Heartbeat {
   /** Live workers' ids, sorted. */

@@ -1,5 +1,5 @@
 import type { RegisteredActor } from '../actor/registry.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../logger.ts';
 import { mergeActor, type ActorAt, type MergeDeps, type MergeResult } from './merge.ts';
 
 /**

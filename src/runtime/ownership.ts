@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.ts';
 import { assignPartitions } from './assignment.ts';
 import type { Leases } from './leases.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../logger.ts';
 import { newPartition, type PartitionState } from './partition-state.ts';
 
 export interface OwnershipHooks {

@@ -8,7 +8,7 @@ import type { Keys } from '../redis/keys.ts';
 import { activate, type ActiveActor } from './active-actor.ts';
 import type { ActorUpkeep } from './actor-upkeep.ts';
 import { deadBatch, emptyItem, type CommitItem } from './commit-item.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../logger.ts';
 import type { Ownership } from './ownership.ts';
 import {
   claimReady,

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../logger.ts';
 import type { PartitionState } from './partition-state.ts';
 
 export interface TimerDeps {

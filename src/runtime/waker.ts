@@ -1,7 +1,13 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../redis/keys.ts';
-import { WAIT_AGAIN, WAIT_STOP } from './control.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../logger.ts';
+
+/**
+ * Words the worker pushes onto its own control list to end its BLPOP early: internal wake-ups of
+ * the wait loop, never passed on as commands (those are in protocol/control.ts).
+ */
+const WAIT_AGAIN = 'keys';
+const WAIT_STOP = 'stop';
 
 export interface WakerHandlers {
   /** The partitions whose wake signals to take. */

@@ -1,12 +1,12 @@
 import type { Redis } from 'ioredis';
 import { TurnAbortedError } from '../errors.ts';
 import type { Keys } from '../redis/keys.ts';
-import { decodeControl, type AbortOutcome, type ControlCommand } from './control.ts';
-import type { Logger } from './logger.ts';
+import { decodeControl, type AbortOutcome, type ControlCommand } from '../protocol/control.ts';
+import type { Logger } from '../logger.ts';
 import type { Ownership } from './ownership.ts';
 import type { PartitionState } from './partition-state.ts';
 
-/** What a worker exposes to the commands it is sent (see control.ts). */
+/** What a worker exposes to the commands it is sent (see protocol/control.ts). */
 export interface ControlTarget {
   commands: Redis;
   keys: Keys;

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import { ConfigError } from '../errors.ts';
 import type { Keys } from '../redis/keys.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../logger.ts';
 
 let named = 0;
 

@@ -8,9 +8,15 @@ import {
   type Context,
 } from '@opentelemetry/api';
 import type { TraceCarrier } from '../protocol/envelope.ts';
-import type { TurnOutcome } from '../runtime/worker-types.ts';
 import { contextOf } from './carrier.ts';
 import { sdkRegistered, troupeTracer } from './tracer.ts';
+
+/**
+ * The values of `troupe.turn.outcome`. Declared here rather than imported from the runtime, which
+ * sits above tracing; the worker passes its TurnOutcome, so the compiler refuses that call if the
+ * worker ever gains an outcome this does not name.
+ */
+export type SpanOutcome = 'ok' | 'retry' | 'failed';
 
 /**
  * Starts the span of one turn (`troupe.turn <type>.<method>`, kind CONSUMER), child of the
@@ -58,7 +64,7 @@ export function inTurn<T>(ctx: Context, fn: (...args: unknown[]) => T, thisArg: 
  * Ends the turn's span with `troupe.turn.outcome`; a failed turn (`retry`: it runs again after a
  * backoff, `failed`: dead-lettered) records the error, its attempt number and status ERROR.
  */
-export function endTurnSpan(ctx: Context, outcome: TurnOutcome, err?: unknown, attempt?: number): void {
+export function endTurnSpan(ctx: Context, outcome: SpanOutcome, err?: unknown, attempt?: number): void {
   const span = trace.getSpan(ctx);
   if (!span) return;
   span.setAttribute('troupe.turn.outcome', outcome);

@@ -2,7 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { pino } from 'pino';
 import { serveMetrics, type MetricsServer } from '../../metrics/serve-metrics.ts';
 import { workerMetrics } from '../../metrics/worker-metrics.ts';
-import type { Logger } from '../../runtime/logger.ts';
+import type { Logger } from '../../logger.ts';
 import { defaultWorkerName } from '../../runtime/worker.ts';
 import { openRedis } from '../../redis/connection.ts';
 import { untilDrained } from '../burst.ts';

@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
-import type { WorkerStats } from './worker-types.ts';
-
 /**
  * A worker's entry in the registry (`troupe:<ns>:worker:<id>`, a hash its heartbeat rewrites and
  * that expires with it). Every value is a string in Redis; `readRegistryEntry` reads it back.
+ * Workers write it and clients (`troupe workers`, `admin.workers()`) read it: the format lives
+ * here, below both, so reading it does not load the runtime.
  */
 export interface RegistryEntry {
   name: string;
@@ -31,13 +31,23 @@ export interface RegistryEntry {
   expiresAt: number;
 }
 
+/** The counters of a worker's stats the entry carries (a worker passes its WorkerStats). */
+export interface RegistryStats {
+  partitions: readonly number[];
+  turnsSucceeded: number;
+  turnsFailed: number;
+  busyMs: number;
+  inflight: number;
+  activeActors: number;
+}
+
 export function registryEntry(w: {
   name: string;
   startedAt: number;
   types: readonly string[];
   concurrency: number;
   leaseMs: number;
-  stats: WorkerStats;
+  stats: RegistryStats;
   paused: readonly string[];
   mergesPending: number;
 }): Record<string, string | number> {

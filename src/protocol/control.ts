@@ -1,7 +1,8 @@
 /**
  * Commands for one worker, pushed onto its control list (`troupe:<ns>:ctl:<worker>`), which the
  * worker waits on beside its timer signals. A list rather than pub/sub: a command sent while the
- * worker is reconnecting waits for it instead of being lost.
+ * worker is reconnecting waits for it instead of being lost. A wire format (clients write these,
+ * workers read them), so it lives here where both can reach it without the client loading the runtime.
  */
 export type ControlCommand =
   /** Look at the registry now: a worker joined or left. */
@@ -12,10 +13,6 @@ export type ControlCommand =
   | { kind: 'paused' }
   /** Stop the turn running for `akey`; push the outcome onto `replyTo`. */
   | { kind: 'abort'; akey: string; replyTo: string };
-
-/** Internal wake-ups of the worker's own wait loop, not commands. */
-export const WAIT_AGAIN = 'keys';
-export const WAIT_STOP = 'stop';
 
 /** What a worker pushes onto `replyTo` after an abort. */
 export type AbortOutcome = 'aborted' | 'not-running';
