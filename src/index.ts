@@ -28,14 +28,16 @@ export type {
   SystemInfoOptions,
 } from './client/info.ts';
 export type { ActorRef, ReadOptions, RefOptions, TellOnceOptions, UntypedActor } from './client/ref.ts';
-export {
+// Types only: a value export would load the whole runtime into every process that imports troupe,
+// senders included; troupe.work() loads it when a worker starts. A Worker is only ever made by work().
+export type {
   Worker,
-  type CommittedTurn,
-  type TurnOutcome,
-  type WorkerObserver,
-  type WorkOptions,
-  type WorkerStats,
-  type WorkerEvents,
+  CommittedTurn,
+  TurnOutcome,
+  WorkerObserver,
+  WorkOptions,
+  WorkerStats,
+  WorkerEvents,
 } from './runtime/worker.ts';
 export type { Logger } from './logger.ts';
 export {

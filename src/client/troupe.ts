@@ -19,7 +19,8 @@ import { checkName, Keys } from '../redis/keys.ts';
 import { loadFunctions } from '../redis/functions.ts';
 import { namespacePartitions } from '../redis/namespaces.ts';
 import { withScripts, type ScriptedRedis } from '../redis/scripts.ts';
-import { Worker, type WorkOptions } from '../runtime/worker.ts';
+// types only: the runtime is loaded by work(), so a process that only sends never loads it
+import type { Worker, WorkOptions } from '../runtime/worker.ts';
 import { Admin } from './admin.ts';
 import { explainAskTimeout } from './ask-timeout.ts';
 import { DeadLetters } from './dead-letters.ts';
@@ -175,6 +176,7 @@ export class Troupe {
     if (this.registry.size === 0) {
       throw new ConfigError('a worker needs actor classes: pass them in connect({ actors: [MyActor] })');
     }
+    const { Worker } = await import('../runtime/worker.ts');
     const commands = this.open({ enableAutoPipelining: true });
     await this.installFunctions(commands);
     const blocking = this.openBlocking();

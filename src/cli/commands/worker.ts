@@ -3,7 +3,6 @@ import { pino } from 'pino';
 import { serveMetrics, type MetricsServer } from '../../metrics/serve-metrics.ts';
 import { workerMetrics } from '../../metrics/worker-metrics.ts';
 import type { Logger } from '../../logger.ts';
-import { defaultWorkerName } from '../../runtime/worker.ts';
 import { openRedis } from '../../redis/connection.ts';
 import { untilDrained } from '../burst.ts';
 import { loadActors } from '../load-actors.ts';
@@ -53,6 +52,8 @@ shell script), so a supervisor's SIGTERM to "npx troupe worker" never leaves an 
     )
     .action(async (opts: WorkerOpts, cmd: Command) => {
       const g = globalOptions(cmd);
+      // loaded here rather than at the top: `troupe send` and the other commands never load the runtime
+      const { defaultWorkerName } = await import('../../runtime/worker-name.ts');
       // the name is chosen here, not by the worker, so that every line of this process carries it,
       // the ones logged before the worker exists too (loading actors, connecting, metrics)
       const name = opts.name ?? defaultWorkerName();
