@@ -43,9 +43,12 @@ export interface SenderDeps {
 /** Builds, checks and stores a client's messages: tell, tellOnce, tellLater, and the send of an ask. */
 export class Sender {
   private readonly tells: TellBatcher;
+  /** Stamps `sentAt` and the due time of a delayed tell; a test's clock drives both. */
+  private readonly clock: Clock;
 
   constructor(private readonly deps: SenderDeps) {
     this.tells = new TellBatcher(deps.scripted, deps.keys);
+    this.clock = deps.clock ?? systemClock;
   }
 
   /**
@@ -67,7 +70,7 @@ export class Sender {
       actor: id,
       method,
       args,
-      sentAt: Date.now(),
+      sentAt: this.clock.now(),
       sender: this.deps.clientId,
       ...extra,
     };
@@ -149,7 +152,7 @@ export class Sender {
     }
     const bytes = this.encode(this.envelope(route, method, args));
     const { p, akey } = route;
-    const due = (this.deps.clock ?? systemClock).now() + delayMs;
+    const due = this.clock.now() + delayMs;
     try {
       await this.deps.scripted.run(
         'tell_later',

@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
 import { encodeControl } from '../protocol/control.ts';
@@ -16,6 +17,7 @@ export class Leases {
     private readonly keys: Keys,
     private readonly workerId: string,
     private readonly leaseMs: number,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -104,7 +106,7 @@ export class Leases {
         'worker',
         this.workerId,
         'at',
-        Date.now(),
+        this.clock.now(),
       )
       .zrange(k.workers(), '0', '-1')
       .exec();

@@ -107,7 +107,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     };
     this.ownership = new Ownership(
       this.owned,
-      new Leases(deps.scripted, deps.keys, this.id, this.opts.leaseMs),
+      new Leases(deps.scripted, deps.keys, this.id, this.opts.leaseMs, deps.clock),
       {
         workerId: this.id,
         partitions: deps.partitions,
@@ -186,7 +186,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     await checkNameFree(commands, keys, this.id, this.opts.leaseMs, this.log);
     // commands sent to a predecessor of this name are not for this worker
     await commands.del(keys.control(this.id));
-    this.startedAt = Date.now();
+    this.startedAt = this.deps.clock.now();
     await this.waker.start();
     await this.ownership.start();
     this.upkeep.start();
