@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { connect, type Troupe } from '../src/index.ts';
-import type { InspectReport } from '../src/cli/commands/inspect.ts';
+import type { InspectReport } from '../src/cli/inspect-report.ts';
 import { partitionOf } from '../src/protocol/partition.ts';
 import { mergeActor, MergeLock } from '../src/runtime/merge.ts';
 import { Counter } from './fixtures/actors.ts';

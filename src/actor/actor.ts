@@ -1,6 +1,38 @@
 import { ConfigError, TroupeError } from '../errors.ts';
 import type { StandardSchemaV1 } from './schema.ts';
-import type { Address, MethodArgs, MethodName } from './types.ts';
+
+// The typing of handlers. Beside the class rather than in types.ts: the class's send() and ref()
+// use it, and it uses the class's own keys, so two files would import each other.
+
+/** Names on the Actor base class that are never message handlers. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type BaseKeys = keyof Actor<any, any>;
+
+/** The handler names of an actor: its public methods, minus those of the base class. */
+export type MethodName<A> = {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  [K in keyof A]: K extends BaseKeys ? never : A[K] extends (...args: any[]) => unknown ? K : never;
+}[keyof A] &
+  string;
+
+/** The argument list of handler `M` of actor `A`. */
+export type MethodArgs<A, M extends MethodName<A>> = A[M] extends (...args: infer P) => unknown ? P : never;
+
+/** What `ask` resolves to for handler `M` of actor `A`. */
+export type MethodResult<A, M extends MethodName<A>> = A[M] extends (...args: never[]) => infer R
+  ? Awaited<R>
+  : never;
+
+/**
+ * The address of an actor: enough for `this.send` inside a handler. Refs from `troupe.ref` add
+ * `tell`, `ask` and `read`.
+ */
+export interface Address<A = unknown> {
+  readonly type: string;
+  readonly id: string;
+  /** Phantom: carries the actor type for the compiler only. */
+  readonly __actor?: A;
+}
 
 /** When an actor type's context log is merged; see `Actor.merge`. */
 export interface MergePolicy {

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Redis } from 'ioredis';
-import type { Actor, MergePolicy } from '../../actor/actor.ts';
+import type { Actor } from '../../actor/actor.ts';
 import { ActorRegistry, type RegisteredActor } from '../../actor/registry.ts';
 import type { ActorClass } from '../../actor/types.ts';
 import { ConfigError } from '../../errors.ts';
@@ -9,73 +9,11 @@ import { actorKey, partitionOf } from '../../protocol/partition.ts';
 import { withCliRedis } from '../redis.ts';
 import { checkName, type Keys } from '../../redis/keys.ts';
 import { toJson } from '../json-output.ts';
+import type { BaseInfo, InspectReport, SegmentInfo } from '../inspect-report.ts';
 import { renderInspect } from '../inspect-text.ts';
 import { loadActors } from '../load-actors.ts';
 import { withNamespace } from '../namespace.ts';
 import { timeOption } from '../time-option.ts';
-
-/** A context log entry's header, as `troupe inspect` reports it. */
-export interface BaseInfo {
-  /** True when the base is the empty string (or the log does not exist): the context starts at `initial()`. */
-  empty: boolean;
-  /** How many merges produced this base (0: never merged). */
-  version: number;
-  /** Sequence of the last segment folded into the base. */
-  seq: number;
-  /** Time stamp of the last segment folded into the base (ms since the epoch), null when empty. */
-  ts: number | null;
-  time: string | null;
-  bytes: number;
-  /** Set when the entry could not be decoded. */
-  error?: string;
-}
-
-/** One segment of the log, decoded for display. */
-export interface SegmentInfo {
-  /** Position in the Redis list (LINDEX); the base is 0. */
-  index: number;
-  seq: number | null;
-  ts: number | null;
-  time: string | null;
-  bytes: number;
-  seg: unknown;
-  /** Set when the entry could not be decoded. */
-  error?: string;
-}
-
-/** What `troupe inspect --json` prints: one object, stable for scripts. */
-export interface InspectReport {
-  namespace: string;
-  type: string;
-  id: string;
-  partition: number;
-  partitions: number;
-  keys: { log: string; history: string; lock: string; mailbox: string };
-  base: BaseInfo & { ctx: unknown };
-  /** Segments after the base; `bytes` sums them (what the `bytes` merge threshold measures). */
-  log: { exists: boolean; segments: number; bytes: number };
-  /** The newest segments, oldest first (at most --last). */
-  last: SegmentInfo[];
-  /** Merged segments kept for `read({ at })` (types with `retainMs`); null when none are kept. */
-  history: { segments: number; base: BaseInfo } | null;
-  /** The earliest time `read({ at })` can answer for; null ts means back to `initial()`. */
-  timeTravel: { ts: number | null; time: string | null };
-  lock: { held: boolean; ttlMs: number | null };
-  mailbox: number;
-  /** A worker has claimed the actor's mail and not yet committed. */
-  running: boolean;
-  /** A commit flagged the log as long; the partition owner's sweep will merge it. */
-  mergeDue: boolean;
-  /** The type's merge policy, when --actors supplied the class. */
-  policy: Required<MergePolicy> | null;
-  /** The time --at asked for: `context` and `folded` are as of it. Null without --at (now). */
-  at: { ts: number; time: string } | null;
-  /** `base ⊕ segments` folded with the class's apply; null without --actors or when folding failed. */
-  context: unknown;
-  folded: { seq: number; ts: number | null; time: string | null; segments: number } | null;
-  /** Why `context` is null. */
-  note?: string;
-}
 
 /** `troupe inspect`: everything Redis holds about one actor, read without writing anything. */
 export function inspectCommand(program: Command): void {

@@ -1,0 +1,68 @@
+/**
+ * What `troupe inspect` reports: built by commands/inspect.ts, printed by inspect-text.ts or as
+ * JSON. Its own module so that the two import it rather than each other.
+ */
+import type { MergePolicy } from '../actor/actor.ts';
+
+/** A context log entry's header, as `troupe inspect` reports it. */
+export interface BaseInfo {
+  /** True when the base is the empty string (or the log does not exist): the context starts at `initial()`. */
+  empty: boolean;
+  /** How many merges produced this base (0: never merged). */
+  version: number;
+  /** Sequence of the last segment folded into the base. */
+  seq: number;
+  /** Time stamp of the last segment folded into the base (ms since the epoch), null when empty. */
+  ts: number | null;
+  time: string | null;
+  bytes: number;
+  /** Set when the entry could not be decoded. */
+  error?: string;
+}
+
+/** One segment of the log, decoded for display. */
+export interface SegmentInfo {
+  /** Position in the Redis list (LINDEX); the base is 0. */
+  index: number;
+  seq: number | null;
+  ts: number | null;
+  time: string | null;
+  bytes: number;
+  seg: unknown;
+  /** Set when the entry could not be decoded. */
+  error?: string;
+}
+
+/** What `troupe inspect --json` prints: one object, stable for scripts. */
+export interface InspectReport {
+  namespace: string;
+  type: string;
+  id: string;
+  partition: number;
+  partitions: number;
+  keys: { log: string; history: string; lock: string; mailbox: string };
+  base: BaseInfo & { ctx: unknown };
+  /** Segments after the base; `bytes` sums them (what the `bytes` merge threshold measures). */
+  log: { exists: boolean; segments: number; bytes: number };
+  /** The newest segments, oldest first (at most --last). */
+  last: SegmentInfo[];
+  /** Merged segments kept for `read({ at })` (types with `retainMs`); null when none are kept. */
+  history: { segments: number; base: BaseInfo } | null;
+  /** The earliest time `read({ at })` can answer for; null ts means back to `initial()`. */
+  timeTravel: { ts: number | null; time: string | null };
+  lock: { held: boolean; ttlMs: number | null };
+  mailbox: number;
+  /** A worker has claimed the actor's mail and not yet committed. */
+  running: boolean;
+  /** A commit flagged the log as long; the partition owner's sweep will merge it. */
+  mergeDue: boolean;
+  /** The type's merge policy, when --actors supplied the class. */
+  policy: Required<MergePolicy> | null;
+  /** The time --at asked for: `context` and `folded` are as of it. Null without --at (now). */
+  at: { ts: number; time: string } | null;
+  /** `base ⊕ segments` folded with the class's apply; null without --actors or when folding failed. */
+  context: unknown;
+  folded: { seq: number; ts: number | null; time: string | null; segments: number } | null;
+  /** Why `context` is null. */
+  note?: string;
+}
