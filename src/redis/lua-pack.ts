@@ -7,9 +7,12 @@
  */
 export type LuaValue = number | string | Buffer | boolean | null | LuaValue[] | { [k: string]: LuaValue };
 
+const KEY_BYTES = new Map<string, Buffer>();
+
 /** Appends MessagePack values to one growing buffer; each `pack` returns a view of its bytes. */
 export class LuaPacker {
-  private buf = Buffer.allocUnsafe(4096);
+  // small enough to come from Node's buffer pool: most commits pack a few hundred bytes
+  private buf = Buffer.allocUnsafe(1024);
   private at = 0;
   /** Where the value being packed starts. */
   private begin = 0;
@@ -34,9 +37,16 @@ export class LuaPacker {
 
   private value(v: LuaValue): void {
     if (typeof v === 'number') this.number(v);
-    else if (typeof v === 'string') this.str(Buffer.byteLength(v), (at) => this.buf.write(v, at));
-    else if (Buffer.isBuffer(v)) this.str(v.length, (at) => v.copy(this.buf, at));
-    else if (Array.isArray(v)) {
+    else if (typeof v === 'string') {
+      const len = Buffer.byteLength(v);
+      this.strHeader(len);
+      this.buf.write(v, this.at);
+      this.at += len;
+    } else if (Buffer.isBuffer(v)) {
+      this.strHeader(v.length);
+      v.copy(this.buf, this.at);
+      this.at += v.length;
+    } else if (Array.isArray(v)) {
       this.header(v.length, 0x90, 0xdc);
       for (const x of v) this.value(x);
     } else if (v === null) this.byte(0xc0);
@@ -45,10 +55,23 @@ export class LuaPacker {
       const keys = Object.keys(v);
       this.header(keys.length, 0x80, 0xde);
       for (const k of keys) {
-        this.value(k);
+        this.key(k);
         this.value(v[k]!);
       }
     }
+  }
+
+  /** A map key: field names repeat in every map, so their bytes are made once. */
+  private key(k: string): void {
+    let bytes = KEY_BYTES.get(k);
+    if (!bytes) {
+      const p = new LuaPacker();
+      bytes = Buffer.from(p.pack(k));
+      KEY_BYTES.set(k, bytes);
+    }
+    this.room(bytes.length);
+    bytes.copy(this.buf, this.at);
+    this.at += bytes.length;
   }
 
   private byte(b: number): void {
@@ -70,9 +93,8 @@ export class LuaPacker {
     }
   }
 
-  /** A string header for `len` bytes, then the bytes, written by `write` at the offset given. */
-  private str(len: number, write: (at: number) => number): void {
-    // the header and the bytes must be contiguous: make room for both before writing either
+  /** A string header for `len` bytes, with room for the bytes after it (they must be contiguous). */
+  private strHeader(len: number): void {
     this.room(5 + len);
     if (len < 32) this.buf[this.at++] = 0xa0 | len;
     else if (len < 0x100) {
@@ -85,8 +107,6 @@ export class LuaPacker {
       this.buf[this.at++] = 0xdb;
       this.at = this.buf.writeUInt32BE(len, this.at);
     }
-    write(this.at);
-    this.at += len;
   }
 
   /** An array or map header: fix form under 16 entries, else the 16- or 32-bit form. */

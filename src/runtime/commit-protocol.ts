@@ -111,6 +111,8 @@ export function encodeCommit(
   return { keys: list.keys, args };
 }
 
+const NONE: LuaValue[] = [];
+
 function encodeItem(keys: Keys, p: number, list: KeyList, it: CommitItem): Wire<'item'> {
   return {
     akey: it.akey,
@@ -120,10 +122,11 @@ function encodeItem(keys: Keys, p: number, list: KeyList, it: CommitItem): Wire<
     mailbox: list.at(keys.mailbox(p, it.akey)),
     log: it.segments.length > 0 ? list.at(keys.log(p, it.akey)) : 0,
     segments: it.segments,
-    sends: it.sends.map((s) => encodeSend(keys, list, s)),
-    replies: it.replies.map((r) => encodeReply(keys, list, r)),
-    dead: it.dead.map(encodeDead),
-    timers: it.timers.map(encodeTimer),
+    // most items send, answer, dead-letter and schedule nothing: no new empty arrays for them
+    sends: it.sends.length ? it.sends.map((s) => encodeSend(keys, list, s)) : NONE,
+    replies: it.replies.length ? it.replies.map((r) => encodeReply(keys, list, r)) : NONE,
+    dead: it.dead.length ? it.dead.map(encodeDead) : NONE,
+    timers: it.timers.length ? it.timers.map(encodeTimer) : NONE,
     retryAt: it.retryAt,
     retryRecord: it.retryRecord,
   };

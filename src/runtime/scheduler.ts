@@ -178,16 +178,20 @@ export class Scheduler {
     this.pump();
   }
 
-  /** Actors claimed without a hint: their mail is read with a plain LRANGE, then they start. */
+  /**
+   * Actors claimed without a hint: their mail is read with a plain LRANGE (with the log of those not
+   * in memory, in the same round trip), then they start.
+   */
   private readThenStart(s: PartitionState, claimed: Claimed[], token: string): void {
     const akeys = claimed.map((c) => c.akey);
-    readMail(this.deps.scripts, s, akeys, this.deps.opts.batchSize).then(
-      (mails) => {
+    const cold = new Set(akeys.filter((akey) => !s.actors.has(akey)));
+    readMail(this.deps.scripts, s, akeys, cold, this.deps.opts.batchSize).then(
+      (read) => {
         claimed.forEach((c, i) => {
-          const mail = mails[i]!;
+          const { mail, log } = read[i]!;
           // an empty mailbox: commit nothing, which releases the claim
           if (mail.length === 0) this.queueCommit(s, emptyItem(c.akey, token, 0, 0));
-          else this.startActor(s, c.akey, mail, c.attempts, token);
+          else this.startActor(s, c.akey, mail, c.attempts, token, log);
         });
       },
       (err: unknown) => {
@@ -197,8 +201,18 @@ export class Scheduler {
     );
   }
 
-  /** Runs a claimed batch; the caller has counted it in s.inflight and this.batches. */
-  private startActor(s: PartitionState, akey: string, mail: Buffer[], attempts: string, token: string): void {
+  /**
+   * Runs a claimed batch; the caller has counted it in s.inflight and this.batches. An actor not in
+   * memory is activated from its log: `log` when the caller read it already.
+   */
+  private startActor(
+    s: PartitionState,
+    akey: string,
+    mail: Buffer[],
+    attempts: string,
+    token: string,
+    log?: Buffer[],
+  ): void {
     const cached = s.actors.get(akey);
     if (cached) {
       this.runOn(s, cached, token, mail, attempts);
@@ -214,12 +228,11 @@ export class Scheduler {
       return;
     }
     const started = performance.now();
-    this.deps.commands
-      .lrangeBuffer(this.deps.keys.log(s.p, akey), 0, -1)
-      .then((log) => {
+    (log ? Promise.resolve(log) : this.deps.commands.lrangeBuffer(this.deps.keys.log(s.p, akey), 0, -1))
+      .then((entries) => {
         let actor: ActiveActor;
         try {
-          actor = activate(entry, akey.slice(slash + 1), log, this.deps.clock.now());
+          actor = activate(entry, akey.slice(slash + 1), entries, this.deps.clock.now());
         } catch (err) {
           this.queueCommit(s, this.deadBatch(akey, token, mail, 'context-unreadable', String(err), attempts));
           return;
