@@ -50,15 +50,22 @@ type Maps = typeof COMMIT_MAPS;
 /** A map on the wire: exactly the fields listed for it, so the compiler catches a drift. */
 type Wire<M extends keyof Maps> = { [F in Maps[M][number]]: LuaValue };
 
-/** KEYS being built: each key once, referred to by its 1-based index as Lua sees it. */
+/**
+ * KEYS being built, referred to by 1-based index as Lua sees it. An item's own mailbox and log are
+ * its alone, so they are just appended; keys several entries may share (a send's target queues, an
+ * asker's reply list) are listed once.
+ */
 class KeyList {
   readonly keys: string[];
-  private readonly index = new Map<string, number>();
-  constructor(fixed: string[]) {
-    this.keys = fixed;
-    fixed.forEach((k, i) => this.index.set(k, i + 1));
+  private index: Map<string, number> | undefined;
+  constructor(fixed: readonly string[]) {
+    this.keys = fixed.slice();
   }
-  at(key: string): number {
+  add(key: string): number {
+    return this.keys.push(key);
+  }
+  shared(key: string): number {
+    this.index ??= new Map();
     let i = this.index.get(key);
     if (i === undefined) {
       i = this.keys.push(key);
@@ -66,6 +73,31 @@ class KeyList {
     }
     return i;
   }
+}
+
+/** The fixed KEYS of partition p, built once per partition: commits are the hot path. */
+const fixedKeys = new WeakMap<Keys, Map<number, readonly string[]>>();
+
+function commitKeys(keys: Keys, p: number): readonly string[] {
+  let byP = fixedKeys.get(keys);
+  if (!byP) fixedKeys.set(keys, (byP = new Map<number, readonly string[]>()));
+  let list = byP.get(p);
+  if (!list) {
+    const named: Record<(typeof COMMIT_KEYS)[number], string> = {
+      owner: keys.owner(p),
+      epoch: keys.epoch(p),
+      ready: keys.ready(p),
+      running: keys.running(p),
+      dead: keys.dead(),
+      timers: keys.timers(p),
+      attempts: keys.attempts(p),
+      paused: keys.paused(p),
+      merge: keys.mergeDue(p),
+    };
+    list = COMMIT_KEYS.map((k) => named[k]);
+    byP.set(p, list);
+  }
+  return list;
 }
 
 export interface CommitCall {
@@ -87,24 +119,13 @@ export function encodeCommit(
   head: CommitHead,
   items: readonly CommitItem[],
 ): CommitCall {
-  const fixed: Record<(typeof COMMIT_KEYS)[number], string> = {
-    owner: keys.owner(p),
-    epoch: keys.epoch(p),
-    ready: keys.ready(p),
-    running: keys.running(p),
-    dead: keys.dead(),
-    timers: keys.timers(p),
-    attempts: keys.attempts(p),
-    paused: keys.paused(p),
-    merge: keys.mergeDue(p),
-  };
   const named: Record<(typeof COMMIT_ARGS)[number], string | number> = {
     worker: head.workerId,
     epoch: head.epoch,
     replyTtl: head.replyTtlMs,
     deadKept: head.deadKept,
   };
-  const list = new KeyList(COMMIT_KEYS.map((k) => fixed[k]));
+  const list = new KeyList(commitKeys(keys, p));
   const args: (string | number | Buffer)[] = COMMIT_ARGS.map((a) => named[a]);
   const packer = new LuaPacker();
   for (const it of items) args.push(packer.pack(encodeItem(keys, p, list, it)));
@@ -119,8 +140,8 @@ function encodeItem(keys: Keys, p: number, list: KeyList, it: CommitItem): Wire<
     token: it.token,
     handled: it.handled,
     mergeAt: it.mergeAt,
-    mailbox: list.at(keys.mailbox(p, it.akey)),
-    log: it.segments.length > 0 ? list.at(keys.log(p, it.akey)) : 0,
+    mailbox: list.add(keys.mailbox(p, it.akey)),
+    log: it.segments.length > 0 ? list.add(keys.log(p, it.akey)) : 0,
     segments: it.segments,
     // most items send, answer, dead-letter and schedule nothing: no new empty arrays for them
     sends: it.sends.length ? it.sends.map((s) => encodeSend(keys, list, s)) : NONE,
@@ -134,16 +155,16 @@ function encodeItem(keys: Keys, p: number, list: KeyList, it: CommitItem): Wire<
 
 function encodeSend(keys: Keys, list: KeyList, s: Send): Wire<'send'> {
   return {
-    mailbox: list.at(keys.mailbox(s.partition, s.akey)),
-    ready: list.at(keys.ready(s.partition)),
-    wake: list.at(keys.wake(s.partition)),
+    mailbox: list.shared(keys.mailbox(s.partition, s.akey)),
+    ready: list.shared(keys.ready(s.partition)),
+    wake: list.shared(keys.wake(s.partition)),
     akey: s.akey,
     envelope: s.envelope,
   };
 }
 
 function encodeReply(keys: Keys, list: KeyList, r: Reply): Wire<'reply'> {
-  return { list: list.at(keys.replies(r.client)), payload: r.payload };
+  return { list: list.shared(keys.replies(r.client)), payload: r.payload };
 }
 
 function encodeDead(d: DeadEntry): Wire<'dead'> {

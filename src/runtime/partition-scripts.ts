@@ -19,6 +19,29 @@ export interface PartitionScriptDeps {
 /** claim.lua's fixed KEYS, in order; the held lists and hinted mailboxes follow them. */
 export const CLAIM_KEYS = ['owner', 'epoch', 'ready', 'running', 'wake', 'attempts', 'heldTypes'] as const;
 
+/** The fixed KEYS of partition p, built once per partition: claims are the hot path. */
+const fixedKeys = new WeakMap<Keys, Map<number, readonly string[]>>();
+
+function claimKeys(keys: Keys, p: number): readonly string[] {
+  let byP = fixedKeys.get(keys);
+  if (!byP) fixedKeys.set(keys, (byP = new Map<number, readonly string[]>()));
+  let list = byP.get(p);
+  if (!list) {
+    const named: Record<(typeof CLAIM_KEYS)[number], string> = {
+      owner: keys.owner(p),
+      epoch: keys.epoch(p),
+      ready: keys.ready(p),
+      running: keys.running(p),
+      wake: keys.wake(p),
+      attempts: keys.attempts(p),
+      heldTypes: keys.heldTypes(p),
+    };
+    list = CLAIM_KEYS.map((name) => named[name]);
+    byP.set(p, list);
+  }
+  return list;
+}
+
 /**
  * One actor a claim took: its key, a batch of its mail (undefined when the claim had no hint for
  * it: read it with readMail), and its attempts record ('' for none).
@@ -52,16 +75,7 @@ export async function claimReady(
 ): Promise<'fenced' | ClaimResult> {
   const { keys } = d;
   const p = s.p;
-  const fixed: Record<(typeof CLAIM_KEYS)[number], string> = {
-    owner: keys.owner(p),
-    epoch: keys.epoch(p),
-    ready: keys.ready(p),
-    running: keys.running(p),
-    wake: keys.wake(p),
-    attempts: keys.attempts(p),
-    heldTypes: keys.heldTypes(p),
-  };
-  const k: string[] = CLAIM_KEYS.map((name) => fixed[name]);
+  const k = claimKeys(keys, p).slice();
   const args: (string | number)[] = [d.workerId, s.epoch, n, batchSize, token, paused.length];
   for (const type of paused) {
     k.push(keys.heldPrefix(p) + type);
