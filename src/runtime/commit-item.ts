@@ -1,40 +1,11 @@
 /**
- * What one actor's batch commits (a CommitItem). commit-protocol.ts turns items into commit.lua's call.
+ * What one actor's batch commits (a CommitItem), and how items become commit.lua's arguments.
  */
 import type { DeadLetterReason } from '../protocol/dead-letter-reasons.ts';
 import { decodeEnvelope, type Envelope } from '../protocol/envelope.ts';
 import { encodeReply } from '../protocol/reply.ts';
 
-/** A message a turn sends, delivered when the batch commits. */
-export interface Send {
-  partition: number;
-  akey: string;
-  envelope: Buffer;
-}
-
-/** An answer to an ask, pushed onto the asker's reply list. */
-export interface Reply {
-  client: string;
-  payload: Buffer;
-}
-
-/** A message to the dead letters. */
-export interface DeadEntry {
-  reason: DeadLetterReason;
-  error: string;
-  attempts: number;
-  envelope: Buffer;
-  /** 1 when the message stays at the mailbox head and the actor pauses on it. */
-  held: 0 | 1;
-}
-
-/** A message for this actor to deliver later (this.schedule). */
-export interface TimerEntry {
-  due: number;
-  envelope: Buffer;
-}
-
-/** Everything one actor's batch of turns commits (see commit-protocol.ts for how it is sent). */
+/** Everything one actor's batch of turns commits, in the order commit.lua reads it. */
 export interface CommitItem {
   akey: string;
   token: string;
@@ -42,10 +13,12 @@ export interface CommitItem {
   /** Log length (in segments) at which the commit flags the actor for merging; 0 for never. */
   mergeAt: number;
   segments: Buffer[];
-  sends: Send[];
-  replies: Reply[];
-  dead: DeadEntry[];
-  timers: TimerEntry[];
+  sends: [partition: number, akey: string, envelope: Buffer][];
+  replies: [client: string, payload: Buffer][];
+  /** held = 1 when the message stays at the mailbox head and the actor pauses on it. */
+  dead: [reason: DeadLetterReason, error: string, attempts: number, envelope: Buffer, held: number][];
+  /** Messages for this actor to deliver later (this.schedule). */
+  timers: [due: number, envelope: Buffer][];
   /** When > 0, the actor is parked until then for a retry of its message at `handled`; -1: paused. */
   retryAt: number;
   /** "<message id> <failed attempts>" while parked; otherwise the claimed record to clear, or ''. */
@@ -74,6 +47,25 @@ export function emptyItem(akey: string, token: string, handled: number, mergeAt:
   };
 }
 
+/** The ARGV tail commit.lua expects for a list of items. */
+export function commitArgs(items: readonly CommitItem[]): (string | number | Buffer)[] {
+  const args: (string | number | Buffer)[] = [items.length];
+  for (const it of items) {
+    args.push(it.akey, it.token, it.handled, it.mergeAt, it.segments.length, ...it.segments, it.sends.length);
+    for (const [q, akey, envelope] of it.sends) args.push(q, akey, envelope);
+    args.push(it.replies.length);
+    for (const [client, payload] of it.replies) args.push(client, payload);
+    args.push(it.dead.length);
+    for (const [reason, error, attempts, envelope, held] of it.dead) {
+      args.push(reason, error, attempts, envelope, held);
+    }
+    args.push(it.timers.length);
+    for (const [due, envelope] of it.timers) args.push(due, envelope);
+    args.push(it.retryAt, it.retryRecord);
+  }
+  return args;
+}
+
 /**
  * A batch none of whose messages can run (e.g. no class for the type): all go to dead letters, and
  * askers whose envelope can be read get the reason rather than a timeout. `each` hears of every
@@ -90,7 +82,7 @@ export function deadBatch(
 ): CommitItem {
   const item = emptyItem(akey, token, mail.length, 0);
   item.retryRecord = attempts;
-  item.dead = mail.map((m) => ({ reason, error, attempts: 1, envelope: m, held: 0 }));
+  item.dead = mail.map((m) => [reason, error, 1, m, 0]);
   item.failed = mail.length;
   for (const bytes of mail) {
     let msg: Envelope;
@@ -103,10 +95,7 @@ export function deadBatch(
     each?.(msg.id);
     if (msg.replyTo && msg.corr) {
       const payload = { name: 'DeadLetter', message: `${reason}: ${error}` };
-      item.replies.push({
-        client: msg.replyTo,
-        payload: encodeReply({ corr: msg.corr, ok: false, error: payload }),
-      });
+      item.replies.push([msg.replyTo, encodeReply({ corr: msg.corr, ok: false, error: payload })]);
     }
   }
   return item;

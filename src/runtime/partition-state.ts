@@ -16,11 +16,6 @@ export interface PartitionState {
   /** Due ms of the earliest timer in the partition, as far as this worker knows (-1: none). */
   nextTimer: number;
   firing: boolean;
-  /**
-   * Actors likely near the head of the ready queue (named by a wake, requeued by a commit, or seen
-   * at the head by the last claim): the next claim names their mailboxes, so their mail comes with it.
-   */
-  hints: Set<string>;
 }
 
 export function newPartition(p: number, epoch: number): PartitionState {
@@ -38,6 +33,5 @@ export function newPartition(p: number, epoch: number): PartitionState {
     // a new owner looks at the timers at once: some may be overdue from the previous owner
     nextTimer: 0,
     firing: false,
-    hints: new Set(),
   };
 }

@@ -7,24 +7,15 @@ import type { DeadLetterReason } from '../protocol/dead-letter-reasons.ts';
 import type { Keys } from '../redis/keys.ts';
 import { activate, type ActiveActor } from './active-actor.ts';
 import type { ActorUpkeep } from './actor-upkeep.ts';
-import { deadBatch, emptyItem, type CommitItem } from './commit-item.ts';
+import { deadBatch, type CommitItem } from './commit-item.ts';
 import type { Logger } from '../logger.ts';
 import type { Ownership } from './ownership.ts';
-import {
-  claimReady,
-  commitItems,
-  readMail,
-  type Claimed,
-  type PartitionScriptDeps,
-} from './partition-scripts.ts';
+import { claimReady, commitItems, type PartitionScriptDeps } from './partition-scripts.ts';
 import type { PartitionState } from './partition-state.ts';
 import type { TimerFiring } from './timers.ts';
 import { runBatch, type TurnEnv } from './turn.ts';
 import type { ResolvedWorkOptions } from './worker-options.ts';
 import type { WorkerEvents, WorkerStats } from './worker-types.ts';
-
-/** Mailboxes a claim names at most: a bound on KEYS, not a limit on what it claims. */
-const MAX_HINTS = 1000;
 
 /** What a worker counts about its turns (a part of WorkerStats). */
 export type TurnCounters = Omit<WorkerStats, 'timersFired' | 'partitions' | 'activeActors' | 'inflight'>;
@@ -91,13 +82,12 @@ export class Scheduler {
     this.deps.ownership.tick();
   }
 
-  /** New mail in partition p, made ready by `akey` when the wake names it. */
-  onWake(p: number, akey?: string): void {
+  /** New mail in partition p. */
+  onWake(p: number): void {
     const s = this.deps.owned.get(p);
     // a partition being handed over: its new owner claims what is ready when it subscribes
     if (!s || s.draining) return;
     s.hasWork = true;
-    if (akey !== undefined) s.hints.add(akey);
     s.wakeGen++;
     this.pump();
   }
@@ -131,9 +121,6 @@ export class Scheduler {
     const gen = s.wakeGen;
     s.claiming = true;
     this.reserved += n;
-    // hints are used once: the claim returns the queue's new head as the next ones
-    const hints = [...s.hints].slice(0, MAX_HINTS);
-    s.hints.clear();
     let res: Awaited<ReturnType<typeof claimReady>>;
     try {
       res = await claimReady(
@@ -143,7 +130,6 @@ export class Scheduler {
         this.deps.opts.batchSize,
         token,
         this.deps.ownership.paused,
-        hints,
       );
     } catch (err) {
       this.reserved -= n;
@@ -164,55 +150,15 @@ export class Scheduler {
       return;
     }
     if (res.readyLeft === 0 && s.wakeGen === gen) s.hasWork = false;
-    for (const akey of res.head) s.hints.add(akey);
-    const unread: Claimed[] = [];
-    for (const c of res.claimed) {
-      s.inflight++;
-      this.batches++;
-      if (c.mail) this.startActor(s, c.akey, c.mail, c.attempts, token);
-      else unread.push(c);
-    }
-    if (unread.length > 0) this.readThenStart(s, unread, token);
+    for (const c of res.claimed) this.startActor(s, c.akey, c.mail, c.attempts, token);
     this.checkIdle();
     if (s.draining) void this.deps.ownership.finishDrain(s);
     this.pump();
   }
 
-  /**
-   * Actors claimed without a hint: their mail is read with a plain LRANGE (with the log of those not
-   * in memory, in the same round trip), then they start.
-   */
-  private readThenStart(s: PartitionState, claimed: Claimed[], token: string): void {
-    const akeys = claimed.map((c) => c.akey);
-    const cold = new Set(akeys.filter((akey) => !s.actors.has(akey)));
-    readMail(this.deps.scripts, s, akeys, cold, this.deps.opts.batchSize).then(
-      (read) => {
-        claimed.forEach((c, i) => {
-          const { mail, log } = read[i]!;
-          // an empty mailbox: commit nothing, which releases the claim
-          if (mail.length === 0) this.queueCommit(s, emptyItem(c.akey, token, 0, 0));
-          else this.startActor(s, c.akey, mail, c.attempts, token, log);
-        });
-      },
-      (err: unknown) => {
-        this.finishItems(s, claimed.length);
-        this.reset(s, err);
-      },
-    );
-  }
-
-  /**
-   * Runs a claimed batch; the caller has counted it in s.inflight and this.batches. An actor not in
-   * memory is activated from its log: `log` when the caller read it already.
-   */
-  private startActor(
-    s: PartitionState,
-    akey: string,
-    mail: Buffer[],
-    attempts: string,
-    token: string,
-    log?: Buffer[],
-  ): void {
+  private startActor(s: PartitionState, akey: string, mail: Buffer[], attempts: string, token: string): void {
+    s.inflight++;
+    this.batches++;
     const cached = s.actors.get(akey);
     if (cached) {
       this.runOn(s, cached, token, mail, attempts);
@@ -228,11 +174,12 @@ export class Scheduler {
       return;
     }
     const started = performance.now();
-    (log ? Promise.resolve(log) : this.deps.commands.lrangeBuffer(this.deps.keys.log(s.p, akey), 0, -1))
-      .then((entries) => {
+    this.deps.commands
+      .lrangeBuffer(this.deps.keys.log(s.p, akey), 0, -1)
+      .then((log) => {
         let actor: ActiveActor;
         try {
-          actor = activate(entry, akey.slice(slash + 1), entries, this.deps.clock.now());
+          actor = activate(entry, akey.slice(slash + 1), log, this.deps.clock.now());
         } catch (err) {
           this.queueCommit(s, this.deadBatch(akey, token, mail, 'context-unreadable', String(err), attempts));
           return;
@@ -325,9 +272,8 @@ export class Scheduler {
       this.finishItems(s, items.length);
       return;
     }
-    const { readyLen, stale, requeued } = res;
+    const { readyLen, stale } = res;
     this.deps.counters.commits++;
-    for (const akey of requeued) s.hints.add(akey);
     for (const akey of stale) {
       this.deps.counters.staleCommits++;
       s.actors.delete(akey);
@@ -339,7 +285,7 @@ export class Scheduler {
         this.deps.counters.retries++;
         this.deps.timers.note(s.p, it.retryAt);
       }
-      for (const { due } of it.timers) this.deps.timers.note(s.p, due);
+      for (const [due] of it.timers) this.deps.timers.note(s.p, due);
       this.deps.counters.turnsSucceeded += it.succeeded;
       this.deps.counters.turnsFailed += it.failed;
       const actor = s.actors.get(it.akey);

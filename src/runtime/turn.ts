@@ -155,10 +155,7 @@ class Batch {
 
   private answer(msg: Envelope | undefined, error: { name: string; message: string; stack?: string }): void {
     if (msg?.replyTo && msg.corr)
-      this.item.replies.push({
-        client: msg.replyTo,
-        payload: encodeReply({ corr: msg.corr, ok: false, error }),
-      });
+      this.item.replies.push([msg.replyTo, encodeReply({ corr: msg.corr, ok: false, error })]);
   }
 
   /** An envelope this turn sends; ids derive from the parent, so a re-run sends the same ids. */
@@ -196,21 +193,21 @@ class Batch {
     for (const seg of effects.segments) item.segments.push(encodeSegment(++actor.seq, ts, seg));
     for (let n = 0; n < effects.sends.length; n++) {
       const s = effects.sends[n]!;
-      item.sends.push({
-        partition: partitionOf(s.type, s.id, env.partitions),
-        akey: `${s.type}/${s.id}`,
-        envelope: this.out(msg, ts, String(n), s.type, s.id, s.method, s.args),
-      });
+      item.sends.push([
+        partitionOf(s.type, s.id, env.partitions),
+        `${s.type}/${s.id}`,
+        this.out(msg, ts, String(n), s.type, s.id, s.method, s.args),
+      ]);
     }
     for (let n = 0; n < effects.timers.length; n++) {
       const t = effects.timers[n]!;
-      item.timers.push({
-        due: ts + t.delayMs,
-        envelope: this.out(msg, ts, `t${n}`, actor.entry.type, actor.state.id, t.method, t.args),
-      });
+      item.timers.push([
+        ts + t.delayMs,
+        this.out(msg, ts, `t${n}`, actor.entry.type, actor.state.id, t.method, t.args),
+      ]);
     }
     if (msg.replyTo && msg.corr)
-      item.replies.push({ client: msg.replyTo, payload: encodeReply({ corr: msg.corr, ok: true, value }) });
+      item.replies.push([msg.replyTo, encodeReply({ corr: msg.corr, ok: true, value })]);
   }
 
   /** Returns true when the batch must stop here (the actor is parked for a retry). */
@@ -232,13 +229,13 @@ class Batch {
     const info = errorInfo(err);
     const pause = actor.entry.pauseOnDeadLetter;
     // the original bytes, so a retry from the dead letters sends exactly what was sent
-    item.dead.push({
-      reason: 'handler-error',
-      error: info.stack ?? `${info.name}: ${info.message}`,
-      attempts: attempt,
-      envelope: bytes,
-      held: pause ? 1 : 0,
-    });
+    item.dead.push([
+      'handler-error',
+      info.stack ?? `${info.name}: ${info.message}`,
+      attempt,
+      bytes,
+      pause ? 1 : 0,
+    ]);
     this.answer(msg, info);
     if (!pause) return false;
     item.handled = index;
@@ -313,13 +310,7 @@ class Batch {
           error: prepared.error,
         });
         item.failed++;
-        item.dead.push({
-          reason: prepared.reason,
-          error: prepared.error,
-          attempts: 1,
-          envelope: bytes,
-          held: 0,
-        });
+        item.dead.push([prepared.reason, prepared.error, 1, bytes, 0]);
         // an asker gets the reason now rather than a timeout
         this.answer(prepared.env, { name: 'DeadLetter', message: `${prepared.reason}: ${prepared.error}` });
         continue;

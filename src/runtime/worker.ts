@@ -126,7 +126,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       Math.max(1, Math.round(this.opts.leaseMs / 1000)),
       {
         partitions: () => [...this.owned.values()].filter((s) => !s.draining).map((s) => s.p),
-        wake: (p, akey) => this.scheduler.onWake(p, akey),
+        wake: (p) => this.scheduler.onWake(p),
         timers: (p) => this.timers.note(p, 0),
         control: (message) => void obey(this.controlTarget(), message),
       },
