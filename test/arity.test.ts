@@ -9,11 +9,11 @@ import { arityError, arityOf, type Arity } from '../src/actor/arity.ts';
 import { ActorRegistry } from '../src/actor/registry.ts';
 import { HttpError } from '../src/http/errors.ts';
 import { checkMessage } from '../src/http/request.ts';
-import { connect, HandlerError, ValidationError, type Troupe } from '../src/index.ts';
+import { connect, HandlerError, ValidationError } from '../src/index.ts';
 import { Counter } from './fixtures/actors.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
 import { runCli } from './helpers/run.ts';
-import { freshSystem } from './helpers/system.ts';
+import { systemForTest } from './helpers/system.ts';
 import { waitFor } from './helpers/wait.ts';
 
 type Fn = (...args: never[]) => unknown;
@@ -117,12 +117,7 @@ describe('senders', () => {
     await redis.stop();
   });
 
-  /** A client with Counter on a fresh namespace, closed when the test ends, pass or fail. */
-  async function system(t: TestContext): Promise<{ ns: string; troupe: Troupe }> {
-    const sys = await freshSystem(redis.url, [Counter], 4);
-    t.after(() => sys.troupe.close());
-    return sys;
-  }
+  const system = (t: TestContext) => systemForTest(t, redis.url, [Counter], 4);
 
   it('the typed client refuses a wrong count before sending, naming the parameters', async (t) => {
     const { troupe } = await system(t);

@@ -10,7 +10,7 @@ import { TimeoutError, type Troupe } from '../src/index.ts';
 import { Counter } from './fixtures/actors.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
 import { runCli } from './helpers/run.ts';
-import { freshSystem } from './helpers/system.ts';
+import { systemForTest } from './helpers/system.ts';
 import { waitFor } from './helpers/wait.ts';
 
 let redis: TestRedis;
@@ -23,8 +23,7 @@ after(async () => {
 
 /** A namespace with a worker running Counter, closed when the test ends, pass or fail. */
 async function system(t: TestContext): Promise<{ ns: string; troupe: Troupe }> {
-  const sys = await freshSystem(redis.url, [Counter], 4);
-  t.after(() => sys.troupe.close());
+  const sys = await systemForTest(t, redis.url, [Counter], 4);
   await sys.troupe.work({ leaseMs: 2000 });
   return sys;
 }
@@ -50,8 +49,7 @@ it('an ask to a paused type times out saying the type is paused and how to resum
 });
 
 it('an ask to a type that is not paused still points at the workers', async (t) => {
-  const { troupe } = await freshSystem(redis.url, [Counter], 4); // no worker
-  t.after(() => troupe.close());
+  const { troupe } = await systemForTest(t, redis.url, [Counter], 4); // no worker
   await assert.rejects(troupe.ref(Counter, 'c-2', { askTimeoutMs: 200 }).ask('value'), (err: unknown) => {
     assert.ok(err instanceof TimeoutError);
     assert.equal(err.pausedType, undefined);
