@@ -13,7 +13,7 @@ const SCRIPTS = {
   tell_once: 4,
   tell_later: 2,
   claim: 7,
-  commit: 8,
+  commit: 9,
   resume: 6,
   fire: 5,
   acquire: 4,

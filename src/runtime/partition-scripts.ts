@@ -84,6 +84,7 @@ export async function commitItems(
       keys.timers(s.p),
       keys.attempts(s.p),
       keys.paused(s.p),
+      keys.mergeDue(s.p),
     ],
     [
       d.workerId,

@@ -13,6 +13,7 @@
   KEYS[6] timers    {troupe:<ns>:<p>}:timers
   KEYS[7] attempts  {troupe:<ns>:<p>}:attempts
   KEYS[8] paused    {troupe:<ns>:<p>}:paused (hash: akey -> id of the dead letter it waits on)
+  KEYS[9] merge     {troupe:<ns>:<p>}:merge (set: actors whose log passed the merge threshold)
   ARGV[1] worker id
   ARGV[2] epoch
   ARGV[3] partition key prefix     {troupe:<ns>:<p>}:
@@ -59,7 +60,7 @@ for _ = 1, tonumber(ARGV[8]) do
       segments = nseg
     end
     -- flag a long log for the owner's merge sweep, which also finds it after a crash
-    if merge_at > 0 and segments >= merge_at then redis.call('SADD', pk .. 'merge', akey) end
+    if merge_at > 0 and segments >= merge_at then redis.call('SADD', KEYS[9], akey) end
   end
   i = i + nseg
   local nsend = tonumber(ARGV[i]); i = i + 1
