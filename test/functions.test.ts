@@ -26,7 +26,7 @@ it('FCALL troupe_tell, troupe_tell_once and troupe_tell_later reach an actor onc
   const troupe = await connect({ redis: redis.url, namespace: ns, actors: [Counter], partitions: 8 });
   await troupe.work({ leaseMs: 2000 });
   const raw = redis.client();
-  assert.equal(Number(await raw.call('FCALL_RO', 'troupe_version', '0')), 1);
+  assert.equal(Number(await raw.call('FCALL_RO', 'troupe_version', '0')), 2);
 
   const p = partitionOf('counter', 'f-1', 8);
   const t = tag(ns, p);
@@ -56,11 +56,11 @@ it('troupe setup creates the namespace and installs the functions, and is safe t
   await raw.call('FUNCTION', 'FLUSH');
   const first = await runCli(['-r', redis.url, '-n', ns, 'setup', '--partitions', '16']);
   assert.equal(first.code, 0, first.stderr);
-  assert.match(first.stdout, /namespace \S+: 16 partitions; functions: library troupe v1 loaded/);
+  assert.match(first.stdout, /namespace \S+: 16 partitions; functions: library troupe v2 loaded/);
   assert.equal(await raw.hget(`troupe:${ns}:meta`, 'partitions'), '16');
   const again = await runCli(['-r', redis.url, '-n', ns, 'setup']);
   assert.equal(again.code, 0, again.stderr);
-  assert.match(again.stdout, /16 partitions; functions: library troupe v1 current/);
+  assert.match(again.stdout, /16 partitions; functions: library troupe v2 current/);
   const clash = await runCli(['-r', redis.url, '-n', ns, 'setup', '--partitions', '32']);
   assert.equal(clash.code, 2);
   assert.match(clash.stderr, /created with 16 partitions/);

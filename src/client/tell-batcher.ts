@@ -6,8 +6,11 @@ const MAX_MESSAGES = 512;
 const MAX_BYTES = 1024 * 1024;
 
 interface Batch {
-  keys: [ready: string, wake: string];
-  /** Mailbox prefix, then (actor key, envelope) pairs. */
+  /** ready, wake, then the mailbox of each message. */
+  keys: string[];
+  /** The partition's mailbox key prefix: a mailbox key is this plus the actor key. */
+  mailboxPrefix: string;
+  /** (actor key, envelope) of each message. */
   args: (string | Buffer)[];
   bytes: number;
   /** Every tell of a batch shares its outcome. */
@@ -18,7 +21,14 @@ interface Batch {
 function newBatch(keys: Keys, p: number): Batch {
   let settle!: Batch['settle'];
   const done = new Promise<unknown>((resolve, reject) => (settle = { resolve, reject }));
-  return { keys: [keys.ready(p), keys.wake(p)], args: [keys.mailboxPrefix(p)], bytes: 0, done, settle };
+  return {
+    keys: [keys.ready(p), keys.wake(p)],
+    mailboxPrefix: keys.mailboxPrefix(p),
+    args: [],
+    bytes: 0,
+    done,
+    settle,
+  };
 }
 
 /**
@@ -46,6 +56,7 @@ export class TellBatcher {
       batch = newBatch(this.keys, p);
       this.batches.set(p, batch);
     }
+    batch.keys.push(batch.mailboxPrefix + akey);
     batch.args.push(akey, envelope);
     batch.bytes += envelope.length;
     if (!this.scheduled) {

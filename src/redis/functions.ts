@@ -10,7 +10,7 @@ import { source } from './scripts.ts';
  * library only when it is older, so mixed versions of Troupe on one Redis never downgrade it.
  */
 export const LIBRARY = 'troupe';
-export const LIBRARY_VERSION = 1;
+export const LIBRARY_VERSION = 2;
 
 /** Function name → the script it runs. Every one is documented in docs/protocol.md. */
 const FUNCTIONS = {

@@ -93,8 +93,11 @@ export class Keys {
   seen(p: number, messageId: string): string {
     return `${this.partition(p)}seen:${messageId}`;
   }
+  logPrefix(p: number): string {
+    return `${this.partition(p)}ctx:`;
+  }
   log(p: number, akey: string): string {
-    return `${this.partition(p)}ctx:${akey}`;
+    return `${this.logPrefix(p)}${akey}`;
   }
   /** Merged segments kept for `read({ at })` when the type sets `retainMs`. */
   history(p: number, akey: string): string {

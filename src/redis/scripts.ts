@@ -7,25 +7,25 @@ import type { Redis } from 'ioredis';
  * load time, and each script is registered under a name versioned by its content, so two versions
  * of Troupe sharing one Redis never run each other's scripts.
  */
-const SCRIPTS = {
-  tell: 3,
-  tell_batch: 2,
-  tell_once: 4,
-  tell_later: 2,
-  claim: 7,
-  commit: 9,
-  resume: 6,
-  fire: 5,
-  acquire: 4,
-  renew: 6,
-  release: 1,
-  heartbeat: 4,
-  merge: 4,
-  unlock: 1,
-  relock: 1,
-} as const;
+const SCRIPTS = [
+  'tell',
+  'tell_batch',
+  'tell_once',
+  'tell_later',
+  'claim',
+  'commit',
+  'resume',
+  'fire',
+  'acquire',
+  'renew',
+  'release',
+  'heartbeat',
+  'merge',
+  'unlock',
+  'relock',
+] as const;
 
-export type ScriptName = keyof typeof SCRIPTS;
+export type ScriptName = (typeof SCRIPTS)[number];
 
 const dir = new URL('./lua/', import.meta.url);
 
@@ -38,17 +38,16 @@ export function source(file: string): string {
 
 export interface ScriptInfo {
   name: ScriptName;
-  keys: number;
   lua: string;
   /** The registered command name, e.g. `troupe_tell_3f2a91c0`. */
   command: string;
 }
 
 export const scripts: Record<ScriptName, ScriptInfo> = Object.fromEntries(
-  (Object.keys(SCRIPTS) as ScriptName[]).map((name) => {
+  SCRIPTS.map((name) => {
     const lua = source(`${name}.lua`);
     const version = createHash('sha1').update(lua).digest('hex').slice(0, 8);
-    return [name, { name, keys: SCRIPTS[name], lua, command: `troupe_${name}_${version}` }];
+    return [name, { name, lua, command: `troupe_${name}_${version}` }];
   }),
 ) as Record<ScriptName, ScriptInfo>;
 
@@ -63,12 +62,13 @@ export interface ScriptedRedis {
 
 export function withScripts(redis: Redis): ScriptedRedis {
   for (const info of Object.values(scripts)) {
-    redis.defineCommand(info.command, { numberOfKeys: info.keys, lua: info.lua });
+    // no fixed key count: a script's KEYS grow with its batch (every key it touches is declared)
+    redis.defineCommand(info.command, { lua: info.lua });
   }
   const call = (method: string, keys: string[], args: ScriptArg[]): Promise<unknown> => {
     const fn = (redis as unknown as Record<string, (...a: ScriptArg[]) => Promise<unknown>>)[method];
     if (!fn) throw new Error(`script ${method} is not defined`);
-    return fn.call(redis, ...keys, ...args);
+    return fn.call(redis, keys.length, ...keys, ...args);
   };
   return {
     redis,

@@ -1,5 +1,5 @@
 /**
- * What one actor's batch commits (a CommitItem), and how items become commit.lua's arguments.
+ * What one actor's batch commits (a CommitItem); commit-encoding.ts lays items out for commit.lua.
  */
 import type { DeadLetterReason } from '../protocol/dead-letter-reasons.ts';
 import { decodeEnvelope, type Envelope } from '../protocol/envelope.ts';
@@ -45,25 +45,6 @@ export function emptyItem(akey: string, token: string, handled: number, mergeAt:
     succeeded: 0,
     failed: 0,
   };
-}
-
-/** The ARGV tail commit.lua expects for a list of items. */
-export function commitArgs(items: readonly CommitItem[]): (string | number | Buffer)[] {
-  const args: (string | number | Buffer)[] = [items.length];
-  for (const it of items) {
-    args.push(it.akey, it.token, it.handled, it.mergeAt, it.segments.length, ...it.segments, it.sends.length);
-    for (const [q, akey, envelope] of it.sends) args.push(q, akey, envelope);
-    args.push(it.replies.length);
-    for (const [client, payload] of it.replies) args.push(client, payload);
-    args.push(it.dead.length);
-    for (const [reason, error, attempts, envelope, held] of it.dead) {
-      args.push(reason, error, attempts, envelope, held);
-    }
-    args.push(it.timers.length);
-    for (const [due, envelope] of it.timers) args.push(due, envelope);
-    args.push(it.retryAt, it.retryRecord);
-  }
-  return args;
 }
 
 /**

@@ -29,7 +29,7 @@ export class Leases {
     const [live, paused] = (await this.r.run(
       'heartbeat',
       [k.workers(), k.workerInfo(this.workerId), k.workerEvents(), k.pausedTypes()],
-      [this.workerId, this.leaseMs, k.workerInfo(''), first ? '1' : '0', ...Object.entries(entry).flat()],
+      [this.workerId, this.leaseMs, first ? '1' : '0', ...Object.entries(entry).flat()],
     )) as [string[], string[]];
     return { live, paused };
   }
@@ -47,7 +47,9 @@ export class Leases {
 
   /**
    * Extends the lease on p; tells whether it is still held, whether merges or actors wait there, and
-   * when its earliest timer is due (-1 for none).
+   * when its earliest timer is due (-1 for none). Actors held for a type no longer paused go back to
+   * the ready queue: renew.lua learns their lists' keys from its own reply, so a second call follows
+   * at once when there are some.
    */
   async renew(
     p: number,
@@ -55,17 +57,31 @@ export class Leases {
     paused: readonly string[],
   ): Promise<{ held: boolean; mergesDue: boolean; ready: boolean; nextTimer: number }> {
     const k = this.keys;
-    const [flags, next] = (await this.r.run(
-      'renew',
-      [k.owner(p), k.epoch(p), k.mergeDue(p), k.ready(p), k.timers(p), k.heldTypes(p)],
-      [this.workerId, epoch, this.leaseMs, k.heldPrefix(p), ...paused],
-    )) as [number, number | string];
-    return {
-      held: flags > 0,
-      mergesDue: (flags & 2) !== 0,
-      ready: (flags & 4) !== 0,
-      nextTimer: Number(next),
-    };
+    let release: string[] = [];
+    for (;;) {
+      const [flags, next, held] = (await this.r.run(
+        'renew',
+        [
+          k.owner(p),
+          k.epoch(p),
+          k.mergeDue(p),
+          k.ready(p),
+          k.timers(p),
+          k.heldTypes(p),
+          ...release.map((type) => k.heldPrefix(p) + type),
+        ],
+        [this.workerId, epoch, this.leaseMs, ...release],
+      )) as [number, number | string, string[]];
+      const tried = release;
+      release = held.filter((type) => !paused.includes(type) && !tried.includes(type));
+      if (flags > 0 && release.length > 0) continue;
+      return {
+        held: flags > 0,
+        mergesDue: (flags & 2) !== 0,
+        ready: (flags & 4) !== 0,
+        nextTimer: Number(next),
+      };
+    }
   }
 
   async release(p: number): Promise<boolean> {

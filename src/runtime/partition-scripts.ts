@@ -1,13 +1,11 @@
 /**
  * The two scripts a worker runs for every batch of turns on a partition it owns: claim.lua takes
- * ready actors and their mail, commit.lua applies their turns. Here: their keys and arguments.
+ * ready actors and their mail, commit.lua applies their turns. Here: their calls and replies.
  */
 import type { Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
-import { commitArgs, type CommitItem } from './commit-item.ts';
-import type { PartitionState } from './partition-state.ts';
-
-const DEAD_LETTERS_KEPT = 100_000;
+import { encodeCommit, type ScriptCall } from './commit-encoding.ts';
+import type { CommitItem } from './commit-item.ts';
 
 export interface PartitionScriptDeps {
   scripted: ScriptedRedis;
@@ -15,89 +13,113 @@ export interface PartitionScriptDeps {
   workerId: string;
 }
 
-/** One actor a claim took: its key, a batch of its mail, and its attempts record ('' for none). */
+/** An actor the worker expects at the head of the ready queue, and whether it needs its log. */
+export interface ClaimHint {
+  akey: string;
+  /** Not in the worker's memory: the claim returns its context log too. */
+  wantLog: boolean;
+}
+
+/** One actor a claim took: its key, a batch of its mail, its attempts record ('' for none). */
 export interface Claimed {
   akey: string;
   mail: Buffer[];
   attempts: string;
+  /** Its context log, base first, when the hint asked for it. */
+  log: Buffer[] | undefined;
+}
+
+export interface ClaimResult {
+  claimed: Claimed[];
+  /** The ready queue's head after the claim, up to the length asked for. */
+  head: string[];
+  /** The ready queue's length after the claim. */
+  readyLen: number;
+}
+
+export interface ClaimRequest {
+  p: number;
+  epoch: number;
+  hints: readonly ClaimHint[];
+  batchSize: number;
+  token: string;
+  paused: readonly string[];
+  headLen: number;
+}
+
+/** claim.lua's KEYS and ARGV (its header names the same layout; a test holds them together). */
+export function encodeClaim(keys: Keys, workerId: string, r: ClaimRequest): ScriptCall {
+  const { p } = r;
+  const k = [
+    keys.owner(p),
+    keys.epoch(p),
+    keys.ready(p),
+    keys.running(p),
+    keys.wake(p),
+    keys.attempts(p),
+    keys.heldTypes(p),
+  ];
+  const args: (string | number)[] = [workerId, r.epoch, r.batchSize, r.token, r.headLen, r.paused.length];
+  for (const type of r.paused) {
+    k.push(keys.heldPrefix(p) + type);
+    args.push(type);
+  }
+  const mailboxPrefix = keys.mailboxPrefix(p);
+  const logPrefix = keys.logPrefix(p);
+  for (const h of r.hints) {
+    k.push(mailboxPrefix + h.akey, logPrefix + h.akey);
+    args.push(h.akey, h.wantLog ? '1' : '0');
+  }
+  return { keys: k, args };
 }
 
 /**
- * Claims up to n ready actors of partition s, skipping (holding) those of the paused types.
- * Returns 'fenced' when the lease is not held at s.epoch.
+ * Claims the actors at the head of partition p's ready queue that match `hints` (the longest
+ * matching prefix), holding those of paused types. Returns 'fenced' when the lease is not held at
+ * the epoch.
  */
-export async function claimReady(
-  d: PartitionScriptDeps,
-  s: PartitionState,
-  n: number,
-  batchSize: number,
-  token: string,
-  paused: readonly string[],
-): Promise<'fenced' | { claimed: Claimed[]; readyLeft: number }> {
-  const { keys } = d;
-  const res = await d.scripted.runBuffer(
-    'claim',
-    [
-      keys.owner(s.p),
-      keys.epoch(s.p),
-      keys.ready(s.p),
-      keys.running(s.p),
-      keys.wake(s.p),
-      keys.attempts(s.p),
-      keys.heldTypes(s.p),
-    ],
-    [d.workerId, s.epoch, n, batchSize, keys.mailboxPrefix(s.p), token, keys.heldPrefix(s.p), ...paused],
-  );
+export async function claimReady(d: PartitionScriptDeps, r: ClaimRequest): Promise<'fenced' | ClaimResult> {
+  const call = encodeClaim(d.keys, d.workerId, r);
+  const res = await d.scripted.runBuffer('claim', call.keys, call.args);
   if (res === -1) return 'fenced';
   const flat = res as (Buffer | Buffer[] | number)[];
-  const last = flat.length - 1;
+  const end = flat.length - 2;
   const claimed: Claimed[] = [];
-  for (let i = 0; i < last; i += 3) {
+  for (let i = 0; i < end; i += 4) {
+    const log = flat[i + 3];
     claimed.push({
       akey: (flat[i] as Buffer).toString(),
       mail: flat[i + 1] as Buffer[],
       attempts: (flat[i + 2] as Buffer).toString(),
+      log: Array.isArray(log) ? log : undefined,
     });
   }
-  return { claimed, readyLeft: flat[last] as number };
+  const head = (flat[end] as Buffer[]).map((b) => b.toString());
+  return { claimed, head, readyLen: flat[end + 1] as number };
+}
+
+export interface CommitResult {
+  readyLen: number;
+  /** Actors whose claim was no longer current: nothing of theirs was written. */
+  stale: string[];
+  /** Actors put back on the ready queue (mail remains), in the order they were pushed. */
+  requeued: string[];
 }
 
 /**
- * Commits the items of partition s in one script. Returns 'fenced' when the lease is not held at
- * s.epoch; otherwise the ready queue's length and the actors whose claim was no longer current.
+ * Commits the items of partition p in one script. Returns 'fenced' when the lease is not held at
+ * the epoch.
  */
 export async function commitItems(
   d: PartitionScriptDeps,
-  s: PartitionState,
+  p: number,
+  epoch: number,
   items: readonly CommitItem[],
   replyTtlMs: number,
-): Promise<'fenced' | { readyLen: number; stale: string[] }> {
-  const { keys } = d;
-  const res = await d.scripted.run(
-    'commit',
-    [
-      keys.owner(s.p),
-      keys.epoch(s.p),
-      keys.ready(s.p),
-      keys.running(s.p),
-      keys.dead(),
-      keys.timers(s.p),
-      keys.attempts(s.p),
-      keys.paused(s.p),
-      keys.mergeDue(s.p),
-    ],
-    [
-      d.workerId,
-      s.epoch,
-      keys.partition(s.p),
-      keys.nsPrefix,
-      keys.tagOpener,
-      replyTtlMs,
-      DEAD_LETTERS_KEPT,
-      ...commitArgs(items),
-    ],
-  );
+): Promise<'fenced' | CommitResult> {
+  const call = encodeCommit(d.keys, p, d.workerId, epoch, replyTtlMs, items);
+  const res = await d.scripted.run('commit', call.keys, call.args);
   if (res === -1) return 'fenced';
-  const [readyLen, stale] = res as [number, string[]];
-  return { readyLen, stale };
+  const [readyLen, stale, requeued] = res as [number, string[], string[]];
+  return { readyLen, stale, requeued };
 }

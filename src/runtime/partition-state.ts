@@ -1,5 +1,6 @@
 import type { ActiveActor } from './active-actor.ts';
 import type { CommitItem } from './commit-item.ts';
+import { ReadyHead } from './ready-head.ts';
 
 /** What a worker knows and does about one partition it owns, at one epoch. */
 export interface PartitionState {
@@ -9,6 +10,8 @@ export interface PartitionState {
   hasWork: boolean;
   wakeGen: number;
   claiming: boolean;
+  /** What the worker knows of the ready queue's head, for claims to name. */
+  head: ReadyHead;
   inflight: number;
   actors: Map<string, ActiveActor>;
   pending: CommitItem[];
@@ -26,6 +29,7 @@ export function newPartition(p: number, epoch: number): PartitionState {
     hasWork: true,
     wakeGen: 0,
     claiming: false,
+    head: new ReadyHead(),
     inflight: 0,
     actors: new Map(),
     pending: [],

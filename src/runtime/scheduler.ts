@@ -10,7 +10,7 @@ import type { ActorUpkeep } from './actor-upkeep.ts';
 import { deadBatch, type CommitItem } from './commit-item.ts';
 import type { Logger } from '../logger.ts';
 import type { Ownership } from './ownership.ts';
-import { claimReady, commitItems, type PartitionScriptDeps } from './partition-scripts.ts';
+import { claimReady, commitItems, type Claimed, type PartitionScriptDeps } from './partition-scripts.ts';
 import type { PartitionState } from './partition-state.ts';
 import type { TimerFiring } from './timers.ts';
 import { runBatch, type TurnEnv } from './turn.ts';
@@ -51,9 +51,13 @@ export class Scheduler {
   /** Round robin: the next pump starts at the first waiting partition at or after this one. */
   private pumpFrom = 0;
   private stopping = false;
+  /** The fewest actors a claim takes while batches run (see pump). */
+  private readonly minClaim: number;
   private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly deps: SchedulerDeps) {}
+  constructor(private readonly deps: SchedulerDeps) {
+    this.minClaim = Math.max(1, Math.min(4, Math.floor(deps.opts.concurrency / 16)));
+  }
 
   /** Batches running or committing. */
   get inflight(): number {
@@ -82,58 +86,71 @@ export class Scheduler {
     this.deps.ownership.tick();
   }
 
-  /** New mail in partition p. */
-  onWake(p: number): void {
+  /** New mail in partition p; `akey` is the actor the wake message named, if any. */
+  onWake(p: number, akey?: string): void {
     const s = this.deps.owned.get(p);
     // a partition being handed over: its new owner claims what is ready when it subscribes
     if (!s || s.draining) return;
     s.hasWork = true;
     s.wakeGen++;
+    s.head.woke(akey);
     this.pump();
   }
 
-  /** Claims for every partition with work, as far as capacity allows. */
+  /**
+   * Claims for every partition with work, as far as capacity allows. While batches run, a claim
+   * waits until it can take a few actors at once: capacity comes back one commit at a time, and
+   * claiming each crumb at once would cost a claim (and then a commit) per actor.
+   */
   pump(): void {
     if (this.stopping) return;
     let capacity = this.deps.opts.concurrency - this.batches - this.reserved;
-    if (capacity <= 0) return;
+    if (capacity <= 0 || (this.batches > 0 && capacity < this.minClaim)) return;
     const waiting = [...this.deps.owned.values()].filter((s) => !s.draining && s.hasWork && !s.claiming);
     if (waiting.length === 0) return;
     // Every partition with work claims in this tick (the calls share one pipeline), each taking a
     // share of the capacity. Claiming one partition at a time made later partitions wait for
     // earlier ones that kept getting mail. Round robin decides who goes first when capacity is short.
-    const share = Math.max(4, Math.ceil(capacity / waiting.length));
+    const share = Math.max(this.minClaim, Math.ceil(capacity / waiting.length));
     const start = Math.max(
       0,
       waiting.findIndex((s) => s.p >= this.pumpFrom),
     );
     for (let i = 0; i < waiting.length && capacity > 0; i++) {
       const s = waiting[(start + i) % waiting.length]!;
-      const n = Math.min(capacity, share);
-      void this.claim(s, n);
-      capacity -= n;
+      const hints = s.head.hints(Math.min(capacity, share));
+      void this.claim(s, hints);
+      capacity -= hints.length;
       this.pumpFrom = s.p + 1;
     }
   }
 
-  private async claim(s: PartitionState, n: number): Promise<void> {
+  /**
+   * Claims the actors named in `hints` (those at the head of s's ready queue); with none, only
+   * learns the head, for the next claim to name.
+   */
+  private async claim(s: PartitionState, hints: string[]): Promise<void> {
     const token = nanoid(10);
     const gen = s.wakeGen;
+    const n = hints.length;
     s.claiming = true;
+    s.head.claimStarted();
     this.reserved += n;
     let res: Awaited<ReturnType<typeof claimReady>>;
     try {
-      res = await claimReady(
-        this.deps.scripts,
-        s,
-        n,
-        this.deps.opts.batchSize,
+      res = await claimReady(this.deps.scripts, {
+        p: s.p,
+        epoch: s.epoch,
+        hints: hints.map((akey) => ({ akey, wantLog: !s.actors.has(akey) })),
+        batchSize: this.deps.opts.batchSize,
         token,
-        this.deps.ownership.paused,
-      );
+        paused: this.deps.ownership.paused,
+        headLen: this.deps.opts.concurrency,
+      });
     } catch (err) {
       this.reserved -= n;
       s.claiming = false;
+      s.head.claimFailed();
       this.reset(s, err);
       this.checkIdle();
       return;
@@ -145,18 +162,22 @@ export class Scheduler {
       return;
     }
     if (res === 'fenced') {
+      s.head.claimFailed();
       this.deps.ownership.lose(s, 'fenced at claim');
       this.checkIdle();
       return;
     }
-    if (res.readyLeft === 0 && s.wakeGen === gen) s.hasWork = false;
-    for (const c of res.claimed) this.startActor(s, c.akey, c.mail, c.attempts, token);
+    s.head.claimed(res.head, res.readyLen);
+    if (res.readyLen === 0 && s.wakeGen === gen) s.hasWork = false;
+    else s.hasWork = true;
+    for (const c of res.claimed) this.startActor(s, c, token);
     this.checkIdle();
     if (s.draining) void this.deps.ownership.finishDrain(s);
     this.pump();
   }
 
-  private startActor(s: PartitionState, akey: string, mail: Buffer[], attempts: string, token: string): void {
+  private startActor(s: PartitionState, c: Claimed, token: string): void {
+    const { akey, mail, attempts } = c;
     s.inflight++;
     this.batches++;
     const cached = s.actors.get(akey);
@@ -174,21 +195,27 @@ export class Scheduler {
       return;
     }
     const started = performance.now();
+    const activateFrom = (log: Buffer[]): void => {
+      let actor: ActiveActor;
+      try {
+        actor = activate(entry, akey.slice(slash + 1), log, this.deps.clock.now());
+      } catch (err) {
+        this.queueCommit(s, this.deadBatch(akey, token, mail, 'context-unreadable', String(err), attempts));
+        return;
+      }
+      this.deps.counters.activations++;
+      this.deps.opts.observer?.activated?.(type, performance.now() - started);
+      if (this.deps.owned.get(s.p) === s) s.actors.set(akey, actor);
+      this.runOn(s, actor, token, mail, attempts);
+    };
+    // the claim brought the log of an actor not in memory; one passivated since asks for it now
+    if (c.log) {
+      activateFrom(c.log);
+      return;
+    }
     this.deps.commands
       .lrangeBuffer(this.deps.keys.log(s.p, akey), 0, -1)
-      .then((log) => {
-        let actor: ActiveActor;
-        try {
-          actor = activate(entry, akey.slice(slash + 1), log, this.deps.clock.now());
-        } catch (err) {
-          this.queueCommit(s, this.deadBatch(akey, token, mail, 'context-unreadable', String(err), attempts));
-          return;
-        }
-        this.deps.counters.activations++;
-        this.deps.opts.observer?.activated?.(type, performance.now() - started);
-        if (this.deps.owned.get(s.p) === s) s.actors.set(akey, actor);
-        this.runOn(s, actor, token, mail, attempts);
-      })
+      .then(activateFrom)
       .catch((err: unknown) => {
         this.finishItems(s, 1);
         this.reset(s, err);
@@ -258,7 +285,7 @@ export class Scheduler {
     }
     let res: Awaited<ReturnType<typeof commitItems>>;
     try {
-      res = await commitItems(this.deps.scripts, s, items, this.deps.opts.replyTtlMs);
+      res = await commitItems(this.deps.scripts, s.p, s.epoch, items, this.deps.opts.replyTtlMs);
     } catch (err) {
       this.finishItems(s, items.length);
       this.reset(s, err);
@@ -272,7 +299,8 @@ export class Scheduler {
       this.finishItems(s, items.length);
       return;
     }
-    const { readyLen, stale } = res;
+    const { readyLen, stale, requeued } = res;
+    s.head.committed(requeued, readyLen);
     this.deps.counters.commits++;
     for (const akey of stale) {
       this.deps.counters.staleCommits++;

@@ -81,10 +81,27 @@ export class TimerFiring {
     s.nextTimer = -1;
     let res: unknown;
     try {
+      // fire.lua names the mailboxes of the due entries in KEYS, so read whose they are first
+      const members = await scripted.redis.zrangebyscoreBuffer(
+        keys.timers(s.p),
+        '-inf',
+        now,
+        'LIMIT',
+        0,
+        FIRE_MAX,
+      );
+      const akeys = dueActors(members);
       res = await scripted.run(
         'fire',
-        [keys.owner(s.p), keys.epoch(s.p), keys.timers(s.p), keys.ready(s.p), keys.wake(s.p)],
-        [this.deps.workerId, s.epoch, now, 1000, keys.mailboxPrefix(s.p)],
+        [
+          keys.owner(s.p),
+          keys.epoch(s.p),
+          keys.timers(s.p),
+          keys.ready(s.p),
+          keys.wake(s.p),
+          ...akeys.map((akey) => keys.mailbox(s.p, akey)),
+        ],
+        [this.deps.workerId, s.epoch, now, FIRE_MAX, ...akeys],
       );
     } catch (err) {
       s.firing = false;
@@ -104,4 +121,17 @@ export class TimerFiring {
     const due = Number(next);
     if (due >= 0) this.note(s.p, due);
   }
+}
+
+/** Timers fired by one call of fire.lua at most. */
+const FIRE_MAX = 1000;
+
+/** The distinct actors of timer members `<akey>\0<envelope>`. */
+function dueActors(members: Buffer[]): string[] {
+  const akeys = new Set<string>();
+  for (const m of members) {
+    const sep = m.indexOf(0);
+    if (sep > 0) akeys.add(m.subarray(0, sep).toString());
+  }
+  return [...akeys];
 }

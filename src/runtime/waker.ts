@@ -12,7 +12,8 @@ const WAIT_STOP = 'stop';
 export interface WakerHandlers {
   /** The partitions whose wake signals to take. */
   partitions(): Iterable<number>;
-  wake(p: number): void;
+  /** New mail in p; `akey` is the actor whose tell woke it, when the message names one. */
+  wake(p: number, akey?: string): void;
   /** A delayed tell was added to p's timers. */
   timers(p: number): void;
   control(message: string): void;
@@ -67,9 +68,10 @@ export class Waker {
         ? { subscribe: 'ssubscribe', unsubscribe: 'sunsubscribe', event: 'smessage' }
         : { subscribe: 'subscribe', unsubscribe: 'unsubscribe', event: 'message' };
     this.flavour = flavour;
-    this.subscriber.on(flavour.event, (channel: string) => {
+    this.subscriber.on(flavour.event, (channel: string, message: string) => {
       const p = this.subscribed.get(channel);
-      if (p !== undefined) this.handlers.wake(p);
+      // the message names the actor that made the partition ready (older senders publish '1')
+      if (p !== undefined) this.handlers.wake(p, message.includes('/') ? message : undefined);
     });
     // ioredis subscribes again after a reconnect; what was published in between is lost
     let connected = false;

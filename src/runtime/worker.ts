@@ -126,7 +126,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       Math.max(1, Math.round(this.opts.leaseMs / 1000)),
       {
         partitions: () => [...this.owned.values()].filter((s) => !s.draining).map((s) => s.p),
-        wake: (p) => this.scheduler.onWake(p),
+        wake: (p, akey) => this.scheduler.onWake(p, akey),
         timers: (p) => this.timers.note(p, 0),
         control: (message) => void obey(this.controlTarget(), message),
       },
@@ -156,10 +156,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       workerId: this.id,
       owned: () => this.owned.values(),
       partition: (p) => this.owned.get(p),
-      fired: (s) => {
-        s.hasWork = true;
-        this.scheduler.pump();
-      },
+      fired: (s) => this.scheduler.onWake(s.p),
       fenced: (s) => this.ownership.lose(s, 'fenced at fire'),
     });
     this.scheduler = new Scheduler({
@@ -297,8 +294,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
           this.timers.note(s.p, r.nextTimer);
         if (r.ready && !s.hasWork && !s.claiming) {
           // a wake token can be taken by a worker that just handed the partition over
-          s.hasWork = true;
-          this.scheduler.pump();
+          this.scheduler.onWake(s.p);
         }
       },
     };

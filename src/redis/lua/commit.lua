@@ -5,6 +5,10 @@
   the caller holds the partition lease at the epoch it claimed with (fencing token), and an actor's
   part is skipped unless its claim token is still current (so a replayed commit is a no-op).
 
+  Every key is declared: the fixed ones, then per item the keys its part touches, in the order the
+  items come. src/runtime/commit-encoding.ts writes this layout; test/commit-protocol.test.ts fails
+  when this header and that encoder disagree (the two lines marked "item ARGV:" and "item KEYS:").
+
   KEYS[1] owner     {troupe:<ns>:<p>}:owner
   KEYS[2] epoch     {troupe:<ns>:<p>}:epoch
   KEYS[3] ready     {troupe:<ns>:<p>}:ready
@@ -16,35 +20,35 @@
   KEYS[9] merge     {troupe:<ns>:<p>}:merge (set: actors whose log passed the merge threshold)
   ARGV[1] worker id
   ARGV[2] epoch
-  ARGV[3] partition key prefix     {troupe:<ns>:<p>}:
-  ARGV[4] namespace key prefix     troupe:<ns>:   (replies live under <prefix>reply:<client>)
-  ARGV[5] partition tag opener     {troupe:<ns>:  (target partition q has keys {troupe:<ns>:q}:...)
-  ARGV[6] reply ttl in ms
-  ARGV[7] max dead letters kept (approximate)
-  ARGV[8] number of actors, then for each actor, in order:
-    akey, claim token, handled, merge threshold (segments; 0 = none), nseg, seg*, nsend, (partition, akey, envelope)*,
-    nreply, (client, payload)*, ndead, (reason, error, attempts, envelope)*
+  ARGV[3] reply ttl in ms
+  ARGV[4] max dead letters kept (approximate)
+  ARGV[5] number of items; then each item's ARGV, and from KEYS[10] on each item's KEYS:
+  item ARGV: akey token handled merge_at #segments segment* #sends (akey envelope)* #replies payload* #dead (reason error attempts envelope held)* #timers (due envelope)* retry_at retry_record
+  item KEYS: mailbox log (send_mailbox send_ready send_wake)* reply*
+  A send goes to the mailbox of the target actor, which may be in another partition (its ready and
+  wake keys are that partition's); a reply goes to the asking client's list troupe:<ns>:reply:<id>.
 
-  Returns: -1 when fenced; otherwise { length of the ready queue, { akeys skipped as stale } }.
+  Returns: -1 when fenced; otherwise { length of the ready queue, { akeys skipped as stale },
+           { akeys requeued, in order } }.
 ]]
 -- @include lib/fence.lua
 -- @include lib/enqueue.lua
 if not holds_lease(KEYS[1], KEYS[2], ARGV[1], ARGV[2]) then return -1 end
-local pk, nsk, tag = ARGV[3], ARGV[4], ARGV[5]
-local reply_ttl = tonumber(ARGV[6])
-local stale = {}
-local i = 9
-for _ = 1, tonumber(ARGV[8]) do
+local reply_ttl = tonumber(ARGV[3])
+local stale, requeued = {}, {}
+local i, k = 6, 10
+for _ = 1, tonumber(ARGV[5]) do
   local akey = ARGV[i]
   local live = redis.call('HGET', KEYS[4], akey) == ARGV[i + 1]
   local handled = tonumber(ARGV[i + 2])
   local merge_at = tonumber(ARGV[i + 3])
-  local mailbox = pk .. 'mb:' .. akey
+  local mailbox = KEYS[k]
+  local log = KEYS[k + 1]
+  k = k + 2
   local nseg = tonumber(ARGV[i + 4])
   i = i + 5
   if not live then stale[#stale + 1] = akey end
   if live and nseg > 0 then
-    local log = pk .. 'ctx:' .. akey
     -- unpack is bounded by the Lua C stack, so push in chunks
     local last = i + nseg - 1
     local at, len = i, 0
@@ -65,25 +69,24 @@ for _ = 1, tonumber(ARGV[8]) do
   i = i + nseg
   local nsend = tonumber(ARGV[i]); i = i + 1
   for _ = 1, nsend do
-    if live then
-      local q = tag .. ARGV[i] .. '}:'
-      enqueue(q .. 'mb:' .. ARGV[i + 1], q .. 'ready', q .. 'wake', ARGV[i + 1], ARGV[i + 2])
-    end
-    i = i + 3
+    if live then enqueue(KEYS[k], KEYS[k + 1], KEYS[k + 2], ARGV[i], ARGV[i + 1]) end
+    i = i + 2
+    k = k + 3
   end
   local nreply = tonumber(ARGV[i]); i = i + 1
   for _ = 1, nreply do
     if live then
-      local rk = nsk .. 'reply:' .. ARGV[i]
-      redis.call('RPUSH', rk, ARGV[i + 1])
+      local rk = KEYS[k]
+      redis.call('RPUSH', rk, ARGV[i])
       redis.call('PEXPIRE', rk, reply_ttl)
     end
-    i = i + 2
+    i = i + 1
+    k = k + 1
   end
   local ndead = tonumber(ARGV[i]); i = i + 1
   for _ = 1, ndead do
     if live then
-      local id = redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[7], '*', 'actor', akey, 'reason', ARGV[i],
+      local id = redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[4], '*', 'actor', akey, 'reason', ARGV[i],
         'error', ARGV[i + 1], 'attempts', ARGV[i + 2], 'worker', ARGV[1], 'envelope', ARGV[i + 3],
         'held', ARGV[i + 4])
       if ARGV[i + 4] == '1' then redis.call('HSET', KEYS[8], akey, id) end
@@ -107,8 +110,11 @@ for _ = 1, tonumber(ARGV[8]) do
       redis.call('HSET', KEYS[7], akey, retry_record)
     else
       redis.call('HDEL', KEYS[7], akey)
-      if redis.call('EXISTS', mailbox) == 1 then redis.call('RPUSH', KEYS[3], akey) end
+      if redis.call('EXISTS', mailbox) == 1 then
+        redis.call('RPUSH', KEYS[3], akey)
+        requeued[#requeued + 1] = akey
+      end
     end
   end
 end
-return { redis.call('LLEN', KEYS[3]), stale }
+return { redis.call('LLEN', KEYS[3]), stale, requeued }

@@ -2,15 +2,20 @@
   heartbeat: keep a worker in the registry, refresh its entry, and drop workers whose heartbeat
   expired. Uses the Redis clock so workers on different hosts agree on who is alive.
 
+  A worker's entry expires at the very time its score in the registry does (PEXPIREAT to the same
+  ms), so dropping an expired worker needs no DEL of its entry, whose key the script cannot name.
+
+  Cluster: these are namespace-wide keys in different slots; the Cluster issue must give them one
+  hash tag (e.g. {troupe:<ns>}) before this script can run there.
+
   KEYS[1] workers   troupe:<ns>:workers (sorted set: worker id -> expiry ms)
   KEYS[2] info      troupe:<ns>:worker:<id> (hash: the worker's registry entry)
   KEYS[3] events    troupe:<ns>:worker-events (stream: born, returned, left, expired)
   KEYS[4] paused    troupe:<ns>:paused-types (set)
   ARGV[1] worker id
   ARGV[2] time to live in ms
-  ARGV[3] registry entry key prefix troupe:<ns>:worker:
-  ARGV[4] '1' on the worker's first heartbeat
-  ARGV[5..] field, value, ... of the worker's entry
+  ARGV[3] '1' on the worker's first heartbeat
+  ARGV[4..] field, value, ... of the worker's entry
 
   Returns: { ids of the live workers sorted, paused actor types }.
 ]]
@@ -21,20 +26,19 @@ local function event(kind, id)
   redis.call('XADD', KEYS[3], 'MAXLEN', '~', 1000, '*', 'event', kind, 'worker', id, 'at', now)
 end
 for _, dead in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)) do
-  redis.call('DEL', ARGV[3] .. dead)
   event('expired', dead)
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local added = redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
-if ARGV[4] == '1' then
+if ARGV[3] == '1' then
   event('born', ARGV[1])
 elseif added == 1 then
   -- declared dead while it was stalled (a long GC pause, SIGSTOP), and back now
   event('returned', ARGV[1])
 end
-if #ARGV > 4 then redis.call('HSET', KEYS[2], unpack(ARGV, 5)) end
+if #ARGV > 3 then redis.call('HSET', KEYS[2], unpack(ARGV, 4)) end
 redis.call('HSET', KEYS[2], 'heartbeatAt', now, 'expiresAt', now + ttl)
-redis.call('PEXPIRE', KEYS[2], ttl)
+redis.call('PEXPIREAT', KEYS[2], now + ttl)
 local live = redis.call('ZRANGE', KEYS[1], 0, -1)
 table.sort(live)
 return { live, redis.call('SMEMBERS', KEYS[4]) }

@@ -23,6 +23,6 @@ if ARGV[3] == 'purge' then redis.call('LPOP', KEYS[5]) end
 redis.call('XDEL', KEYS[6], ARGV[2])
 if redis.call('EXISTS', KEYS[5]) == 1 then
   redis.call('RPUSH', KEYS[3], ARGV[1])
-  wake_owner(KEYS[4])
+  wake_owner(KEYS[4], ARGV[1])
 end
 return 1

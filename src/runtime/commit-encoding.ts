@@ -1,0 +1,64 @@
+/**
+ * commit.lua's KEYS and ARGV, written here once: the script's header names the same layout, and
+ * test/commit-protocol.test.ts fails when the two disagree. Every key the script touches is
+ * declared, in the order the items come.
+ */
+import type { Keys } from '../redis/keys.ts';
+import type { CommitItem } from './commit-item.ts';
+
+/** Dead letters kept in the namespace's stream (approximately: MAXLEN ~). */
+export const DEAD_LETTERS_KEPT = 100_000;
+
+/** A script call: its KEYS and ARGV. */
+export interface ScriptCall {
+  keys: string[];
+  args: (string | number | Buffer)[];
+}
+
+/** The call that commits `items` on partition p for `workerId` holding it at `epoch`. */
+export function encodeCommit(
+  keys: Keys,
+  p: number,
+  workerId: string,
+  epoch: number,
+  replyTtlMs: number,
+  items: readonly CommitItem[],
+): ScriptCall {
+  const mailboxPrefix = keys.mailboxPrefix(p);
+  const logPrefix = keys.logPrefix(p);
+  const k: string[] = [
+    keys.owner(p),
+    keys.epoch(p),
+    keys.ready(p),
+    keys.running(p),
+    keys.dead(),
+    keys.timers(p),
+    keys.attempts(p),
+    keys.paused(p),
+    keys.mergeDue(p),
+  ];
+  const args: (string | number | Buffer)[] = [workerId, epoch, replyTtlMs, DEAD_LETTERS_KEPT, items.length];
+  for (const it of items) {
+    k.push(mailboxPrefix + it.akey, logPrefix + it.akey);
+    args.push(it.akey, it.token, it.handled, it.mergeAt, it.segments.length);
+    for (const seg of it.segments) args.push(seg);
+    args.push(it.sends.length);
+    for (const [q, akey, envelope] of it.sends) {
+      k.push(keys.mailbox(q, akey), keys.ready(q), keys.wake(q));
+      args.push(akey, envelope);
+    }
+    args.push(it.replies.length);
+    for (const [client, payload] of it.replies) {
+      k.push(keys.replies(client));
+      args.push(payload);
+    }
+    args.push(it.dead.length);
+    for (const [reason, error, attempts, envelope, held] of it.dead) {
+      args.push(reason, error, attempts, envelope, held);
+    }
+    args.push(it.timers.length);
+    for (const [due, envelope] of it.timers) args.push(due, envelope);
+    args.push(it.retryAt, it.retryRecord);
+  }
+  return { keys: k, args };
+}

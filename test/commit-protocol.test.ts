@@ -1,0 +1,195 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Keys } from '../src/redis/keys.ts';
+import { source } from '../src/redis/scripts.ts';
+import { DEAD_LETTERS_KEPT, encodeCommit } from '../src/runtime/commit-encoding.ts';
+import { emptyItem, type CommitItem } from '../src/runtime/commit-item.ts';
+import { encodeClaim } from '../src/runtime/partition-scripts.ts';
+
+// commit.lua and claim.lua read their arguments by position. Their headers describe the layout and
+// the encoders in src/runtime write it; these tests read the headers and fail when the two disagree.
+
+const keys = new Keys('proto');
+const P = 3;
+
+/** `KEYS[n] name template` lines of a header, as n -> template with <ns> and <p> filled in. */
+function fixedKeys(lua: string): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const m of lua.matchAll(/^\s+KEYS\[(\d+)\]\s+\S+(?: \S+)?\s+(\S*troupe:<ns>\S*)/gm)) {
+    out.set(Number(m[1]), m[2]!.replace('<ns>', keys.ns).replace('<p>', String(P)));
+  }
+  return out;
+}
+
+/** The tokens of the header line that starts with `label`. */
+function layout(lua: string, label: string): string[] {
+  const line = lua.split('\n').find((l) => l.trim().startsWith(label));
+  assert.ok(line, `commit.lua's header has no "${label}" line`);
+  return line.trim().slice(label.length).trim().split(/\s+/);
+}
+
+type Row = Record<string, unknown>;
+
+/**
+ * Expands a layout: `name` is a field, `#list` the length of a list, `name*` and `(a b)*` one
+ * entry per element of the list the group names (`#list` before it, or a name's `send_`/`reply`).
+ */
+function expand(tokens: string[], fields: Row, lists: Record<string, Row[]>): unknown[] {
+  const out: unknown[] = [];
+  let current = '';
+  for (let i = 0; i < tokens.length; i++) {
+    let t = tokens[i]!;
+    if (t.startsWith('#')) {
+      current = t.slice(1);
+      const list = lists[current];
+      assert.ok(list, `no list "${current}" in the test's model`);
+      out.push(list.length);
+      continue;
+    }
+    if (t.startsWith('(')) {
+      const group = [t.slice(1)];
+      while (!t.endsWith(')*')) group.push((t = tokens[++i]!));
+      group[group.length - 1] = group.at(-1)!.slice(0, -2);
+      const listName = listFor(group[0]!, current, lists);
+      for (const row of lists[listName]!) for (const f of group) out.push(field(row, f));
+      continue;
+    }
+    if (t.endsWith('*')) {
+      const name = t.slice(0, -1);
+      for (const row of lists[listFor(name, current, lists)]!) out.push(field(row, name));
+      continue;
+    }
+    out.push(field(fields, t));
+  }
+  return out;
+}
+
+function listFor(name: string, current: string, lists: Record<string, Row[]>): string {
+  const plural = `${name.split('_')[0]}s`;
+  if (plural === 'replys' && lists.replies) return 'replies';
+  return lists[plural] ? plural : current;
+}
+
+function field(row: Row, name: string): unknown {
+  assert.ok(name in row, `the header names "${name}", which the test's model lacks`);
+  return row[name];
+}
+
+function sampleItem(): CommitItem {
+  const it = emptyItem('Order/o-1', 'tok', 2, 32);
+  it.segments = [Buffer.from('s1'), Buffer.from('s2')];
+  it.sends = [
+    [5, 'Stock/s-9', Buffer.from('e1')],
+    [P, 'Order/o-2', Buffer.from('e2')],
+  ];
+  it.replies = [['client-a', Buffer.from('r1')]];
+  it.dead = [['handler-error', 'boom', 3, Buffer.from('d1'), 1]];
+  it.timers = [[1234, Buffer.from('t1')]];
+  it.retryAt = 99;
+  it.retryRecord = 'm-1 2';
+  return it;
+}
+
+describe('commit.lua and its encoder agree', () => {
+  const lua = source('commit.lua');
+  const items = [sampleItem(), emptyItem('Order/o-3', 'tok', 1, 0)];
+  const call = encodeCommit(keys, P, 'w-1', 7, 60_000, items);
+
+  it('on the fixed KEYS', () => {
+    const fixed = fixedKeys(lua);
+    assert.equal(fixed.size, 9);
+    for (const [n, key] of fixed) assert.equal(call.keys[n - 1], key, `KEYS[${n}]`);
+  });
+
+  it('on the fixed ARGV', () => {
+    assert.match(lua, /ARGV\[5\] number of items/);
+    assert.deepEqual(call.args.slice(0, 5), ['w-1', 7, 60_000, DEAD_LETTERS_KEPT, items.length]);
+  });
+
+  it('on each item, field by field', () => {
+    const argv = layout(lua, 'item ARGV:');
+    const keyLayout = layout(lua, 'item KEYS:');
+    const wantArgs: unknown[] = [];
+    const wantKeys: unknown[] = [];
+    for (const it of items) {
+      const fields: Row = {
+        akey: it.akey,
+        token: it.token,
+        handled: it.handled,
+        merge_at: it.mergeAt,
+        retry_at: it.retryAt,
+        retry_record: it.retryRecord,
+        mailbox: keys.mailbox(P, it.akey),
+        log: keys.log(P, it.akey),
+      };
+      const lists: Record<string, Row[]> = {
+        segments: it.segments.map((segment) => ({ segment })),
+        sends: it.sends.map(([q, akey, envelope]) => ({
+          akey,
+          envelope,
+          send_mailbox: keys.mailbox(q, akey),
+          send_ready: keys.ready(q),
+          send_wake: keys.wake(q),
+        })),
+        replies: it.replies.map(([client, payload]) => ({ payload, reply: keys.replies(client) })),
+        dead: it.dead.map(([reason, error, attempts, envelope, held]) => ({
+          reason,
+          error,
+          attempts,
+          envelope,
+          held,
+        })),
+        timers: it.timers.map(([due, envelope]) => ({ due, envelope })),
+      };
+      wantArgs.push(...expand(argv, fields, lists));
+      wantKeys.push(...expand(keyLayout, fields, lists));
+    }
+    assert.deepEqual(call.args.slice(5), wantArgs);
+    assert.deepEqual(call.keys.slice(9), wantKeys);
+  });
+});
+
+describe('claim.lua and its encoder agree', () => {
+  const lua = source('claim.lua');
+  const call = encodeClaim(keys, 'w-1', {
+    p: P,
+    epoch: 4,
+    hints: [
+      { akey: 'Order/o-1', wantLog: true },
+      { akey: 'Order/o-2', wantLog: false },
+    ],
+    batchSize: 16,
+    token: 'tok',
+    paused: ['Stock'],
+    headLen: 64,
+  });
+
+  it('on the fixed KEYS and ARGV', () => {
+    const fixed = fixedKeys(lua);
+    assert.equal(fixed.size, 7);
+    for (const [n, key] of fixed) assert.equal(call.keys[n - 1], key, `KEYS[${n}]`);
+    for (const [n, what] of [
+      [3, 'max messages per actor'],
+      [4, 'claim token'],
+      [5, 'how much of the queue'],
+      [6, 'npaused'],
+    ] as const) {
+      assert.match(lua, new RegExp(`ARGV\\[${n}\\]\\s+${what}`));
+    }
+    assert.deepEqual(call.args.slice(0, 6), ['w-1', 4, 16, 'tok', 64, 1]);
+  });
+
+  it('on paused types and hints', () => {
+    assert.deepEqual(call.keys.slice(7), [
+      keys.heldPrefix(P) + 'Stock',
+      keys.mailbox(P, 'Order/o-1'),
+      keys.log(P, 'Order/o-1'),
+      keys.mailbox(P, 'Order/o-2'),
+      keys.log(P, 'Order/o-2'),
+    ]);
+    assert.deepEqual(call.args.slice(6), ['Stock', 'Order/o-1', '1', 'Order/o-2', '0']);
+    assert.match(lua, /KEYS\[7\+j\]\s+held list/);
+    assert.match(lua, /KEYS\[h\+2i-1\] its mailbox .* KEYS\[h\+2i\] its log/s);
+    assert.match(lua, /ARGV\[a\+2i-1\] its akey and ARGV\[a\+2i\] '1' to return its log/);
+  });
+});
