@@ -7,7 +7,7 @@ import { needsMerge, type ActiveActor } from './active-actor.ts';
 import type { Logger } from '../logger.ts';
 import type { ActorAt, MergeResult } from './merge.ts';
 import { MergeScheduler } from './merge-scheduler.ts';
-import type { PartitionState } from './partition-state.ts';
+import type { Partition } from './partition.ts';
 
 export interface UpkeepDeps {
   commands: Redis;
@@ -17,7 +17,7 @@ export interface UpkeepDeps {
   clock: Clock;
   logger: Logger;
   /** The worker's partitions, as it owns them now. */
-  owned: ReadonlyMap<number, PartitionState>;
+  owned: ReadonlyMap<number, Partition>;
   idleMs: number;
   mergeConcurrency: number;
   /** A merge folded this many segments. */
@@ -89,10 +89,10 @@ export class ActorUpkeep {
   private sweep(): void {
     const cutoff = this.deps.clock.now() - this.deps.idleMs;
     for (const s of this.deps.owned.values()) {
-      for (const [akey, actor] of s.actors) {
+      for (const actor of s.actors()) {
         if (actor.busy || actor.lastUsed >= cutoff) continue;
-        s.actors.delete(akey);
-        if (actor.logSegments > 0) this.merges.request({ p: s.p, akey }, actor.entry);
+        s.forget(actor.akey);
+        if (actor.logSegments > 0) this.merges.request({ p: s.p, akey: actor.akey }, actor.entry);
       }
     }
   }
@@ -105,7 +105,7 @@ export class ActorUpkeep {
   private onMerged(at: ActorAt, result: MergeResult, durationMs: number): void {
     if (result.status !== 'merged') return;
     this.deps.merged(result.folded, durationMs);
-    const actor = this.deps.owned.get(at.p)?.actors.get(at.akey);
+    const actor = this.deps.owned.get(at.p)?.actor(at.akey);
     if (!actor) return;
     const before = actor.logSegments;
     actor.logSegments = Math.max(0, before - result.folded);

@@ -2,18 +2,18 @@ import type { Clock } from '../clock.ts';
 import { assignPartitions } from './assignment.ts';
 import type { Leases } from './leases.ts';
 import type { Logger } from '../logger.ts';
-import { newPartition, type PartitionState } from './partition-state.ts';
+import { Partition } from './partition.ts';
 
 export interface OwnershipHooks {
-  acquired(s: PartitionState): void;
+  acquired(s: Partition): void;
   /** New partitions are owned; start serving them. */
   gained(): Promise<void>;
   /** p is being handed over: stop waiting on it. */
-  draining(s: PartitionState): void;
+  draining(s: Partition): void;
   released(p: number): void;
-  lost(s: PartitionState, reason: string): void;
+  lost(s: Partition, reason: string): void;
   /** A lease renewal's news about the partition: merges due, next timer, ready actors. */
-  renewed(s: PartitionState, r: Awaited<ReturnType<Leases['renew']>>): void;
+  renewed(s: Partition, r: Awaited<ReturnType<Leases['renew']>>): void;
   /** The set of paused actor types changed (sorted). */
   paused(types: readonly string[]): void;
   /** This worker's registry entry as of now: fields of its hash. */
@@ -36,7 +36,7 @@ export class Ownership {
 
   constructor(
     /** Shared with the worker, which reads it on every claim and commit. */
-    readonly owned: Map<number, PartitionState>,
+    readonly owned: Map<number, Partition>,
     private readonly leases: Leases,
     private readonly opts: {
       workerId: string;
@@ -92,15 +92,15 @@ export class Ownership {
   }
 
   /** Stops serving a partition at once: its in-flight commits will be refused (or are moot). */
-  lose(s: PartitionState, reason: string): void {
+  lose(s: Partition, reason: string): void {
     if (this.owned.get(s.p) !== s) return;
     this.owned.delete(s.p);
     this.hooks.lost(s, reason);
   }
 
   /** Releases a draining partition once nothing of it is in flight, and tells its next owner. */
-  async finishDrain(s: PartitionState): Promise<void> {
-    if (!s.draining || s.inflight > 0 || s.claiming || this.owned.get(s.p) !== s) return;
+  async finishDrain(s: Partition): Promise<void> {
+    if (!s.draining || !s.quiet || this.owned.get(s.p) !== s) return;
     this.owned.delete(s.p);
     await this.leases.release(s.p).catch(() => false);
     this.hooks.released(s.p);
@@ -160,7 +160,7 @@ export class Ownership {
     const mine = new Set(assignPartitions(this.opts.partitions, live).get(this.opts.workerId) ?? []);
     for (const s of this.owned.values()) {
       if (!mine.has(s.p) && !s.draining) {
-        s.draining = true;
+        s.handOver();
         this.opts.logger.info({ partition: s.p }, 'handing partition over');
         void this.finishDrain(s);
         this.hooks.draining(s);
@@ -172,7 +172,7 @@ export class Ownership {
     wanted.forEach((p, i) => {
       const epoch = epochs[i]!;
       if (epoch > 0 && !this.owned.has(p) && !this.stopping) {
-        const s = newPartition(p, epoch);
+        const s = new Partition(p, epoch);
         this.owned.set(p, s);
         gained = true;
         this.hooks.acquired(s);

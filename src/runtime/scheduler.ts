@@ -11,7 +11,7 @@ import { deadBatch, type CommitItem } from './commit-item.ts';
 import type { Logger } from '../logger.ts';
 import type { Ownership } from './ownership.ts';
 import { claimReady, commitItems, type Claimed, type PartitionScriptDeps } from './partition-scripts.ts';
-import type { PartitionState } from './partition-state.ts';
+import type { ClaimTicket, Partition } from './partition.ts';
 import type { TimerFiring } from './timers.ts';
 import { runBatch, type TurnEnv } from './turn.ts';
 import type { ResolvedWorkOptions } from './worker-options.ts';
@@ -29,7 +29,7 @@ export interface SchedulerDeps {
   opts: ResolvedWorkOptions;
   scripts: PartitionScriptDeps;
   turnEnv: TurnEnv;
-  owned: Map<number, PartitionState>;
+  owned: Map<number, Partition>;
   ownership: Ownership;
   timers: TimerFiring;
   upkeep: ActorUpkeep;
@@ -80,7 +80,7 @@ export class Scheduler {
   }
 
   /** After a Redis error the outcome of a claim or commit is unknown: start the partition afresh. */
-  private reset(s: PartitionState, err: unknown): void {
+  private reset(s: Partition, err: unknown): void {
     this.deps.log.warn({ err, partition: s.p }, 'redis error; partition will be re-acquired');
     this.deps.ownership.lose(s, 'redis error');
     this.deps.ownership.tick();
@@ -91,9 +91,7 @@ export class Scheduler {
     const s = this.deps.owned.get(p);
     // a partition being handed over: its new owner claims what is ready when it subscribes
     if (!s || s.draining) return;
-    s.hasWork = true;
-    s.wakeGen++;
-    s.head.woke(akey);
+    s.woke(akey);
     this.pump();
   }
 
@@ -106,7 +104,7 @@ export class Scheduler {
     if (this.stopping) return;
     let capacity = this.deps.opts.concurrency - this.batches - this.reserved;
     if (capacity <= 0 || (this.batches > 0 && capacity < this.minClaim)) return;
-    const waiting = [...this.deps.owned.values()].filter((s) => !s.draining && s.hasWork && !s.claiming);
+    const waiting = [...this.deps.owned.values()].filter((s) => s.wantsClaim);
     if (waiting.length === 0) return;
     // Every partition with work claims in this tick (the calls share one pipeline), each taking a
     // share of the capacity. Claiming one partition at a time made later partitions wait for
@@ -118,9 +116,9 @@ export class Scheduler {
     );
     for (let i = 0; i < waiting.length && capacity > 0; i++) {
       const s = waiting[(start + i) % waiting.length]!;
-      const hints = s.head.hints(Math.min(capacity, share));
-      void this.claim(s, hints);
-      capacity -= hints.length;
+      const ticket = s.startClaim(Math.min(capacity, share));
+      void this.claim(s, ticket);
+      capacity -= ticket.hints.length;
       this.pumpFrom = s.p + 1;
     }
   }
@@ -129,19 +127,16 @@ export class Scheduler {
    * Claims the actors named in `hints` (those at the head of s's ready queue); with none, only
    * learns the head, for the next claim to name.
    */
-  private async claim(s: PartitionState, hints: string[]): Promise<void> {
+  private async claim(s: Partition, ticket: ClaimTicket): Promise<void> {
     const token = nanoid(10);
-    const gen = s.wakeGen;
-    const n = hints.length;
-    s.claiming = true;
-    s.head.claimStarted();
+    const n = ticket.hints.length;
     this.reserved += n;
     let res: Awaited<ReturnType<typeof claimReady>>;
     try {
       res = await claimReady(this.deps.scripts, {
         p: s.p,
         epoch: s.epoch,
-        hints: hints.map((akey) => ({ akey, wantLog: !s.actors.has(akey) })),
+        hints: ticket.hints.map((akey) => ({ akey, wantLog: !s.has(akey) })),
         batchSize: this.deps.opts.batchSize,
         token,
         paused: this.deps.ownership.paused,
@@ -149,38 +144,35 @@ export class Scheduler {
       });
     } catch (err) {
       this.reserved -= n;
-      s.claiming = false;
-      s.head.claimFailed();
+      s.claimFailed();
       this.reset(s, err);
       this.checkIdle();
       return;
     }
     this.reserved -= n;
-    s.claiming = false;
     if (this.deps.owned.get(s.p) !== s) {
+      s.claimFailed();
       this.checkIdle();
       return;
     }
     if (res === 'fenced') {
-      s.head.claimFailed();
+      s.claimFailed();
       this.deps.ownership.lose(s, 'fenced at claim');
       this.checkIdle();
       return;
     }
-    s.head.claimed(res.head, res.readyLen);
-    if (res.readyLen === 0 && s.wakeGen === gen) s.hasWork = false;
-    else s.hasWork = true;
+    s.claimed(ticket, res.head, res.readyLen);
     for (const c of res.claimed) this.startActor(s, c, token);
     this.checkIdle();
     if (s.draining) void this.deps.ownership.finishDrain(s);
     this.pump();
   }
 
-  private startActor(s: PartitionState, c: Claimed, token: string): void {
+  private startActor(s: Partition, c: Claimed, token: string): void {
     const { akey, mail, attempts } = c;
-    s.inflight++;
+    s.batchStarted();
     this.batches++;
-    const cached = s.actors.get(akey);
+    const cached = s.actor(akey);
     if (cached) {
       this.runOn(s, cached, token, mail, attempts);
       return;
@@ -205,7 +197,7 @@ export class Scheduler {
       }
       this.deps.counters.activations++;
       this.deps.opts.observer?.activated?.(type, performance.now() - started);
-      if (this.deps.owned.get(s.p) === s) s.actors.set(akey, actor);
+      if (this.deps.owned.get(s.p) === s) s.keep(actor);
       this.runOn(s, actor, token, mail, attempts);
     };
     // the claim brought the log of an actor not in memory; one passivated since asks for it now
@@ -238,7 +230,7 @@ export class Scheduler {
   }
 
   private runOn(
-    s: PartitionState,
+    s: Partition,
     actor: ActiveActor,
     token: string,
     mail: Buffer[],
@@ -257,7 +249,7 @@ export class Scheduler {
         (err: unknown) => {
           // runBatch catches handler errors itself; reaching here is a bug in Troupe
           this.deps.log.error({ err, actor: actor.akey }, 'internal error running a batch');
-          s.actors.delete(actor.akey);
+          s.forget(actor.akey);
           this.finishItems(s, 1);
         },
       );
@@ -267,17 +259,14 @@ export class Scheduler {
     }
   }
 
-  private queueCommit(s: PartitionState, item: CommitItem): void {
-    s.pending.push(item);
-    if (s.flushScheduled) return;
-    s.flushScheduled = true;
+  private queueCommit(s: Partition, item: CommitItem): void {
+    if (!s.queueCommit(item)) return;
     // batches that finish in the same turn of the event loop share one commit
     setImmediate(() => void this.flush(s));
   }
 
-  private async flush(s: PartitionState): Promise<void> {
-    s.flushScheduled = false;
-    const items = s.pending.splice(0);
+  private async flush(s: Partition): Promise<void> {
+    const items = s.takePending();
     if (items.length === 0) return;
     if (this.deps.owned.get(s.p) !== s) {
       this.finishItems(s, items.length);
@@ -300,11 +289,11 @@ export class Scheduler {
       return;
     }
     const { readyLen, stale, requeued } = res;
-    s.head.committed(requeued, readyLen);
+    s.committed(requeued, readyLen);
     this.deps.counters.commits++;
     for (const akey of stale) {
       this.deps.counters.staleCommits++;
-      s.actors.delete(akey);
+      s.forget(akey);
     }
     const staleSet = new Set(stale);
     for (const it of items) {
@@ -316,10 +305,10 @@ export class Scheduler {
       for (const [due] of it.timers) this.deps.timers.note(s.p, due);
       this.deps.counters.turnsSucceeded += it.succeeded;
       this.deps.counters.turnsFailed += it.failed;
-      const actor = s.actors.get(it.akey);
+      const actor = s.actor(it.akey);
       if (!actor) continue;
       if (actor.tainted) {
-        s.actors.delete(it.akey);
+        s.forget(it.akey);
         continue;
       }
       actor.busy = false;
@@ -336,12 +325,11 @@ export class Scheduler {
         .map((it) => ({ actor: it.akey, messages: it.handled }));
       this.deps.events.emit('committed', s.p, turns);
     }
-    if (readyLen > 0) s.hasWork = true;
     this.finishItems(s, items.length);
   }
 
-  private finishItems(s: PartitionState, n: number): void {
-    s.inflight -= n;
+  private finishItems(s: Partition, n: number): void {
+    s.batchesEnded(n);
     this.batches -= n;
     if (s.draining) void this.deps.ownership.finishDrain(s);
     this.checkIdle();

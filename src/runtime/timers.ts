@@ -2,7 +2,7 @@ import type { Clock } from '../clock.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
 import type { Logger } from '../logger.ts';
-import type { PartitionState } from './partition-state.ts';
+import type { Partition } from './partition.ts';
 
 export interface TimerDeps {
   scripted: ScriptedRedis;
@@ -11,12 +11,12 @@ export interface TimerDeps {
   logger: Logger;
   workerId: string;
   /** The partitions the worker owns now. */
-  owned(): Iterable<PartitionState>;
-  partition(p: number): PartitionState | undefined;
+  owned(): Iterable<Partition>;
+  partition(p: number): Partition | undefined;
   /** Timers delivered mail into the partition. */
-  fired(s: PartitionState, count: number): void;
+  fired(s: Partition, count: number): void;
   /** The fire script found the lease gone. */
-  fenced(s: PartitionState): void;
+  fenced(s: Partition): void;
 }
 
 /**
@@ -36,7 +36,7 @@ export class TimerFiring {
   note(p: number, due: number): void {
     const s = this.deps.partition(p);
     if (!s) return;
-    if (s.nextTimer < 0 || due < s.nextTimer) s.nextTimer = due;
+    s.timerAt(due);
     this.arm();
   }
 
@@ -68,17 +68,14 @@ export class TimerFiring {
   private fireDue(): void {
     const now = this.deps.clock.now();
     for (const s of this.deps.owned()) {
-      if (s.nextTimer < 0 || s.nextTimer > now || s.draining || s.firing) continue;
-      void this.fire(s, now);
+      if (s.startFiring(now)) void this.fire(s, now);
     }
     this.arm();
   }
 
   /** Delivers a partition's due timers (fenced like a commit) and learns when the next is due. */
-  private async fire(s: PartitionState, now: number): Promise<void> {
+  private async fire(s: Partition, now: number): Promise<void> {
     const { keys, scripted } = this.deps;
-    s.firing = true;
-    s.nextTimer = -1;
     let res: unknown;
     try {
       // fire.lua names the mailboxes of the due entries in KEYS, so read whose they are first
@@ -104,8 +101,8 @@ export class TimerFiring {
         [this.deps.workerId, s.epoch, now, FIRE_MAX, ...akeys],
       );
     } catch (err) {
-      s.firing = false;
-      s.nextTimer = now;
+      s.firingEnded();
+      s.timerAt(now);
       this.deps.logger.warn(
         { err, worker: this.deps.workerId, partition: s.p },
         'firing timers failed; will retry',
@@ -113,7 +110,7 @@ export class TimerFiring {
       this.deps.clock.setTimeout(() => this.arm(), 200);
       return;
     }
-    s.firing = false;
+    s.firingEnded();
     if (res === -1) return this.deps.fenced(s);
     const [fired, next] = res as [number, number | string];
     this.firedTotal += fired;

@@ -4,7 +4,7 @@ import type { Keys } from '../redis/keys.ts';
 import { decodeControl, type AbortOutcome, type ControlCommand } from '../protocol/control.ts';
 import type { Logger } from '../logger.ts';
 import type { Ownership } from './ownership.ts';
-import type { PartitionState } from './partition-state.ts';
+import type { Partition } from './partition.ts';
 
 /** What a worker exposes to the commands it is sent (see protocol/control.ts). */
 export interface ControlTarget {
@@ -12,7 +12,7 @@ export interface ControlTarget {
   keys: Keys;
   log: Logger;
   ownership: Ownership;
-  owned: ReadonlyMap<number, PartitionState>;
+  owned: ReadonlyMap<number, Partition>;
   stop(): Promise<void>;
 }
 
@@ -56,7 +56,7 @@ function abortTurn(t: ControlTarget, akey: string): AbortOutcome {
   // a handler stuck in synchronous code holds the event loop, so this never runs during one:
   // an actor without `cancel` is between turns (or committing), and there is nothing to stop
   for (const s of t.owned.values()) {
-    const actor = s.actors.get(akey);
+    const actor = s.actor(akey);
     if (!actor?.cancel) continue;
     t.log.warn({ actor: akey }, 'turn aborted by an operator');
     actor.cancel(new TurnAbortedError(`${akey}: turn aborted by an operator`));

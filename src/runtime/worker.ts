@@ -15,7 +15,7 @@ import { resolveWorkOptions, type ResolvedWorkOptions } from './worker-options.t
 import { Scheduler, type TurnCounters } from './scheduler.ts';
 import type { TurnEnv } from './turn.ts';
 import { Ownership, type OwnershipHooks } from './ownership.ts';
-import type { PartitionState } from './partition-state.ts';
+import type { Partition } from './partition.ts';
 import { TimerFiring } from './timers.ts';
 import { Waker } from './waker.ts';
 import type { WorkerEvents, WorkerStats, WorkOptions } from './worker-types.ts';
@@ -61,7 +61,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   /** Every line carries this worker's name. */
   private readonly log: Logger;
   private startedAt = 0;
-  private readonly owned = new Map<number, PartitionState>();
+  private readonly owned = new Map<number, Partition>();
   private readonly ownership: Ownership;
   private readonly waker: Waker;
   private readonly scheduler: Scheduler;
@@ -206,7 +206,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   /** Counters and the partitions held right now. */
   stats(): WorkerStats {
     let activeActors = 0;
-    for (const s of this.owned.values()) activeActors += s.actors.size;
+    for (const s of this.owned.values()) activeActors += s.actorCount;
     return {
       ...this.counters,
       timersFired: this.timers.firedTotal,
@@ -265,7 +265,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         this.emit('released', p);
       },
       lost: (s, reason) => {
-        s.actors.clear();
+        s.forgetAll();
         void this.waker.interrupt().catch(() => undefined);
         this.log.warn({ partition: s.p, reason }, 'partition lost');
         this.observer?.leaseMoved?.('lost', s.p);
@@ -290,9 +290,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
         }),
       renewed: (s, r) => {
         if (r.mergesDue && !s.draining) void this.upkeep.mergeFlagged(s.p);
-        if (r.nextTimer >= 0 && (s.nextTimer < 0 || r.nextTimer < s.nextTimer))
-          this.timers.note(s.p, r.nextTimer);
-        if (r.ready && !s.hasWork && !s.claiming) {
+        if (r.nextTimer >= 0) this.timers.note(s.p, r.nextTimer);
+        if (r.ready && !s.expectingWork) {
           // a wake token can be taken by a worker that just handed the partition over
           this.scheduler.onWake(s.p);
         }
