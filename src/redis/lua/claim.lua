@@ -47,9 +47,10 @@ local h, a = 7 + npaused, 6 + npaused
 local nhints = (#ARGV - a) / 2
 local take = 0
 if nhints > 0 then
-  local head = redis.call('LRANGE', KEYS[3], 0, nhints - 1)
-  while take < #head and head[take + 1] == ARGV[a + 2 * take + 1] do take = take + 1 end
-  if take > 0 then redis.call('LTRIM', KEYS[3], take, -1) end
+  local popped = redis.call('LPOP', KEYS[3], nhints) or {}
+  while take < #popped and popped[take + 1] == ARGV[a + 2 * take + 1] do take = take + 1 end
+  -- a hint that is not the head (a wake message overtook a claim's reply): the rest goes back
+  for j = #popped, take + 1, -1 do redis.call('LPUSH', KEYS[3], popped[j]) end
 end
 local out = {}
 local batch = tonumber(ARGV[3]) - 1
