@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { connect, type Clock } from '../src/index.ts';
 import { encodeSegment } from '../src/protocol/log.ts';
+import { MERGE_ON_IDLE_MIN } from '../src/runtime/actor-upkeep.ts';
 import { commitMerge, mergeActor, MergeLock, planMerge } from '../src/runtime/merge.ts';
 import { Counter, History, Tape } from './fixtures/actors.ts';
 import { at, entryOf, mergeDeps } from './helpers/merging.ts';
@@ -129,14 +130,38 @@ describe('when merges run', () => {
     });
     const worker = await troupe.work({ leaseMs: 2000, idleMs: 300 });
     const tape = troupe.ref(Tape, 'idle');
-    for (const n of range(5)) await tape.tell('push', n);
-    await tape.ask('push', 6);
+    const n = MERGE_ON_IDLE_MIN;
+    for (const i of range(n - 1)) await tape.tell('push', i);
+    await tape.ask('push', n);
     const where = at(troupe, 'tape', 'idle');
     const log = troupe.keys.log(where.p, where.akey);
-    assert.equal(await redis.client().llen(log), 7, 'below the threshold: base + 6 segments');
+    assert.equal(await redis.client().llen(log), n + 1, `below the type's threshold: base + ${n} segments`);
     await waitFor('merged on deactivation', async () => (await redis.client().llen(log)) === 1);
-    assert.deepEqual((await tape.read()).items, range(6));
+    assert.deepEqual((await tape.read()).items, range(n));
     assert.equal(worker.stats().activeActors, 0);
+    await troupe.close();
+  });
+
+  it('leaves a short log as it is when its actor is deactivated (a merge would cost more than it saves)', async () => {
+    const troupe = await connect({
+      redis: redis.url,
+      namespace: uniqueNamespace(),
+      actors: [Tape],
+      partitions: 4,
+    });
+    const worker = await troupe.work({ leaseMs: 2000, idleMs: 100 });
+    const tape = troupe.ref(Tape, 'short');
+    await tape.tell('push', 1);
+    await tape.ask('push', 2);
+    await waitFor('deactivated', () => worker.stats().activeActors === 0);
+    // the sweep that dropped it would have queued the merge by now; give one a chance to run
+    await new Promise((r) => setTimeout(r, 300));
+    const where = at(troupe, 'tape', 'short');
+    assert.equal(await redis.client().llen(troupe.keys.log(where.p, where.akey)), 3, 'base + 2 segments');
+    assert.equal(worker.stats().merges, 0);
+    // activated again from base + segments, with the claim's log
+    await tape.ask('push', 3);
+    assert.deepEqual((await tape.read()).items, [1, 2, 3]);
     await troupe.close();
   });
 
@@ -150,12 +175,15 @@ describe('when merges run', () => {
     // the turn outlasts idleMs, so the idle sweep drops the actor before its commit lands
     await troupe.work({ leaseMs: 2000, idleMs: 100 });
     const holder = troupe.ref(Holder, 'slow');
+    // long enough a log to be merged on deactivation
+    for (let i = 0; i < MERGE_ON_IDLE_MIN; i++) await holder.tell('add', 1);
     await holder.tell('hold', 1, 800);
     const where = at(troupe, 'holder', 'slow');
     const log = troupe.keys.log(where.p, where.akey);
-    await waitFor('committed', async () => (await holder.read()).count === 1);
+    const total = MERGE_ON_IDLE_MIN + 1;
+    await waitFor('committed', async () => (await holder.read()).count === total);
     await waitFor('merged after all', async () => (await redis.client().llen(log)) === 1);
-    assert.equal((await holder.read()).count, 1);
+    assert.equal((await holder.read()).count, total);
     await troupe.close();
   });
 

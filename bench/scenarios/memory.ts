@@ -5,13 +5,13 @@
  * For each size N, on a fresh Redis: `connect()`, then an in-process worker (`troupe.work()` with a
  * short idleMs) gets one `add(1)` for each of N BenchCounter actors, sent through `tell` with 2,000
  * in flight and at most 4,000 ahead of the worker. The run waits until every turn has committed and every actor has gone idle: the worker
- * drops an idle actor from memory and merges its log, so what stays in Redis is what an idle actor
+ * drops an idle actor from memory (merging its log only when it is long: here it is one segment), so what stays in Redis is what an idle actor
  * costs for as long as it is idle. Then the worker stops and `INFO memory` used_memory is compared
  * with the reading taken before the sends (after connect and a warm-up worker, so loaded scripts and
  * the partitions' own keys are not charged to the actors).
  *
- * Every actor is checked: its log folds to count === 1 at seq === 1 (and is one merged base; the
- * notes count any that are not); no mailbox, lock or history key is left. Reported per actor: total bytes, the bytes of the context
+ * Every actor is checked: its log folds to count === 1 at seq === 1 (the notes count the logs left
+ * as base + segment rather than one merged base); no mailbox, lock or history key is left. Reported per actor: total bytes, the bytes of the context
  * itself (the log entries' length), and the headline, the bytes beyond the context: keys, Redis
  * objects, list encoding and the keyspace's hash table.
  */

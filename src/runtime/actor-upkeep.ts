@@ -9,6 +9,14 @@ import type { ActorAt, MergeResult } from './merge.ts';
 import { MergeScheduler } from './merge-scheduler.ts';
 import type { Partition } from './partition.ts';
 
+/**
+ * An actor leaving memory has its log merged only from this many segments on. A merge costs four
+ * round trips and half a dozen Redis commands; folding a few segments at the next activation costs
+ * microseconds, and an idle log of a base and a few segments takes about the bytes of one merged
+ * base. Longer logs are merged by the type's policy anyway.
+ */
+export const MERGE_ON_IDLE_MIN = 8;
+
 export interface UpkeepDeps {
   commands: Redis;
   scripted: ScriptedRedis;
@@ -92,7 +100,8 @@ export class ActorUpkeep {
       for (const actor of s.actors()) {
         if (actor.busy || actor.lastUsed >= cutoff) continue;
         s.forget(actor.akey);
-        if (actor.logSegments > 0) this.merges.request({ p: s.p, akey: actor.akey }, actor.entry);
+        if (actor.logSegments >= MERGE_ON_IDLE_MIN)
+          this.merges.request({ p: s.p, akey: actor.akey }, actor.entry);
       }
     }
   }
