@@ -140,7 +140,8 @@ export class Scheduler {
         batchSize: this.deps.opts.batchSize,
         token,
         paused: this.deps.ownership.paused,
-        headLen: this.deps.opts.concurrency,
+        // the next claim here takes about as many: a longer head costs Redis and this worker for nothing
+        headLen: Math.min(this.deps.opts.concurrency, Math.max(2 * this.minClaim, 2 * n)),
       });
     } catch (err) {
       this.reserved -= n;
