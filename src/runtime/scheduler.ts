@@ -230,13 +230,7 @@ export class Scheduler {
     );
   }
 
-  private runOn(
-    s: Partition,
-    actor: ActiveActor,
-    token: string,
-    mail: Buffer[],
-    attempts: string,
-  ): void {
+  private runOn(s: Partition, actor: ActiveActor, token: string, mail: Buffer[], attempts: string): void {
     actor.lastUsed = this.deps.clock.now();
     actor.busy = true;
     const started = performance.now();
