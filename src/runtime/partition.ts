@@ -20,7 +20,6 @@ export class Partition {
   /** New mail may be ready: a claim is due. */
   private hasWork = true;
   private wakes = 0;
-  private claiming = false;
   private readonly head = new ReadyHead();
   private batches = 0;
   private pending: CommitItem[] = [];
@@ -49,7 +48,7 @@ export class Partition {
 
   /** Nothing of it runs, commits or is being claimed: it can be released. */
   get quiet(): boolean {
-    return this.batches === 0 && !this.claiming;
+    return this.batches === 0 && !this.head.claiming;
   }
 
   // --- mail and claims
@@ -63,17 +62,16 @@ export class Partition {
 
   /** A claim is due or under way. */
   get expectingWork(): boolean {
-    return this.hasWork || this.claiming;
+    return this.hasWork || this.head.claiming;
   }
 
   /** Whether a claim should start now. */
   get wantsClaim(): boolean {
-    return !this.handingOver && this.hasWork && !this.claiming;
+    return !this.handingOver && this.hasWork && !this.head.claiming;
   }
 
   /** Starts a claim of at most n actors: names those known to be at the head of the ready queue. */
   startClaim(n: number): ClaimTicket {
-    this.claiming = true;
     const hints = this.head.hints(n);
     this.head.claimStarted();
     return { wakes: this.wakes, hints };
@@ -81,7 +79,6 @@ export class Partition {
 
   /** A claim returned the queue's new head and length. */
   claimed(ticket: ClaimTicket, head: string[], readyLen: number): void {
-    this.claiming = false;
     this.head.claimed(head, readyLen);
     // a wake during the claim may be for mail the claim did not see
     this.hasWork = readyLen > 0 || this.wakes !== ticket.wakes;
@@ -89,7 +86,6 @@ export class Partition {
 
   /** A claim failed or was fenced: what it did is unknown. */
   claimFailed(): void {
-    this.claiming = false;
     this.head.claimFailed();
   }
 

@@ -12,18 +12,23 @@ export class ReadyHead {
   private known: string[] = [];
   /** `known` is the whole queue. A new owner knows nothing. */
   private complete = false;
-  private claiming = false;
+  private claimUnderWay = false;
   /** Actors named by wake messages that arrived while a claim was under way. */
   private late: string[] = [];
 
   /** The actors to name in a claim of at most n. */
   hints(n: number): string[] {
-    return this.known.length <= n ? this.known.slice() : this.known.slice(0, n);
+    return this.known.slice(0, n);
+  }
+
+  /** A claim has started and not yet replied. */
+  get claiming(): boolean {
+    return this.claimUnderWay;
   }
 
   /** A wake message named `akey` (undefined: an older sender named none). */
   woke(akey: string | undefined): void {
-    if (this.claiming) {
+    if (this.claimUnderWay) {
       if (akey !== undefined) this.late.push(akey);
       return;
     }
@@ -33,26 +38,24 @@ export class ReadyHead {
   }
 
   claimStarted(): void {
-    this.claiming = true;
+    this.claimUnderWay = true;
     this.late = [];
   }
 
   /** A claim returned the queue's new head and length. */
   claimed(head: string[], readyLen: number): void {
-    this.claiming = false;
+    this.claimUnderWay = false;
     this.known = head;
     this.complete = head.length === readyLen;
-    if (this.late.length > 0) {
-      const late = this.late;
-      this.late = [];
-      for (const akey of late) if (!this.known.includes(akey)) this.woke(akey);
-      this.complete = false;
-    }
+    const late = this.late;
+    this.late = [];
+    // one that is in the head was appended before the claim ran
+    for (const akey of late) if (!head.includes(akey)) this.woke(akey);
   }
 
   /** A claim failed: what it did is unknown. */
   claimFailed(): void {
-    this.claiming = false;
+    this.claimUnderWay = false;
     this.late = [];
     this.known = [];
     this.complete = false;
@@ -61,7 +64,7 @@ export class ReadyHead {
   /** A commit put `requeued` back on the queue, which is now `readyLen` long. */
   committed(requeued: readonly string[], readyLen: number): void {
     // a claim under way replies after this commit (one connection, in order), with a fresh head
-    if (this.claiming) return;
+    if (this.claimUnderWay) return;
     if (this.complete && this.known.length + requeued.length === readyLen) {
       for (const akey of requeued) this.known.push(akey);
     } else {
