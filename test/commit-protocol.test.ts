@@ -181,7 +181,7 @@ describe('claim.lua and its encoder agree', () => {
 
   it('on paused types and hints', () => {
     assert.deepEqual(call.keys.slice(7), [
-      keys.heldPrefix(P) + 'Stock',
+      keys.held(P, 'Stock'),
       keys.mailbox(P, 'Order/o-1'),
       keys.log(P, 'Order/o-1'),
       keys.mailbox(P, 'Order/o-2'),

@@ -25,7 +25,7 @@ async function system(actors: ActorClass[]): Promise<Troupe> {
 async function held(troupe: Troupe, type: string): Promise<string[]> {
   const admin = redis.client();
   const lists = await Promise.all(
-    [...Array(PARTITIONS).keys()].map((p) => admin.lrange(`${troupe.keys.heldPrefix(p)}${type}`, 0, -1)),
+    [...Array(PARTITIONS).keys()].map((p) => admin.lrange(troupe.keys.held(p, type), 0, -1)),
   );
   admin.disconnect();
   return lists.flat().sort();

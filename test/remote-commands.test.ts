@@ -70,7 +70,7 @@ it('troupe pause <type> holds that type’s mail while other types run; troupe r
   const p = partitionOf('counter', 'held', PARTITIONS);
   const admin = redis.client();
   await waitFor('the paused actor to be held', async () =>
-    (await admin.lrange(`${keys.heldPrefix(p)}counter`, 0, -1)).includes('counter/held'),
+    (await admin.lrange(keys.held(p, 'counter'), 0, -1)).includes('counter/held'),
   );
   assert.equal(await admin.llen(keys.mailbox(p, 'counter/held')), 5, 'its mail waits');
   assert.equal((await counter.read()).count, 0);
@@ -97,10 +97,7 @@ it('a pause outlives the worker: one started later holds the type until it is re
   const keys = new Keys(ns);
   const p = partitionOf('counter', 'late', PARTITIONS);
   const admin = redis.client();
-  await waitFor(
-    'the new worker to hold it',
-    async () => (await admin.llen(`${keys.heldPrefix(p)}counter`)) > 0,
-  );
+  await waitFor('the new worker to hold it', async () => (await admin.llen(keys.held(p, 'counter'))) > 0);
   assert.equal((await troupe.ref(Counter, 'late').read()).count, 0);
   await troupe.admin.resume('counter');
   assert.equal(await troupe.ref(Counter, 'late').ask('value'), 2);

@@ -261,8 +261,8 @@ export async function systemInfo(deps: SystemInfoDeps, options: SystemInfoOption
   if (heldTypes.length > 0) {
     const held = redis.pipeline();
     for (const { p, type } of heldTypes) {
-      held.llen(keys.heldPrefix(p) + type);
-      held.lrange(keys.heldPrefix(p) + type, 0, sample - 1);
+      held.llen(keys.held(p, type));
+      held.lrange(keys.held(p, type), 0, sample - 1);
     }
     const nextHeld = replies(await held.exec());
     for (const { p } of heldTypes) {

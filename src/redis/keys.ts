@@ -127,9 +127,9 @@ export class Keys {
   heldTypes(p: number): string {
     return `${this.partition(p)}held-types`;
   }
-  /** `held:<type>` (list): actors with mail of a paused type, off the ready queue until resumed. */
-  heldPrefix(p: number): string {
-    return `${this.partition(p)}held:`;
+  /** Actors with mail of a paused type, off the ready queue until it is resumed (list). */
+  held(p: number, type: string): string {
+    return `${this.partition(p)}held:${type}`;
   }
   /** Actors whose log passed the merge threshold, for the owner's merge sweep. */
   mergeDue(p: number): string {

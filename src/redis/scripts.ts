@@ -51,7 +51,13 @@ export const scripts: Record<ScriptName, ScriptInfo> = Object.fromEntries(
   }),
 ) as Record<ScriptName, ScriptInfo>;
 
-type ScriptArg = string | number | Buffer;
+export type ScriptArg = string | number | Buffer;
+
+/** One run of a script: its KEYS and ARGV. */
+export interface ScriptCall {
+  keys: string[];
+  args: ScriptArg[];
+}
 
 /** A Redis client with Troupe's scripts defined on it (EVALSHA, falling back to EVAL on NOSCRIPT). */
 export interface ScriptedRedis {

@@ -4,16 +4,11 @@
  * declared, in the order the items come.
  */
 import type { Keys } from '../redis/keys.ts';
+import type { ScriptArg, ScriptCall } from '../redis/scripts.ts';
 import type { CommitItem } from './commit-item.ts';
 
 /** Dead letters kept in the namespace's stream (approximately: MAXLEN ~). */
 export const DEAD_LETTERS_KEPT = 100_000;
-
-/** A script call: its KEYS and ARGV. */
-export interface ScriptCall {
-  keys: string[];
-  args: (string | number | Buffer)[];
-}
 
 /** The call that commits `items` on partition p for `workerId` holding it at `epoch`. */
 export function encodeCommit(
@@ -37,7 +32,7 @@ export function encodeCommit(
     keys.paused(p),
     keys.mergeDue(p),
   ];
-  const args: (string | number | Buffer)[] = [workerId, epoch, replyTtlMs, DEAD_LETTERS_KEPT, items.length];
+  const args: ScriptArg[] = [workerId, epoch, replyTtlMs, DEAD_LETTERS_KEPT, items.length];
   for (const it of items) {
     k.push(mailboxPrefix + it.akey, logPrefix + it.akey);
     args.push(it.akey, it.token, it.handled, it.mergeAt, it.segments.length);

@@ -68,7 +68,7 @@ export class Leases {
           k.ready(p),
           k.timers(p),
           k.heldTypes(p),
-          ...release.map((type) => k.heldPrefix(p) + type),
+          ...release.map((type) => k.held(p, type)),
         ],
         [this.workerId, epoch, this.leaseMs, ...release],
       )) as [number, number | string, string[]];

@@ -3,8 +3,8 @@
  * ready actors and their mail, commit.lua applies their turns. Here: their calls and replies.
  */
 import type { Keys } from '../redis/keys.ts';
-import type { ScriptedRedis } from '../redis/scripts.ts';
-import { encodeCommit, type ScriptCall } from './commit-encoding.ts';
+import type { ScriptCall, ScriptedRedis } from '../redis/scripts.ts';
+import { encodeCommit } from './commit-encoding.ts';
 import type { CommitItem } from './commit-item.ts';
 
 export interface PartitionScriptDeps {
@@ -61,7 +61,7 @@ export function encodeClaim(keys: Keys, workerId: string, r: ClaimRequest): Scri
   ];
   const args: (string | number)[] = [workerId, r.epoch, r.batchSize, r.token, r.headLen, r.paused.length];
   for (const type of r.paused) {
-    k.push(keys.heldPrefix(p) + type);
+    k.push(keys.held(p, type));
     args.push(type);
   }
   const mailboxPrefix = keys.mailboxPrefix(p);
