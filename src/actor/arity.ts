@@ -48,7 +48,7 @@ function read(src: string, length: number): Arity | undefined {
     body = src.slice(bare[0].length);
   } else {
     const open = paramListStart(src);
-    const { end, commas } = scanTo(src, open + 1, ')');
+    const { end, marks: commas } = scanTo(src, open + 1, ')');
     const bounds = [open, ...commas, end];
     texts = bounds.slice(1).map((at, k) => src.slice(bounds[k]! + 1, at));
     body = src.slice(end + 1);
@@ -91,11 +91,11 @@ function paramListStart(src: string): number {
 }
 
 /**
- * Scans code from `i` to the bracket `closer` that ends the current nesting level: its index, with
- * the positions of the commas and the `=` signs at that level.
+ * Scans code from `i` to the bracket `closer` that ends the current nesting level (or, with `closer`
+ * '', to the end of `src`): its index, with the positions of the `mark` characters at that level.
  */
-function scanTo(src: string, i: number, closer: string): { end: number; commas: number[] } {
-  const commas: number[] = [];
+function scanTo(src: string, i: number, closer: string, mark = ','): { end: number; marks: number[] } {
+  const marks: number[] = [];
   let depth = 0;
   while (i < src.length) {
     const next = skipNonCode(src, i);
@@ -108,12 +108,13 @@ function scanTo(src: string, i: number, closer: string): { end: number; commas: 
     else if (c === ')' || c === ']' || c === '}') {
       if (depth === 0) {
         if (c !== closer) throw new Uncertain();
-        return { end: i, commas };
+        return { end: i, marks };
       }
       depth--;
-    } else if (c === ',' && depth === 0) commas.push(i);
+    } else if (c === mark && depth === 0) marks.push(i);
     i++;
   }
+  if (closer === '') return { end: i, marks };
   throw new Uncertain();
 }
 
@@ -172,20 +173,8 @@ function param(text: string): { rest: boolean; optional: boolean; shown: string 
   if (t === '') throw new Uncertain();
   if (t.startsWith('...')) return { rest: true, optional: false, shown: short(t) };
   // the first `=` outside brackets separates the pattern from its default value
-  let depth = 0;
-  for (let i = 0; i < t.length;) {
-    const next = skipNonCode(t, i);
-    if (next !== i) {
-      i = next;
-      continue;
-    }
-    const c = t[i]!;
-    if (c === '(' || c === '[' || c === '{') depth++;
-    else if (c === ')' || c === ']' || c === '}') depth--;
-    else if (c === '=' && depth === 0)
-      return { rest: false, optional: true, shown: `${short(t.slice(0, i).trim())}?` };
-    i++;
-  }
+  const eq = scanTo(t, 0, '', '=').marks[0];
+  if (eq !== undefined) return { rest: false, optional: true, shown: `${short(t.slice(0, eq).trim())}?` };
   return { rest: false, optional: false, shown: short(t) };
 }
 
