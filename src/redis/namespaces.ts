@@ -43,7 +43,7 @@ export async function listNamespaces(redis: Redis, limit = SCAN_LIMIT): Promise<
  * on a read-only replica; a namespace without a meta key is a NamespaceNotFoundError naming the
  * namespaces that do exist.
  */
-export async function existingPartitions(redis: Redis, keys: Keys, where: string): Promise<number> {
+async function existingPartitions(redis: Redis, keys: Keys, where: string): Promise<number> {
   const stored = await redis.hget(keys.meta(), 'partitions');
   if (stored !== null) return Number(stored);
   const { names, complete } = await listNamespaces(redis);

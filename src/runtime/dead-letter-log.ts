@@ -19,7 +19,7 @@ export interface LogLimit {
 }
 
 /** Enough lines to see what is wrong; a broken sender's flood costs one summary line a minute. */
-export const DEAD_LETTER_LOG_LIMIT: LogLimit = { lines: 10, perMs: 60_000 };
+const DEAD_LETTER_LOG_LIMIT: LogLimit = { lines: 10, perMs: 60_000 };
 
 interface Window {
   startedAt: number;
