@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { connect } from '../src/index.ts';
+import { processAlive } from '../src/runtime/process-alive.ts';
 import { Counter } from './fixtures/actors.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
 import { ROOT, runProgram, type Run } from './helpers/run.ts';
@@ -159,7 +160,7 @@ it('SIGTERM to `npx troupe worker` stops the worker gracefully (no orphan keeps 
     pid = worker!.pid;
     assert.notEqual(worker!.pid, npx.pid, 'npx runs the worker in a child process');
     npx.kill('SIGTERM');
-    await waitFor('the worker process to exit', () => !alive(worker!.pid), 30_000);
+    await waitFor('the worker process to exit', () => !processAlive(worker!.pid), 30_000);
     const events = await troupe.admin.workerEvents(10);
     assert.ok(
       events.some((e) => e.event === 'left' && e.worker === worker!.name),
@@ -169,7 +170,7 @@ it('SIGTERM to `npx troupe worker` stops the worker gracefully (no orphan keeps 
   } finally {
     npx.kill('SIGKILL');
     // without the fix the worker outlives npx: never leave it running after a failure
-    if (pid !== undefined && alive(pid)) process.kill(pid, 'SIGKILL');
+    if (pid !== undefined && processAlive(pid)) process.kill(pid, 'SIGKILL');
     await troupe.close();
   }
 });
@@ -181,14 +182,5 @@ async function readCount(ns: string, id: string): Promise<number> {
     return (await troupe.ref(Counter, id).read()).count;
   } finally {
     await troupe.close();
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }

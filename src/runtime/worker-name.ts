@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { ConfigError } from '../errors.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { Logger } from '../logger.ts';
+import { processAlive } from './process-alive.ts';
 
 let named = 0;
 
@@ -45,15 +46,4 @@ export async function checkNameFree(
   throw new ConfigError(
     `a live worker is already named "${name}" (host ${entry.host ?? '?'}, pid ${entry.pid ?? '?'}): give this one another --name, or stop that one first`,
   );
-}
-
-function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists, owned by someone else
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
