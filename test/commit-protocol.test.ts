@@ -11,6 +11,8 @@ import { encodeClaim } from '../src/runtime/partition-scripts.ts';
 
 const keys = new Keys('proto');
 const P = 3;
+/** The namespace's partition count (log buckets depend on it). */
+const PARTITIONS = 8;
 
 /** `KEYS[n] name template` lines of a header, as n -> template with <ns> and <p> filled in. */
 function fixedKeys(lua: string): Map<number, string> {
@@ -93,7 +95,7 @@ function sampleItem(): CommitItem {
 describe('commit.lua and its encoder agree', () => {
   const lua = source('commit.lua');
   const items = [sampleItem(), emptyItem('Order/o-3', 'tok', 1, 0)];
-  const call = encodeCommit(keys, P, 'w-1', 7, 60_000, items);
+  const call = encodeCommit(keys, PARTITIONS, P, 'w-1', 7, 60_000, items);
 
   it('on the fixed KEYS', () => {
     const fixed = fixedKeys(lua);
@@ -121,6 +123,7 @@ describe('commit.lua and its encoder agree', () => {
         retry_record: it.retryRecord,
         mailbox: keys.mailbox(P, it.akey),
         log: keys.log(P, it.akey),
+        log_bucket: keys.logBucketOf(P, it.akey, PARTITIONS),
       };
       const lists: Record<string, Row[]> = {
         segments: it.segments.map((segment) => ({ segment })),
@@ -151,7 +154,7 @@ describe('commit.lua and its encoder agree', () => {
 
 describe('claim.lua and its encoder agree', () => {
   const lua = source('claim.lua');
-  const call = encodeClaim(keys, 'w-1', {
+  const call = encodeClaim(keys, PARTITIONS, 'w-1', {
     p: P,
     epoch: 4,
     hints: [
@@ -184,12 +187,17 @@ describe('claim.lua and its encoder agree', () => {
       keys.held(P, 'Stock'),
       keys.mailbox(P, 'Order/o-1'),
       keys.log(P, 'Order/o-1'),
+      keys.logBucketOf(P, 'Order/o-1', PARTITIONS),
       keys.mailbox(P, 'Order/o-2'),
       keys.log(P, 'Order/o-2'),
+      keys.logBucketOf(P, 'Order/o-2', PARTITIONS),
     ]);
     assert.deepEqual(call.args.slice(6), ['Stock', 'Order/o-1', '1', 'Order/o-2', '0']);
     assert.match(lua, /KEYS\[7\+j\]\s+held list/);
-    assert.match(lua, /KEYS\[h\+2i-1\] its mailbox .* KEYS\[h\+2i\] its log/s);
+    assert.match(
+      lua,
+      /KEYS\[h\+3i-2\] its mailbox .* KEYS\[h\+3i-1\] its log\s.* KEYS\[h\+3i\] its log bucket/s,
+    );
     assert.match(lua, /ARGV\[a\+2i-1\] its akey and ARGV\[a\+2i\] '1' to return its log/);
   });
 });

@@ -31,7 +31,7 @@ function prng(seed: number): () => number {
 async function crashingMerge(deps: MergeDeps, where: ReturnType<typeof at>, cls: typeof Tape, step: number) {
   const lock = await MergeLock.take(deps, where);
   if (!lock || step === 0) return;
-  const plan = await planMerge(deps, deps.keys.log(where.p, where.akey), entryOf(cls));
+  const plan = await planMerge(deps, where, entryOf(cls));
   if (!plan || step === 1) return;
   await commitMerge(deps, where, lock, plan, {
     retain: cls.merge?.retainMs !== undefined && cls.merge.retainMs > 0,

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
+import { isDeepStrictEqual } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { connect, type Clock } from '../src/index.ts';
 import { encodeSegment } from '../src/protocol/log.ts';
 import { MERGE_ON_IDLE_MIN } from '../src/runtime/actor-upkeep.ts';
 import { commitMerge, mergeActor, MergeLock, planMerge } from '../src/runtime/merge.ts';
 import { Counter, History, Tape } from './fixtures/actors.ts';
-import { at, entryOf, mergeDeps } from './helpers/merging.ts';
+import { at, entryOf, logShape, mergeDeps } from './helpers/merging.ts';
 import { Holder } from './fixtures/slow-actors.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
 import { uniqueNamespace, waitFor } from './helpers/wait.ts';
@@ -66,7 +67,7 @@ describe('merge lock', () => {
     const where = at(troupe, 'tape', 'slow-merger');
     const slow = mergeDeps(redis.client(), troupe, 200);
     const lockA = (await MergeLock.take(slow, where))!;
-    const planA = (await planMerge(slow, troupe.keys.log(where.p, where.akey), entryOf(Tape)))!;
+    const planA = (await planMerge(slow, where, entryOf(Tape)))!;
     await waitFor(
       'A lock expired',
       async () => (await redis.client().exists(troupe.keys.lock(where.p, where.akey))) === 0,
@@ -136,13 +137,17 @@ describe('when merges run', () => {
     const where = at(troupe, 'tape', 'idle');
     const log = troupe.keys.log(where.p, where.akey);
     assert.equal(await redis.client().llen(log), n + 1, `below the type's threshold: base + ${n} segments`);
-    await waitFor('merged on deactivation', async () => (await redis.client().llen(log)) === 1);
+    // merged into one base, and stowed in the log bucket with its key gone
+    const merged = { stowed: 1, list: 0 };
+    await waitFor('merged on deactivation', async () =>
+      isDeepStrictEqual(await logShape(redis.client(), troupe, where), merged),
+    );
     assert.deepEqual((await tape.read()).items, range(n));
     assert.equal(worker.stats().activeActors, 0);
     await troupe.close();
   });
 
-  it('leaves a short log as it is when its actor is deactivated (a merge would cost more than it saves)', async () => {
+  it('stows a short log unmerged when its actor is deactivated (a merge would cost more than it saves)', async () => {
     const troupe = await connect({
       redis: redis.url,
       namespace: uniqueNamespace(),
@@ -157,10 +162,19 @@ describe('when merges run', () => {
     // the sweep that dropped it would have queued the merge by now; give one a chance to run
     await new Promise((r) => setTimeout(r, 300));
     const where = at(troupe, 'tape', 'short');
-    assert.equal(await redis.client().llen(troupe.keys.log(where.p, where.akey)), 3, 'base + 2 segments');
+    assert.deepEqual(
+      await logShape(redis.client(), troupe, where),
+      { stowed: 3, list: 0 },
+      'base + 2 segments, stowed',
+    );
     assert.equal(worker.stats().merges, 0);
-    // activated again from base + segments, with the claim's log
+    // activated again from the stowed entries, with the claim's log; the new segment goes to the list
     await tape.ask('push', 3);
+    assert.deepEqual(await logShape(redis.client(), troupe, where), { stowed: 3, list: 1 });
+    assert.deepEqual((await tape.read()).items, [1, 2, 3]);
+    await waitFor('deactivated and stowed again', async () =>
+      isDeepStrictEqual(await logShape(redis.client(), troupe, where), { stowed: 4, list: 0 }),
+    );
     assert.deepEqual((await tape.read()).items, [1, 2, 3]);
     await troupe.close();
   });
@@ -179,10 +193,11 @@ describe('when merges run', () => {
     for (let i = 0; i < MERGE_ON_IDLE_MIN; i++) await holder.tell('add', 1);
     await holder.tell('hold', 1, 800);
     const where = at(troupe, 'holder', 'slow');
-    const log = troupe.keys.log(where.p, where.akey);
     const total = MERGE_ON_IDLE_MIN + 1;
     await waitFor('committed', async () => (await holder.read()).count === total);
-    await waitFor('merged after all', async () => (await redis.client().llen(log)) === 1);
+    await waitFor('merged after all', async () =>
+      isDeepStrictEqual(await logShape(redis.client(), troupe, where), { stowed: 1, list: 0 }),
+    );
     assert.equal((await holder.read()).count, total);
     await troupe.close();
   });
@@ -201,7 +216,9 @@ describe('when merges run', () => {
     await client.rpush(log, '', ...range(50).map((n) => encodeSegment(n, 1000 + n, { n })));
     await client.sadd(troupe.keys.mergeDue(where.p), where.akey);
     const worker = await troupe.work({ leaseMs: 600 });
-    await waitFor('swept and merged', async () => (await client.llen(log)) === 1);
+    await waitFor('swept and merged', async () =>
+      isDeepStrictEqual(await logShape(client, troupe, where), { stowed: 1, list: 0 }),
+    );
     assert.deepEqual((await troupe.ref(Tape, 'orphan').read()).items, range(50));
     assert.equal(worker.stats().segmentsMerged, 50);
     await troupe.close();

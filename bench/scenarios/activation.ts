@@ -112,6 +112,7 @@ class Bench {
       redis,
       scripted: withScripts(redis),
       keys: this.keys,
+      partitions: PARTITIONS,
       lockMs: 30_000,
       chunk: 10_000,
       now: () => Date.now(),

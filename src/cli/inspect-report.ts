@@ -40,10 +40,13 @@ export interface InspectReport {
   id: string;
   partition: number;
   partitions: number;
-  keys: { log: string; history: string; lock: string; mailbox: string };
+  keys: { log: string; logBucket: string; history: string; lock: string; mailbox: string };
   base: BaseInfo & { ctx: unknown };
-  /** Segments after the base; `bytes` sums them (what the `bytes` merge threshold measures). */
-  log: { exists: boolean; segments: number; bytes: number };
+  /**
+   * Segments after the base; `bytes` sums them (what the `bytes` merge threshold measures).
+   * `stowed`: how many of the log's entries (base first) an idle actor keeps in its log bucket.
+   */
+  log: { exists: boolean; segments: number; bytes: number; stowed: number };
   /** The newest segments, oldest first (at most --last). */
   last: SegmentInfo[];
   /** Merged segments kept for `read({ at })` (types with `retainMs`); null when none are kept. */

@@ -20,7 +20,8 @@ export function renderInspect(r: InspectReport): string {
   out += row(
     'log',
     r.log.exists
-      ? `${plural(r.log.segments, 'segment')} after the base, ${plural(r.log.bytes, 'byte')}`
+      ? `${plural(r.log.segments, 'segment')} after the base, ${plural(r.log.bytes, 'byte')}` +
+          (r.log.stowed > 0 ? `; the first ${r.log.stowed} stowed in ${r.keys.logBucket}` : '')
       : 'no log yet (nothing committed): the context is initial()',
   );
   if (r.last.length > 0) {

@@ -7,6 +7,7 @@ import { askCommand } from './commands/ask.ts';
 import { deadLettersCommand } from './commands/dead-letters.ts';
 import { infoCommand } from './commands/info.ts';
 import { inspectCommand } from './commands/inspect.ts';
+import { migrateCommand } from './commands/migrate.ts';
 import { sendCommand } from './commands/send.ts';
 import { serveCommand } from './commands/serve.ts';
 import { setupCommand } from './commands/setup.ts';
@@ -41,6 +42,7 @@ Examples:
   $ troupe workers                             the live workers and what each is doing
   $ troupe pause order / troupe resume order   hold one actor type's turns everywhere
   $ troupe shutdown <worker>                   stop one worker gracefully, from anywhere
+  $ troupe migrate                             move stored logs to this version's layout
 
 Run "troupe <command> --help" for a command's options and more examples.`,
   );
@@ -54,6 +56,7 @@ infoCommand(program);
 deadLettersCommand(program);
 serveCommand(program);
 setupCommand(program);
+migrateCommand(program);
 adminCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -15,6 +15,8 @@ import {
   openRedis,
   type RedisInput,
 } from '../redis/connection.ts';
+import { logLayout as readLogLayout } from '../redis/meta.ts';
+import { readLog } from '../redis/context-log.ts';
 import { checkName, Keys } from '../redis/keys.ts';
 import { loadFunctions } from '../redis/functions.ts';
 import { namespacePartitions } from '../redis/namespaces.ts';
@@ -176,6 +178,8 @@ export class Troupe {
     if (this.registry.size === 0) {
       throw new ConfigError('a worker needs actor classes: pass them in connect({ actors: [MyActor] })');
     }
+    // before any connection opens: a namespace in a newer layout is refused
+    const logLayout = await readLogLayout(this.redis, this.keys);
     const { Worker } = await import('../runtime/worker.ts');
     const commands = this.open({ enableAutoPipelining: true });
     await this.installFunctions(commands);
@@ -189,6 +193,7 @@ export class Troupe {
         scripted: withScripts(commands),
         keys: this.keys,
         partitions: this.partitions,
+        logLayout,
         registry: this.registry,
         clock: this.options.clock ?? systemClock,
         logger: this.options.logger ?? silentLogger,
@@ -270,18 +275,10 @@ export class Troupe {
         (ctx, seg) => instance.apply(ctx, seg),
         at,
       );
-    // one LRANGE is atomic, so a merge running beside it is seen wholly or not at all
-    if (opts.at === undefined) return fold(await this.redis.lrangeBuffer(this.keys.log(p, akey), 0, -1)).ctx;
+    const where = { p, akey, partitions: this.partitions };
+    if (opts.at === undefined) return fold((await readLog(this.redis, this.keys, where)).log).ctx;
     const at = opts.at;
-    const res = await this.redis
-      .multi()
-      .lrangeBuffer(this.keys.log(p, akey), 0, -1)
-      .lrangeBuffer(this.keys.history(p, akey), 0, -1)
-      .exec();
-    const [log = [], history = []] = (res ?? []).map(([err, value]) => {
-      if (err) throw err;
-      return value as Buffer[];
-    });
+    const { log, history } = await readLog(this.redis, this.keys, where, { history: true });
     const found = entriesAsOf(log, history, at);
     if ('entries' in found) return fold(found.entries, at).ctx;
     const since = new Date(found.since).toISOString();

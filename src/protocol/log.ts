@@ -2,8 +2,9 @@ import { ProtocolError } from '../errors.ts';
 import { pack, unpack } from './codec.ts';
 
 /**
- * The context log of one actor is a Redis list: element 0 is the base, the rest are segments in
- * commit order. An empty base means `initial()`. See docs/protocol.md.
+ * The context log of one actor: element 0 is the base, the rest are segments in commit order. An
+ * empty base means `initial()`. It is stored as a Redis list, after the entries an idle actor had
+ * stowed in its log bucket (packStowed). See docs/protocol.md.
  */
 export interface BaseRecord<C = unknown> {
   /** Base format version. */
@@ -107,4 +108,49 @@ export function entriesAsOf<E extends Uint8Array>(
   const histBase = history[0] ? decodeBase(history[0]) : undefined;
   if (history.length > 0 && at >= (histBase?.ts ?? 0)) return { entries: history };
   return { since: histBase?.ts ?? logBase.ts };
+}
+
+/**
+ * An idle actor's log entries stowed as one value in its partition's log bucket (see
+ * docs/context-log.md): each entry as its length (LEB128 varint) then its bytes. The stowed entries
+ * come first in the log, then whatever the log list holds.
+ */
+export function packStowed(entries: readonly Uint8Array[]): Buffer {
+  const parts: Uint8Array[] = [];
+  for (const e of entries) {
+    const len: number[] = [];
+    let n = e.length;
+    while (n >= 0x80) {
+      len.push((n % 0x80) + 0x80);
+      n = Math.floor(n / 0x80);
+    }
+    len.push(n);
+    parts.push(Uint8Array.from(len), e);
+  }
+  return Buffer.concat(parts);
+}
+
+export function unpackStowed(blob: Buffer): Buffer[] {
+  const entries: Buffer[] = [];
+  let at = 0;
+  while (at < blob.length) {
+    let n = 0;
+    let scale = 1;
+    for (;;) {
+      const b = blob[at++];
+      if (b === undefined) throw new ProtocolError('stowed context log ends inside an entry length');
+      n += (b & 0x7f) * scale;
+      if (b < 0x80) break;
+      scale *= 0x80;
+    }
+    if (at + n > blob.length) throw new ProtocolError('stowed context log ends inside an entry');
+    entries.push(blob.subarray(at, at + n));
+    at += n;
+  }
+  return entries;
+}
+
+/** The whole log: the entries stowed in the bucket (when any), then the log list's. */
+export function joinLog(stowed: Buffer | null | undefined, list: Buffer[]): Buffer[] {
+  return stowed ? [...unpackStowed(stowed), ...list] : list;
 }

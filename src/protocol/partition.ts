@@ -38,3 +38,14 @@ function crc32OfString(s: string): number {
 export function partitionOf(type: string, id: string, partitions: number): number {
   return crc32OfString(actorKey(type, id)) % partitions;
 }
+
+/** Log buckets of a namespace, spread over its partitions: at a million idle actors, ~15 each. */
+const LOG_BUCKETS = 65_536;
+
+/**
+ * The log bucket of an actor within its partition: the CRC bits the partition did not use, so the
+ * buckets of a partition fill evenly. Small buckets stay listpack-encoded hashes in Redis.
+ */
+export function logBucketOf(akey: string, partitions: number): number {
+  return Math.floor(crc32OfString(akey) / partitions) % Math.ceil(LOG_BUCKETS / partitions);
+}

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.ts';
+import { logBucketOf } from '../protocol/partition.ts';
 
 const NAME = /^[A-Za-z0-9_.:-]+$/;
 // no ':' in a namespace: `a:reply` would reach into namespace `a`'s keys
@@ -98,6 +99,17 @@ export class Keys {
   }
   log(p: number, akey: string): string {
     return `${this.logPrefix(p)}${akey}`;
+  }
+  /**
+   * Log bucket b of partition p (hash: akey -> stowed entries): idle actors' logs, packed small. An
+   * actor's bucket is `logBucketOf(akey, partitions)`.
+   */
+  logBucket(p: number, bucket: number): string {
+    return `${this.partition(p)}logs:${bucket}`;
+  }
+  /** The log bucket of actor `akey` of partition p, in a namespace of `partitions` partitions. */
+  logBucketOf(p: number, akey: string, partitions: number): string {
+    return this.logBucket(p, logBucketOf(akey, partitions));
   }
   /** Merged segments kept for `read({ at })` when the type sets `retainMs`. */
   history(p: number, akey: string): string {

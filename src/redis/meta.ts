@@ -5,6 +5,14 @@ import type { Keys } from './keys.ts';
 export const DEFAULT_PARTITIONS = 64;
 
 /**
+ * The newest layout of context logs this Troupe reads and writes: 1, each log in a list of its own;
+ * 2, idle actors' logs stowed in per-partition log buckets too (docs/context-log.md). Readers of
+ * layout 2 read layout 1; a namespace records its layout (field `layout` of the meta hash, absent
+ * for 1) so that workers only stow once every worker can read what they stow.
+ */
+export const LOG_LAYOUT = 2;
+
+/**
  * Reads the system's partition count, creating the meta key on first use. P is fixed at creation:
  * changing it would move every actor to another partition.
  */
@@ -12,7 +20,10 @@ export async function ensureMeta(redis: Redis, keys: Keys, wanted?: number): Pro
   if (wanted !== undefined && (!Number.isInteger(wanted) || wanted < 1 || wanted > 16384)) {
     throw new ConfigError(`partitions must be an integer from 1 to 16384; got ${wanted}`);
   }
-  await redis.hsetnx(keys.meta(), 'partitions', wanted ?? DEFAULT_PARTITIONS);
+  // a namespace created now has the newest log layout; an older one keeps its own until migrated
+  if ((await redis.hsetnx(keys.meta(), 'partitions', wanted ?? DEFAULT_PARTITIONS)) === 1) {
+    await redis.hset(keys.meta(), 'layout', LOG_LAYOUT);
+  }
   const stored = Number(await redis.hget(keys.meta(), 'partitions'));
   if (wanted !== undefined && stored !== wanted) {
     throw new ConfigError(
@@ -20,4 +31,18 @@ export async function ensureMeta(redis: Redis, keys: Keys, wanted?: number): Pro
     );
   }
   return stored;
+}
+
+/**
+ * The namespace's log layout (1 when not recorded). A layout newer than this Troupe's is a
+ * ConfigError: its workers would miss the logs it does not know how to read.
+ */
+export async function logLayout(redis: Redis, keys: Keys): Promise<number> {
+  const layout = Number((await redis.hget(keys.meta(), 'layout')) ?? 1);
+  if (!(layout <= LOG_LAYOUT)) {
+    throw new ConfigError(
+      `namespace "${keys.ns}" stores context logs in layout ${String(layout)}, newer than this Troupe reads (${LOG_LAYOUT}): upgrade troupe in this service`,
+    );
+  }
+  return layout;
 }

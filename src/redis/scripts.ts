@@ -21,6 +21,7 @@ const SCRIPTS = [
   'release',
   'heartbeat',
   'merge',
+  'stow',
   'unlock',
   'relock',
 ] as const;

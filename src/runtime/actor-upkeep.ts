@@ -17,10 +17,20 @@ import type { Partition } from './partition.ts';
  */
 export const MERGE_ON_IDLE_MIN = 8;
 
+/** Idle actors stowed per script call: bounds how long one call holds Redis. */
+const STOW_BATCH = 256;
+
 export interface UpkeepDeps {
   commands: Redis;
   scripted: ScriptedRedis;
   keys: Keys;
+  /** The namespace's partition count (an actor's log bucket depends on it). */
+  partitions: number;
+  /**
+   * Stow idle actors' logs in their partitions' log buckets: the namespace's log layout has them
+   * (every worker reads them); see docs/context-log.md.
+   */
+  stowIdle: boolean;
   registry: ActorRegistry;
   clock: Clock;
   logger: Logger;
@@ -48,6 +58,7 @@ export class ActorUpkeep {
         redis: deps.commands,
         scripted: deps.scripted,
         keys: deps.keys,
+        partitions: deps.partitions,
         lockMs: 30_000,
         chunk: 10_000,
         now: () => deps.clock.now(),
@@ -93,16 +104,41 @@ export class ActorUpkeep {
     }
   }
 
-  /** Drops actors unused for idleMs; the next message activates them from Redis again. */
+  /**
+   * Drops actors unused for idleMs; the next message activates them from Redis again. Their logs
+   * are stowed, after a merge when they are long.
+   */
   private sweep(): void {
     const cutoff = this.deps.clock.now() - this.deps.idleMs;
     for (const s of this.deps.owned.values()) {
+      const stow: string[] = [];
       for (const actor of s.actors()) {
         if (actor.busy || actor.lastUsed >= cutoff) continue;
         s.forget(actor.akey);
         if (actor.logSegments >= MERGE_ON_IDLE_MIN)
           this.merges.request({ p: s.p, akey: actor.akey }, actor.entry);
+        else stow.push(actor.akey);
       }
+      this.stow(s.p, stow);
+    }
+  }
+
+  /**
+   * Moves idle actors' logs into their log buckets. Content-preserving at any moment (a commit or
+   * merge beside it reads and writes the same log), so a failure only leaves them where they were.
+   */
+  private stow(p: number, akeys: string[]): void {
+    if (!this.deps.stowIdle) return;
+    const { keys, partitions } = this.deps;
+    for (let i = 0; i < akeys.length; i += STOW_BATCH) {
+      const batch = akeys.slice(i, i + STOW_BATCH);
+      const k = batch.flatMap((akey) => [keys.log(p, akey), keys.logBucketOf(p, akey, partitions)]);
+      this.deps.scripted.run('stow', k, batch).catch((err: unknown) => {
+        this.deps.logger.debug(
+          { err, partition: p },
+          'stowing idle logs failed: they stay in their own keys',
+        );
+      });
     }
   }
 
@@ -115,7 +151,10 @@ export class ActorUpkeep {
     if (result.status !== 'merged') return;
     this.deps.merged(result.folded, durationMs);
     const actor = this.deps.owned.get(at.p)?.actor(at.akey);
-    if (!actor) return;
+    if (!actor) {
+      this.stow(at.p, [at.akey]);
+      return;
+    }
     const before = actor.logSegments;
     actor.logSegments = Math.max(0, before - result.folded);
     actor.logBytes = before > 0 ? Math.round((actor.logBytes * actor.logSegments) / before) : 0;

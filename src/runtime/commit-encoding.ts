@@ -10,9 +10,13 @@ import type { CommitItem } from './commit-item.ts';
 /** Dead letters kept in the namespace's stream (approximately: MAXLEN ~). */
 export const DEAD_LETTERS_KEPT = 100_000;
 
-/** The call that commits `items` on partition p for `workerId` holding it at `epoch`. */
+/**
+ * The call that commits `items` on partition p (of `partitions`) for `workerId` holding it at
+ * `epoch`.
+ */
 export function encodeCommit(
   keys: Keys,
+  partitions: number,
   p: number,
   workerId: string,
   epoch: number,
@@ -34,7 +38,7 @@ export function encodeCommit(
   ];
   const args: ScriptArg[] = [workerId, epoch, replyTtlMs, DEAD_LETTERS_KEPT, items.length];
   for (const it of items) {
-    k.push(mailboxPrefix + it.akey, logPrefix + it.akey);
+    k.push(mailboxPrefix + it.akey, logPrefix + it.akey, keys.logBucketOf(p, it.akey, partitions));
     args.push(it.akey, it.token, it.handled, it.mergeAt, it.segments.length);
     for (const seg of it.segments) args.push(seg);
     args.push(it.sends.length);

@@ -4,6 +4,7 @@ import { nanoid } from 'nanoid';
 import type { Actor } from '../actor/actor.ts';
 import type { RegisteredActor } from '../actor/registry.ts';
 import { BASE_FORMAT, decodeSegment, encodeBase, foldLog } from '../protocol/log.ts';
+import { readLog } from '../redis/context-log.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
 
@@ -12,6 +13,8 @@ export interface MergeDeps {
   redis: Redis;
   scripted: ScriptedRedis;
   keys: Keys;
+  /** The namespace's partition count (an actor's log bucket depends on it). */
+  partitions: number;
   /** Lock time to live; the holder renews it every third of that while it works. */
   lockMs: number;
   /** Segments folded per merge step, bounding memory for very long logs. */
@@ -84,15 +87,20 @@ function folder(entry: RegisteredActor): Pick<Actor, 'initial' | 'apply'> {
 
 /**
  * Reads the base and up to `chunk` oldest segments of a log and folds them into a new base. With
- * `before`, folds only the leading segments stamped earlier than it (trimming retained history).
+ * `list: 'history'` and `before`, folds only the leading segments of the retained history stamped
+ * earlier than `before` (trimming it).
  */
 export async function planMerge(
   deps: MergeDeps,
-  listKey: string,
+  at: ActorAt,
   entry: RegisteredActor,
-  before = Infinity,
+  { list = 'log', before = Infinity }: { list?: 'log' | 'history'; before?: number } = {},
 ): Promise<MergePlan | undefined> {
-  const entries = await deps.redis.lrangeBuffer(listKey, 0, deps.chunk);
+  const entries =
+    list === 'history'
+      ? await deps.redis.lrangeBuffer(deps.keys.history(at.p, at.akey), 0, deps.chunk)
+      : (await readLog(deps.redis, deps.keys, { ...at, partitions: deps.partitions }, { upTo: deps.chunk }))
+          .log;
   if (entries.length <= 1) return undefined;
   let take = entries.length;
   if (before !== Infinity) {
@@ -129,12 +137,18 @@ export async function commitMerge(
   options: { list?: 'log' | 'history'; retain?: boolean } = {},
 ): Promise<MergeCommit> {
   const k = deps.keys;
-  const list = options.list === 'history' ? k.history(at.p, at.akey) : k.log(at.p, at.akey);
+  const onLog = options.list !== 'history';
   const res = Number(
     await deps.scripted.run(
       'merge',
-      [list, k.lock(at.p, at.akey), k.history(at.p, at.akey), k.mergeDue(at.p)],
-      [lock.token, plan.baseSha, plan.k, plan.base, options.retain ? 1 : 0, at.akey],
+      [
+        onLog ? k.log(at.p, at.akey) : k.history(at.p, at.akey),
+        k.lock(at.p, at.akey),
+        k.history(at.p, at.akey),
+        k.mergeDue(at.p),
+        k.logBucketOf(at.p, at.akey, deps.partitions),
+      ],
+      [lock.token, plan.baseSha, plan.k, plan.base, options.retain ? 1 : 0, at.akey, onLog ? 1 : 0],
     ),
   );
   if (res === -1) return { ok: false, reason: 'lock-lost' };
@@ -160,10 +174,9 @@ export async function mergeActor(deps: MergeDeps, at: ActorAt, entry: Registered
   lock.keepAlive();
   const result: MergeResult = { status: 'nothing', folded: 0, remaining: 0 };
   try {
-    const log = deps.keys.log(at.p, at.akey);
     const retain = entry.merge.retainMs > 0;
     for (;;) {
-      const plan = await planMerge(deps, log, entry);
+      const plan = await planMerge(deps, at, entry);
       if (!plan) break;
       const res = await commitMerge(deps, at, lock, plan, { retain });
       if (!res.ok) return { ...result, status: res.reason };
@@ -175,7 +188,7 @@ export async function mergeActor(deps: MergeDeps, at: ActorAt, entry: Registered
     }
     if (retain) {
       const cutoff = deps.now() - entry.merge.retainMs;
-      const plan = await planMerge(deps, deps.keys.history(at.p, at.akey), entry, cutoff);
+      const plan = await planMerge(deps, at, entry, { list: 'history', before: cutoff });
       if (plan) {
         const res = await commitMerge(deps, at, lock, plan, { list: 'history' });
         if (!res.ok) return { ...result, status: res.reason };

@@ -2,6 +2,7 @@
  * The two scripts a worker runs for every batch of turns on a partition it owns: claim.lua takes
  * ready actors and their mail, commit.lua applies their turns. Here: their calls and replies.
  */
+import { joinLog } from '../protocol/log.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { ScriptCall, ScriptedRedis } from '../redis/scripts.ts';
 import { encodeCommit } from './commit-encoding.ts';
@@ -10,6 +11,8 @@ import type { CommitItem } from './commit-item.ts';
 export interface PartitionScriptDeps {
   scripted: ScriptedRedis;
   keys: Keys;
+  /** The namespace's partition count (an actor's log bucket depends on it). */
+  partitions: number;
   workerId: string;
 }
 
@@ -48,7 +51,7 @@ export interface ClaimRequest {
 }
 
 /** claim.lua's KEYS and ARGV (its header names the same layout; a test holds them together). */
-export function encodeClaim(keys: Keys, workerId: string, r: ClaimRequest): ScriptCall {
+export function encodeClaim(keys: Keys, partitions: number, workerId: string, r: ClaimRequest): ScriptCall {
   const { p } = r;
   const k = [
     keys.owner(p),
@@ -67,7 +70,7 @@ export function encodeClaim(keys: Keys, workerId: string, r: ClaimRequest): Scri
   const mailboxPrefix = keys.mailboxPrefix(p);
   const logPrefix = keys.logPrefix(p);
   for (const h of r.hints) {
-    k.push(mailboxPrefix + h.akey, logPrefix + h.akey);
+    k.push(mailboxPrefix + h.akey, logPrefix + h.akey, keys.logBucketOf(p, h.akey, partitions));
     args.push(h.akey, h.wantLog ? '1' : '0');
   }
   return { keys: k, args };
@@ -79,7 +82,7 @@ export function encodeClaim(keys: Keys, workerId: string, r: ClaimRequest): Scri
  * the epoch.
  */
 export async function claimReady(d: PartitionScriptDeps, r: ClaimRequest): Promise<'fenced' | ClaimResult> {
-  const call = encodeClaim(d.keys, d.workerId, r);
+  const call = encodeClaim(d.keys, d.partitions, d.workerId, r);
   const res = await d.scripted.runBuffer('claim', call.keys, call.args);
   if (res === -1) return 'fenced';
   const flat = res as (Buffer | Buffer[] | number)[];
@@ -91,11 +94,16 @@ export async function claimReady(d: PartitionScriptDeps, r: ClaimRequest): Promi
       akey: (flat[i] as Buffer).toString(),
       mail: flat[i + 1] as Buffer[],
       attempts: (flat[i + 2] as Buffer).toString(),
-      log: Array.isArray(log) ? log : undefined,
+      log: Array.isArray(log) ? claimedLog(log as [Buffer | 0, ...Buffer[]]) : undefined,
     });
   }
   const head = (flat[end] as Buffer[]).map((b) => b.toString());
   return { claimed, head, readyLen: flat[end + 1] as number };
+}
+
+/** A log as the claim returns it: the stowed entries (0 for none), then the log list's. */
+function claimedLog([stowed, ...list]: [Buffer | 0, ...Buffer[]]): Buffer[] {
+  return joinLog(stowed === 0 ? undefined : stowed, list);
 }
 
 export interface CommitResult {
@@ -117,7 +125,7 @@ export async function commitItems(
   items: readonly CommitItem[],
   replyTtlMs: number,
 ): Promise<'fenced' | CommitResult> {
-  const call = encodeCommit(d.keys, p, d.workerId, epoch, replyTtlMs, items);
+  const call = encodeCommit(d.keys, d.partitions, p, d.workerId, epoch, replyTtlMs, items);
   const res = await d.scripted.run('commit', call.keys, call.args);
   if (res === -1) return 'fenced';
   const [readyLen, stale, requeued] = res as [number, string[], string[]];

@@ -4,6 +4,7 @@ import { nanoid } from 'nanoid';
 import type { ActorRegistry } from '../actor/registry.ts';
 import type { Clock } from '../clock.ts';
 import type { DeadLetterReason } from '../protocol/dead-letter-reasons.ts';
+import { readLog } from '../redis/context-log.ts';
 import type { Keys } from '../redis/keys.ts';
 import { activate, type ActiveActor } from './active-actor.ts';
 import type { ActorUpkeep } from './actor-upkeep.ts';
@@ -215,9 +216,8 @@ export class Scheduler {
       activateFrom(c.log);
       return;
     }
-    this.deps.commands
-      .lrangeBuffer(this.deps.keys.log(s.p, akey), 0, -1)
-      .then(activateFrom)
+    readLog(this.deps.commands, this.deps.keys, { p: s.p, akey, partitions: this.deps.scripts.partitions })
+      .then(({ log }) => activateFrom(log))
       .catch((err: unknown) => {
         this.finishItems(s, 1);
         this.reset(s, err);

@@ -38,6 +38,8 @@ export interface WorkerDeps {
   scripted: ScriptedRedis;
   keys: Keys;
   partitions: number;
+  /** The namespace's context log layout (see LOG_LAYOUT): from 2 on, idle actors' logs are stowed. */
+  logLayout: number;
   registry: ActorRegistry;
   clock: Clock;
   logger: Logger;
@@ -136,6 +138,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
       commands: deps.commands,
       scripted: deps.scripted,
       keys: deps.keys,
+      partitions: deps.partitions,
+      stowIdle: deps.logLayout >= 2,
       registry: deps.registry,
       clock: deps.clock,
       logger: this.log,
@@ -166,7 +170,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       clock: deps.clock,
       log: this.log,
       opts: this.opts,
-      scripts: { scripted: deps.scripted, keys: deps.keys, workerId: this.id },
+      scripts: { scripted: deps.scripted, keys: deps.keys, partitions: deps.partitions, workerId: this.id },
       turnEnv,
       owned: this.owned,
       ownership: this.ownership,

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { ActorRegistry } from '../../src/actor/registry.ts';
 import type { ActorClass } from '../../src/actor/types.ts';
+import { unpackStowed } from '../../src/protocol/log.ts';
 import { actorKey, partitionOf } from '../../src/protocol/partition.ts';
 import { withScripts } from '../../src/redis/scripts.ts';
 import type { ActorAt, MergeDeps } from '../../src/runtime/merge.ts';
@@ -12,6 +13,7 @@ export function mergeDeps(redis: Redis, troupe: Troupe, lockMs = 2_000, chunk = 
     redis,
     scripted: withScripts(redis),
     keys: troupe.keys,
+    partitions: troupe.partitions,
     lockMs,
     chunk,
     now: () => Date.now(),
@@ -24,4 +26,20 @@ export function at(troupe: Troupe, type: string, id: string): ActorAt {
 
 export function entryOf(cls: ActorClass) {
   return new ActorRegistry([cls]).require(cls.type ?? cls.name);
+}
+
+/** Where an actor's log entries are stored: in its log bucket (stowed while idle), and in its list. */
+export async function logShape(
+  redis: Redis,
+  troupe: Troupe,
+  where: ActorAt,
+): Promise<{ stowed: number; list: number }> {
+  const stowed = await redis.hgetBuffer(
+    troupe.keys.logBucketOf(where.p, where.akey, troupe.partitions),
+    where.akey,
+  );
+  return {
+    stowed: stowed ? unpackStowed(stowed).length : 0,
+    list: await redis.llen(troupe.keys.log(where.p, where.akey)),
+  };
 }

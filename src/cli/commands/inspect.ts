@@ -4,7 +4,7 @@ import type { Actor } from '../../actor/actor.ts';
 import { ActorRegistry, type RegisteredActor } from '../../actor/registry.ts';
 import type { ActorClass } from '../../actor/types.ts';
 import { ConfigError } from '../../errors.ts';
-import { decodeBase, decodeSegment, entriesAsOf, foldLog } from '../../protocol/log.ts';
+import { decodeBase, decodeSegment, entriesAsOf, foldLog, joinLog } from '../../protocol/log.ts';
 import { actorKey, partitionOf } from '../../protocol/partition.ts';
 import { withCliRedis } from '../redis.ts';
 import { checkName, type Keys } from '../../redis/keys.ts';
@@ -100,6 +100,7 @@ async function inspect(
   const akey = actorKey(type, id);
   const keys = {
     log: k.log(p, akey),
+    logBucket: k.logBucketOf(p, akey, partitions),
     history: k.history(p, akey),
     lock: k.lock(p, akey),
     mailbox: k.mailbox(p, akey),
@@ -107,6 +108,7 @@ async function inspect(
   // one MULTI: every key is in the partition's slot, and a merge cannot land between the reads
   const reads = redis
     .multi()
+    .hgetBuffer(keys.logBucket, akey)
     .lrangeBuffer(keys.log, 0, -1)
     .llen(keys.history)
     .lindexBuffer(keys.history, 0)
@@ -116,12 +118,13 @@ async function inspect(
     .sismember(k.mergeDue(p), akey);
   // the whole history only when --at may need to fold it
   const res = await (at === undefined ? reads : reads.lrangeBuffer(keys.history, 0, -1)).exec();
-  const [log, histLen, histHead, lockTtl, mailbox, running, due, histAll] = (res ?? []).map(
+  const [stowed, list, histLen, histHead, lockTtl, mailbox, running, due, histAll] = (res ?? []).map(
     ([err, value]) => {
       if (err) throw err;
       return value;
     },
-  ) as [Buffer[], number, Buffer | null, number, number, number, number, Buffer[] | undefined];
+  ) as [Buffer | null, Buffer[], number, Buffer | null, number, number, number, number, Buffer[] | undefined];
+  const log = joinLog(stowed, list);
 
   const segments = log.slice(1);
   const base = describeBase(log[0]);
@@ -134,7 +137,12 @@ async function inspect(
     partitions,
     keys,
     base: { ...base, ctx: baseCtx(log[0]) },
-    log: { exists: log.length > 0, segments: segments.length, bytes: sum(segments.map((s) => s.length)) },
+    log: {
+      exists: log.length > 0,
+      segments: segments.length,
+      bytes: sum(segments.map((s) => s.length)),
+      stowed: log.length - list.length,
+    },
     last: segments
       .slice(segments.length - Math.min(last, segments.length))
       .map((bytes, i, shown) => describeSegment(bytes, segments.length - shown.length + i + 1)),

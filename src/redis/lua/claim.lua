@@ -18,8 +18,9 @@
   KEYS[6]    attempts   {troupe:<ns>:<p>}:attempts (hash: akey -> "<message id> <failed attempts>")
   KEYS[7]    held types {troupe:<ns>:<p>}:held-types (set)
   KEYS[7+j]  held list  {troupe:<ns>:<p>}:held:<type j>, for each paused type j = 1..npaused
-  then for each hint i, KEYS[h+2i-1] its mailbox {troupe:<ns>:<p>}:mb:<akey> and KEYS[h+2i] its log
-  {troupe:<ns>:<p>}:ctx:<akey>, where h = 7 + npaused
+  then for each hint i, KEYS[h+3i-2] its mailbox {troupe:<ns>:<p>}:mb:<akey>, KEYS[h+3i-1] its log
+  {troupe:<ns>:<p>}:ctx:<akey> and KEYS[h+3i] its log bucket {troupe:<ns>:<p>}:logs:<bucket>, where
+  h = 7 + npaused
   ARGV[1]    worker id
   ARGV[2]    epoch the worker holds
   ARGV[3]    max messages per actor
@@ -34,8 +35,9 @@
   Returns: -1 when the lease is not held at this epoch (fenced); otherwise a flat array
            { akey1, {envelope...}, attempts1, log1, akey2, ..., head, ready } where attempts is the
            actor's entry in the attempts hash ('' when its head message has not failed before), log
-           is its context log (base first) or 0 when not asked for, head is the queue's new head and
-           ready its length.
+           is its context log or 0 when not asked for, head is the queue's new head and ready its
+           length. A log comes as { stowed, list... }: the entries stowed in its bucket (0 for none),
+           then the log list's.
 ]]
 -- @include lib/fence.lua
 if not holds_lease(KEYS[1], KEYS[2], ARGV[1], ARGV[2]) then return -1 end
@@ -62,7 +64,7 @@ for i = 1, take do
     redis.call('RPUSH', KEYS[held], akey)
     redis.call('SADD', KEYS[7], ARGV[held - 1])
   else
-    local mail = redis.call('LRANGE', KEYS[h + 2 * i - 1], 0, batch)
+    local mail = redis.call('LRANGE', KEYS[h + 3 * i - 2], 0, batch)
     if #mail > 0 then
       redis.call('HSET', KEYS[4], akey, ARGV[4])
       claimed[#claimed + 1] = akey
@@ -70,7 +72,9 @@ for i = 1, take do
       out[#out + 1] = mail
       out[#out + 1] = ''
       if ARGV[a + 2 * i] == '1' then
-        out[#out + 1] = redis.call('LRANGE', KEYS[h + 2 * i], 0, -1)
+        local log = redis.call('LRANGE', KEYS[h + 3 * i - 1], 0, -1)
+        table.insert(log, 1, redis.call('HGET', KEYS[h + 3 * i], akey) or 0)
+        out[#out + 1] = log
       else
         out[#out + 1] = 0
       end

@@ -24,7 +24,7 @@
   ARGV[4] max dead letters kept (approximate)
   ARGV[5] number of items; then each item's ARGV, and from KEYS[10] on each item's KEYS:
   item ARGV: akey token handled merge_at #segments segment* #sends (akey envelope)* #replies payload* #dead (reason error attempts envelope held)* #timers (due envelope)* retry_at retry_record
-  item KEYS: mailbox log (send_mailbox send_ready send_wake)* reply*
+  item KEYS: mailbox log log_bucket (send_mailbox send_ready send_wake)* reply*
   A send goes to the mailbox of the target actor, which may be in another partition (its ready and
   wake keys are that partition's); a reply goes to the asking client's list troupe:<ns>:reply:<id>.
 
@@ -44,7 +44,8 @@ for _ = 1, tonumber(ARGV[5]) do
   local merge_at = tonumber(ARGV[i + 3])
   local mailbox = KEYS[k]
   local log = KEYS[k + 1]
-  k = k + 2
+  local log_bucket = KEYS[k + 2]
+  k = k + 3
   local nseg = tonumber(ARGV[i + 4])
   i = i + 5
   if not live then stale[#stale + 1] = akey end
@@ -58,8 +59,8 @@ for _ = 1, tonumber(ARGV[5]) do
       at = upto + 1
     end
     local segments = len - 1
-    -- a new log starts with an empty base (= initial())
-    if len == nseg then
+    -- a new log starts with an empty base (= initial()); an idle actor's stowed entries hold its base
+    if len == nseg and redis.call('HEXISTS', log_bucket, akey) == 0 then
       redis.call('LPUSH', log, '')
       segments = nseg
     end

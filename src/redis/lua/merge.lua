@@ -8,17 +8,22 @@
   KEYS[2] lock      {troupe:<ns>:<p>}:lock:<type>/<id>
   KEYS[3] history   {troupe:<ns>:<p>}:hist:<type>/<id>
   KEYS[4] merge     {troupe:<ns>:<p>}:merge (actors flagged for merging)
+  KEYS[5] bucket    {troupe:<ns>:<p>}:logs:<bucket> (the actor's log bucket)
   ARGV[1] lock token
   ARGV[2] sha1 (hex) of the base entry the fold started from
   ARGV[3] k, the number of segments folded
   ARGV[4] the new base entry
   ARGV[5] 1 to keep the folded entries in the history list (retainMs), else 0
   ARGV[6] actor key <type>/<id>: its merge flag is cleared (a later commit sets it again if needed)
+  ARGV[7] 1 when KEYS[1] is the log: entries an idle actor stowed in its bucket go back to the head
+          of the list first (they are the head of its log), else 0
 
   Returns: -1 when the lock is not held with this token; -2 when the base changed;
            otherwise the number of segments left in the log.
 ]]
+-- @include lib/stowed.lua
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return -1 end
+if ARGV[7] == '1' then unstow(KEYS[1], KEYS[5], ARGV[6]) end
 local base = redis.call('LINDEX', KEYS[1], 0)
 if not base or redis.sha1hex(base) ~= ARGV[2] then return -2 end
 local k = tonumber(ARGV[3])

@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { isDeepStrictEqual } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import { ConfigError, connect, type Troupe } from '../src/index.ts';
+import { packStowed, unpackStowed } from '../src/protocol/log.ts';
+import { Keys } from '../src/redis/keys.ts';
+import { LOG_LAYOUT } from '../src/redis/meta.ts';
+import { withScripts } from '../src/redis/scripts.ts';
+import { MERGE_ON_IDLE_MIN } from '../src/runtime/actor-upkeep.ts';
+import { Tape } from './fixtures/actors.ts';
+import { at, logShape } from './helpers/merging.ts';
+import { startRedis, type TestRedis } from './helpers/redis-server.ts';
+import { runCli } from './helpers/run.ts';
+import { uniqueNamespace, waitFor } from './helpers/wait.ts';
+
+let redis: TestRedis;
+
+before(async () => {
+  redis = await startRedis();
+});
+
+after(async () => {
+  await redis.stop();
+});
+
+const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
+
+async function open(namespace = uniqueNamespace('layout')): Promise<Troupe> {
+  return connect({ redis: redis.url, namespace, actors: [Tape], partitions: 4 });
+}
+
+/** Waits until every actor named is out of memory with its log stowed, and none in a list. */
+async function whenStowed(troupe: Troupe, ids: string[]): Promise<void> {
+  await waitFor('idle logs stowed', async () => {
+    for (const id of ids) {
+      const shape = await logShape(redis.client(), troupe, at(troupe, 'tape', id));
+      if (shape.stowed === 0 || shape.list !== 0) return false;
+    }
+    return true;
+  });
+}
+
+describe('stowed entries', () => {
+  it('are packed the same by stow.lua as by packStowed, and unpack to what was stowed', async () => {
+    const entries = [0, 1, 127, 128, 16_383, 16_384, 70_000].map((n) => Buffer.alloc(n, n % 251));
+    const keys = new Keys(uniqueNamespace('pack'));
+    const log = keys.log(0, 't/x');
+    const bucket = keys.logBucket(0, 0);
+    const client = redis.client();
+    await client.rpush(log, ...entries.slice(0, 3));
+    const scripted = withScripts(client);
+    assert.equal(await scripted.run('stow', [log, bucket], ['t/x']), 3);
+    // a second stow appends to what is stowed
+    await client.rpush(log, ...entries.slice(3));
+    assert.equal(await scripted.run('stow', [log, bucket], ['t/x']), entries.length - 3);
+    const stowed = (await client.hgetBuffer(bucket, 't/x'))!;
+    assert.deepEqual(stowed, packStowed(entries));
+    assert.deepEqual(unpackStowed(stowed), entries);
+    assert.equal(await client.exists(log), 0, 'the list is gone');
+    assert.equal(await scripted.run('stow', [log, bucket], ['t/x']), 0, 'nothing left to stow');
+  });
+
+  it('hold an idle actor whose next turns and merge read them as the head of its log', async () => {
+    const troupe = await open();
+    const worker = await troupe.work({ leaseMs: 2_000, idleMs: 100 });
+    const tape = troupe.ref(Tape, 'again');
+    const where = at(troupe, 'tape', 'again');
+    await tape.ask('push', 0);
+    await whenStowed(troupe, ['again']);
+    assert.deepEqual(
+      await logShape(redis.client(), troupe, where),
+      { stowed: 2, list: 0 },
+      'base + 1 segment',
+    );
+    // activated from the stowed entries; the new segments go to the list after them
+    const more = range(MERGE_ON_IDLE_MIN, 1);
+    for (const n of more) await tape.tell('push', n);
+    await tape.ask('push', 99);
+    assert.deepEqual((await tape.read()).items, [0, ...more, 99]);
+    // long enough now to be merged when idle: the merge folds the stowed entries too, then stows the base
+    await waitFor('merged and stowed', async () =>
+      isDeepStrictEqual(await logShape(redis.client(), troupe, where), { stowed: 1, list: 0 }),
+    );
+    assert.ok(worker.stats().merges >= 1);
+    assert.deepEqual((await tape.read()).items, [0, ...more, 99]);
+    await troupe.close();
+  });
+});
+
+describe('log layout', () => {
+  it('is the newest in a namespace created now', async () => {
+    const troupe = await open();
+    assert.equal(await redis.client().hget(troupe.keys.meta(), 'layout'), String(LOG_LAYOUT));
+    await troupe.close();
+  });
+
+  it('of an older namespace is kept until `troupe migrate`, which stows its logs and changes no context', async () => {
+    const ns = uniqueNamespace('old');
+    const troupe = await open(ns);
+    // a namespace made before log buckets: no layout recorded
+    await redis.client().hdel(troupe.keys.meta(), 'layout');
+    const ids = range(12).map((i) => `t-${i}`);
+    const old = await troupe.work({ leaseMs: 2_000, idleMs: 100 });
+    for (const [i, id] of ids.entries())
+      for (const n of range((i % 3) + 1)) await troupe.ref(Tape, id).tell('push', n);
+    await waitFor(
+      'all idle',
+      () => old.stats().turnsSucceeded === 24 && old.stats().activeActors === 0,
+    );
+    for (const id of ids) {
+      assert.deepEqual(
+        await logShape(redis.client(), troupe, at(troupe, 'tape', id)),
+        { stowed: 0, list: (ids.indexOf(id) % 3) + 2 },
+        'layout 1: each log stays in its own list',
+      );
+    }
+    await old.stop();
+
+    const run = await runCli(['-r', redis.url, '-n', ns, 'migrate']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /log layout 1 -> 2; 12 log\(s\) stowed in log buckets \(36 entries\)/);
+    assert.equal(await redis.client().hget(troupe.keys.meta(), 'layout'), '2');
+    await whenStowed(troupe, ids);
+    for (const [i, id] of ids.entries()) {
+      assert.deepEqual((await troupe.ref(Tape, id).read()).items, range((i % 3) + 1));
+    }
+    const again = await runCli(['-r', redis.url, '-n', ns, 'migrate']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /already at log layout 2; 0 log\(s\)/);
+
+    // a worker started now stows the logs of actors that go idle
+    await troupe.work({ leaseMs: 2_000, idleMs: 100 });
+    await troupe.ref(Tape, 't-0').ask('push', 7);
+    await troupe.ref(Tape, 'fresh').ask('push', 1);
+    await whenStowed(troupe, ['t-0', 'fresh']);
+    assert.deepEqual((await troupe.ref(Tape, 't-0').read()).items, [0, 7]);
+    await troupe.close();
+  });
+
+  it('newer than this Troupe knows stops a worker with the fix', async () => {
+    const troupe = await open();
+    await redis.client().hset(troupe.keys.meta(), 'layout', LOG_LAYOUT + 1);
+    await assert.rejects(
+      troupe.work(),
+      (err: unknown) =>
+        err instanceof ConfigError && /layout 3, newer than .*upgrade troupe/.test(err.message),
+    );
+    await troupe.close();
+  });
+});
