@@ -9,6 +9,11 @@ import { startPrivateRedis, type PrivateRedis } from '../tools/private-redis.ts'
 
 const BIN = fileURLToPath(new URL('../bin/troupe.mjs', import.meta.url));
 const ACTORS_MODULE = fileURLToPath(new URL('./actors.ts', import.meta.url));
+/**
+ * Far below the default (60 s): at 40 messages a second per actor, gaps this long are common, so
+ * actors leave memory, have their logs stowed and are activated again all through the run.
+ */
+const IDLE_MS = 50;
 
 /** A private Redis that fsyncs its AOF on every write. */
 export function startDurableRedis(): Promise<PrivateRedis> {
@@ -53,6 +58,9 @@ export class ChaosWorker {
         ACTORS_MODULE,
         '--lease-ms',
         String(leaseMs),
+        // actors go idle between their messages, so their logs are stowed and activated again under faults
+        '--idle-ms',
+        String(IDLE_MS),
         '--name',
         name,
       ],

@@ -21,6 +21,12 @@ export function workerCommand(program: Command): void {
     .option('-c, --concurrency <n>', 'actor batches in flight at once', intOption, 64)
     .option('--lease-ms <ms>', 'partition lease; a dead worker is replaced after this', intOption, 10_000)
     .option('--batch-size <n>', 'messages per actor per claim', intOption, 64)
+    .option(
+      '--idle-ms <ms>',
+      'an actor unused this long leaves memory, its log merged if long and stowed in its log bucket',
+      intOption,
+      60_000,
+    )
     .option('--name <name>', "worker name in the registry (default host:pid); must not be a live worker's")
     .option('--log-level <level>', 'pino log level: debug, info, warn, error', 'info')
     .option('--burst', 'work until no mail is left in the partitions this worker holds, then exit 0')
@@ -75,6 +81,7 @@ shell script), so a supervisor's SIGTERM to "npx troupe worker" never leaves an 
         concurrency: opts.concurrency,
         leaseMs: opts.leaseMs,
         batchSize: opts.batchSize,
+        idleMs: opts.idleMs,
         name,
         ...(metrics ? { observer: metrics.observer } : {}),
       });
@@ -125,6 +132,7 @@ interface WorkerOpts {
   concurrency: number;
   leaseMs: number;
   batchSize: number;
+  idleMs: number;
   name?: string;
   logLevel: string;
   burst?: boolean;
