@@ -119,6 +119,7 @@ describe('commit.lua and its encoder agree', () => {
         token: it.token,
         handled: it.handled,
         merge_at: it.mergeAt,
+        fresh: it.fresh,
         retry_at: it.retryAt,
         retry_record: it.retryRecord,
         mailbox: keys.mailbox(P, it.akey),

@@ -60,6 +60,24 @@ describe('stowed entries', () => {
     assert.equal(await scripted.run('stow', [log, bucket], ['t/x']), 0, 'nothing left to stow');
   });
 
+  it("hold a new actor's first segments from its first commit on; later ones go to its list until it idles", async () => {
+    const troupe = await open();
+    // never idle during the test: whatever is stowed was written so by the commit
+    await troupe.work({ leaseMs: 2_000, idleMs: 60_000 });
+    const tape = troupe.ref(Tape, 'born');
+    const where = at(troupe, 'tape', 'born');
+    await tape.ask('push', 1);
+    assert.deepEqual(
+      await logShape(redis.client(), troupe, where),
+      { stowed: 2, list: 0 },
+      'empty base + 1 segment',
+    );
+    await tape.ask('push', 2);
+    assert.deepEqual(await logShape(redis.client(), troupe, where), { stowed: 2, list: 1 });
+    assert.deepEqual((await tape.read()).items, [1, 2]);
+    await troupe.close();
+  });
+
   it('hold an idle actor whose next turns and merge read them as the head of its log', async () => {
     const troupe = await open();
     const worker = await troupe.work({ leaseMs: 2_000, idleMs: 100 });
@@ -103,10 +121,7 @@ describe('log layout', () => {
     const old = await troupe.work({ leaseMs: 2_000, idleMs: 100 });
     for (const [i, id] of ids.entries())
       for (const n of range((i % 3) + 1)) await troupe.ref(Tape, id).tell('push', n);
-    await waitFor(
-      'all idle',
-      () => old.stats().turnsSucceeded === 24 && old.stats().activeActors === 0,
-    );
+    await waitFor('all idle', () => old.stats().turnsSucceeded === 24 && old.stats().activeActors === 0);
     for (const id of ids) {
       assert.deepEqual(
         await logShape(redis.client(), troupe, at(troupe, 'tape', id)),

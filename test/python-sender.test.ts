@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { connect, type Troupe, type Worker } from '../src/index.ts';
-import { partitionOf } from '../src/protocol/partition.ts';
+import { logBucketOf, partitionOf } from '../src/protocol/partition.ts';
 import { Counter } from './fixtures/actors.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
 import { runPython as runPythonWith } from './helpers/python.ts';
@@ -62,10 +62,11 @@ describe('python sender (examples/python-sender)', () => {
     const r = await sender('tell', id, 'add', '3');
     assert.equal(r.code, 0, show(r));
     const p = partitionOf('counter', id, troupe.partitions);
-    const ctxKey = `{troupe:${ns}:${p}}:ctx:counter/${id}`;
+    // a new actor's log is born in its partition's log bucket
+    const bucket = `{troupe:${ns}:${p}}:logs:${logBucketOf(`counter/${id}`, troupe.partitions)}`;
     await waitFor(
       'the turn committed in the partition Node computes',
-      async () => (await redis.client().llen(ctxKey)) > 0,
+      async () => (await redis.client().hexists(bucket, `counter/${id}`)) === 1,
     );
     assert.deepEqual(await troupe.ref(Counter, id).read(), { count: 3 });
     const py = await runPython([

@@ -128,6 +128,19 @@ function envelope(type: string, id: string, method: string, args: unknown[]): En
   };
 }
 
+/**
+ * A sink's notes once `n` turns have committed: a turn's span ends when the turn does, a moment
+ * before its commit lands.
+ */
+async function committedNotes(troupe: Troupe, id: string, n: number): Promise<string[]> {
+  let notes: string[] = [];
+  await waitFor(`${n} note(s) of ${id} committed`, async () => {
+    notes = (await troupe.ref(Sink, id).read()).notes;
+    return notes.length >= n;
+  });
+  return notes;
+}
+
 describe('spans per turn', () => {
   let troupe: Troupe;
   let worker: Worker;
@@ -144,7 +157,7 @@ describe('spans per turn', () => {
     const client = await inClientSpan(() => troupe.ref(Relay, 'r-1').tell('pass', 's-1', 'hello'));
     const [a] = await spanNamed('troupe.turn relay.pass');
     const [b] = await spanNamed('troupe.turn sink.record');
-    assert.deepEqual((await troupe.ref(Sink, 's-1').read()).notes, ['hello']);
+    assert.deepEqual(await committedNotes(troupe, 's-1', 1), ['hello']);
 
     assert.equal(a!.spanContext().traceId, client.traceId);
     assert.equal(parentOf(a!), client.spanId, "A's turn is a child of the client span");
@@ -170,7 +183,7 @@ describe('spans per turn', () => {
     assert.equal(b!.spanContext().traceId, client.traceId);
     assert.equal(parentOf(inner!), b!.spanContext().spanId);
     assert.equal(inner!.spanContext().traceId, client.traceId);
-    assert.deepEqual((await troupe.ref(Sink, 's-2').read()).notes, ['later']);
+    assert.deepEqual(await committedNotes(troupe, 's-2', 1), ['later']);
   });
 
   it('carries the trace through a timer the turn sets', async () => {
@@ -271,7 +284,7 @@ describe('spans per turn', () => {
     const [b] = await spanNamed('troupe.turn sink.record');
     assert.equal(b!.spanContext().traceId, traceId);
     assert.equal(parentOf(b!), parent);
-    assert.deepEqual((await troupe.ref(Sink, 's-8').read()).notes, ['py']);
+    assert.deepEqual(await committedNotes(troupe, 's-8', 1), ['py']);
   });
 });
 

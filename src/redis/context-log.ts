@@ -10,8 +10,8 @@ export interface LogAt {
 }
 
 /**
- * An actor's context log (base first), and with `history` the merged segments kept for
- * `read({ at })`. One MULTI: a stow or merge running beside it is seen wholly or not at all.
+ * An actor's context log (base first), how many of its entries are in its list (the others are
+ * stowed), and with `history` the merged segments kept for `read({ at })`. One MULTI: a stow or merge running beside it is seen wholly or not at all.
  * `upTo` bounds the list entries read (a merge folds a chunk at a time).
  */
 export async function readLog(
@@ -19,7 +19,7 @@ export async function readLog(
   keys: Keys,
   at: LogAt,
   opts: { history?: boolean; upTo?: number } = {},
-): Promise<{ log: Buffer[]; history: Buffer[] }> {
+): Promise<{ log: Buffer[]; listed: number; history: Buffer[] }> {
   const tx = redis
     .multi()
     .hgetBuffer(keys.logBucketOf(at.p, at.akey, at.partitions), at.akey)
@@ -30,5 +30,5 @@ export async function readLog(
     if (err) throw err;
     return value;
   }) as [Buffer | null, Buffer[], Buffer[]?];
-  return { log: joinLog(stowed, list), history };
+  return { log: joinLog(stowed, list), listed: list.length, history };
 }

@@ -24,6 +24,11 @@ export interface ActiveActor {
   /** Segments and bytes in the Redis log beyond the base, as far as this worker knows. */
   logSegments: number;
   logBytes: number;
+  /**
+   * Where its log is, as far as this worker knows: `none` (nothing committed yet), `stowed` (all of
+   * it in its log bucket) or `list` (some of it in a key of its own, to be stowed when idle).
+   */
+  logAt: 'none' | 'stowed' | 'list';
 }
 
 /** Whether the actor's log has grown past its type's merge policy. */
@@ -32,8 +37,17 @@ export function needsMerge(actor: ActiveActor): boolean {
   return (m.segments > 0 && actor.logSegments >= m.segments) || (m.bytes > 0 && actor.logBytes >= m.bytes);
 }
 
-/** Builds an active actor from its context log as LRANGE returns it (base first). */
-export function activate(entry: RegisteredActor, id: string, log: Uint8Array[], now: number): ActiveActor {
+/**
+ * Builds an active actor from its context log (base first), whose last `listed` entries were in
+ * its own list (the others stowed in its log bucket).
+ */
+export function activate(
+  entry: RegisteredActor,
+  id: string,
+  log: Uint8Array[],
+  listed: number,
+  now: number,
+): ActiveActor {
   const instance = new entry.cls() as Actor;
   const apply = (ctx: unknown, seg: unknown): unknown => instance.apply(ctx, seg);
   const { ctx, seq } = foldLog(log, () => instance.initial(), apply);
@@ -60,5 +74,6 @@ export function activate(entry: RegisteredActor, id: string, log: Uint8Array[], 
     tainted: false,
     logSegments: Math.max(0, log.length - 1),
     logBytes,
+    logAt: log.length === 0 ? 'none' : listed === 0 ? 'stowed' : 'list',
   };
 }

@@ -117,7 +117,7 @@ export class ActorUpkeep {
         s.forget(actor.akey);
         if (actor.logSegments >= MERGE_ON_IDLE_MIN)
           this.merges.request({ p: s.p, akey: actor.akey }, actor.entry);
-        else stow.push(actor.akey);
+        else if (actor.logAt === 'list') stow.push(actor.akey);
       }
       this.stow(s.p, stow);
     }
@@ -140,6 +140,11 @@ export class ActorUpkeep {
         );
       });
     }
+  }
+
+  /** Whether idle actors' logs go to log buckets (the namespace's layout has them). */
+  get stowsLogs(): boolean {
+    return this.deps.stowIdle;
   }
 
   /** Merges queued or running. */

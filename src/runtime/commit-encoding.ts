@@ -39,7 +39,7 @@ export function encodeCommit(
   const args: ScriptArg[] = [workerId, epoch, replyTtlMs, DEAD_LETTERS_KEPT, items.length];
   for (const it of items) {
     k.push(mailboxPrefix + it.akey, logPrefix + it.akey, keys.logBucketOf(p, it.akey, partitions));
-    args.push(it.akey, it.token, it.handled, it.mergeAt, it.segments.length);
+    args.push(it.akey, it.token, it.handled, it.mergeAt, it.fresh, it.segments.length);
     for (const seg of it.segments) args.push(seg);
     args.push(it.sends.length);
     for (const [q, akey, envelope] of it.sends) {

@@ -12,6 +12,11 @@ export interface CommitItem {
   handled: number;
   /** Log length (in segments) at which the commit flags the actor for merging; 0 for never. */
   mergeAt: number;
+  /**
+   * 1 when the actor's log is empty and new logs are born stowed: the segments go, after an empty
+   * base, straight into its log bucket rather than into a list to be stowed when it goes idle.
+   */
+  fresh: number;
   segments: Buffer[];
   sends: [partition: number, akey: string, envelope: Buffer][];
   replies: [client: string, payload: Buffer][];
@@ -35,6 +40,7 @@ export function emptyItem(akey: string, token: string, handled: number, mergeAt:
     token,
     handled,
     mergeAt,
+    fresh: 0,
     segments: [],
     sends: [],
     replies: [],

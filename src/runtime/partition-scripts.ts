@@ -30,6 +30,8 @@ export interface Claimed {
   attempts: string;
   /** Its context log, base first, when the hint asked for it. */
   log: Buffer[] | undefined;
+  /** How many entries of the log are in its list (the others were stowed in its log bucket). */
+  listed: number;
 }
 
 export interface ClaimResult {
@@ -95,6 +97,7 @@ export async function claimReady(d: PartitionScriptDeps, r: ClaimRequest): Promi
       mail: flat[i + 1] as Buffer[],
       attempts: (flat[i + 2] as Buffer).toString(),
       log: Array.isArray(log) ? claimedLog(log as [Buffer | 0, ...Buffer[]]) : undefined,
+      listed: Array.isArray(log) ? log.length - 1 : 0,
     });
   }
   const head = (flat[end] as Buffer[]).map((b) => b.toString());

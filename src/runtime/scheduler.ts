@@ -198,10 +198,10 @@ export class Scheduler {
       return;
     }
     const started = performance.now();
-    const activateFrom = (log: Buffer[]): void => {
+    const activateFrom = (log: Buffer[], listed: number): void => {
       let actor: ActiveActor;
       try {
-        actor = activate(entry, akey.slice(slash + 1), log, this.deps.clock.now());
+        actor = activate(entry, akey.slice(slash + 1), log, listed, this.deps.clock.now());
       } catch (err) {
         this.queueCommit(s, this.deadBatch(akey, token, mail, 'context-unreadable', String(err), attempts));
         return;
@@ -213,11 +213,11 @@ export class Scheduler {
     };
     // the claim brought the log of an actor not in memory; one passivated since asks for it now
     if (c.log) {
-      activateFrom(c.log);
+      activateFrom(c.log, c.listed);
       return;
     }
     readLog(this.deps.commands, this.deps.keys, { p: s.p, akey, partitions: this.deps.scripts.partitions })
-      .then(({ log }) => activateFrom(log))
+      .then(({ log, listed }) => activateFrom(log, listed))
       .catch((err: unknown) => {
         this.finishItems(s, 1);
         this.reset(s, err);
@@ -244,10 +244,13 @@ export class Scheduler {
     actor.busy = true;
     const started = performance.now();
     const result = runBatch(actor, token, mail, attempts, this.deps.turnEnv);
+    // the first segments of an actor go straight to its log bucket: nothing to stow when it idles
+    const fresh = actor.logAt === 'none' && this.deps.upkeep.stowsLogs ? 1 : 0;
     if (result instanceof Promise) {
       result.then(
         (item) => {
           this.deps.counters.busyMs += performance.now() - started;
+          item.fresh = fresh;
           this.queueCommit(s, item);
         },
         (err: unknown) => {
@@ -259,6 +262,7 @@ export class Scheduler {
       );
     } else {
       this.deps.counters.busyMs += performance.now() - started;
+      result.fresh = fresh;
       this.queueCommit(s, result);
     }
   }
@@ -318,6 +322,7 @@ export class Scheduler {
       actor.busy = false;
       actor.lastUsed = this.deps.clock.now();
       if (it.segments.length > 0) {
+        actor.logAt = it.fresh ? 'stowed' : 'list';
         actor.logSegments += it.segments.length;
         for (const seg of it.segments) actor.logBytes += seg.length;
         this.deps.upkeep.grew(s.p, actor);

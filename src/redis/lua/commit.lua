@@ -23,8 +23,11 @@
   ARGV[3] reply ttl in ms
   ARGV[4] max dead letters kept (approximate)
   ARGV[5] number of items; then each item's ARGV, and from KEYS[10] on each item's KEYS:
-  item ARGV: akey token handled merge_at #segments segment* #sends (akey envelope)* #replies payload* #dead (reason error attempts envelope held)* #timers (due envelope)* retry_at retry_record
+  item ARGV: akey token handled merge_at fresh #segments segment* #sends (akey envelope)* #replies payload* #dead (reason error attempts envelope held)* #timers (due envelope)* retry_at retry_record
   item KEYS: mailbox log log_bucket (send_mailbox send_ready send_wake)* reply*
+  fresh = 1: the actor's log is empty, and a new log is born stowed in its log bucket (an empty base,
+  then the segments) instead of in a list; if the bucket has a field for the actor after all, the
+  segments go to the list as usual.
   A send goes to the mailbox of the target actor, which may be in another partition (its ready and
   wake keys are that partition's); a reply goes to the asking client's list troupe:<ns>:reply:<id>.
 
@@ -33,6 +36,7 @@
 ]]
 -- @include lib/fence.lua
 -- @include lib/enqueue.lua
+-- @include lib/stowed.lua
 if not holds_lease(KEYS[1], KEYS[2], ARGV[1], ARGV[2]) then return -1 end
 local reply_ttl = tonumber(ARGV[3])
 local stale, requeued = {}, {}
@@ -42,14 +46,22 @@ for _ = 1, tonumber(ARGV[5]) do
   local live = redis.call('HGET', KEYS[4], akey) == ARGV[i + 1]
   local handled = tonumber(ARGV[i + 2])
   local merge_at = tonumber(ARGV[i + 3])
+  local fresh = ARGV[i + 4] == '1'
   local mailbox = KEYS[k]
   local log = KEYS[k + 1]
   local log_bucket = KEYS[k + 2]
   k = k + 3
-  local nseg = tonumber(ARGV[i + 4])
-  i = i + 5
+  local nseg = tonumber(ARGV[i + 5])
+  i = i + 6
   if not live then stale[#stale + 1] = akey end
-  if live and nseg > 0 then
+  local born_stowed = false
+  if live and nseg > 0 and fresh then
+    local entries = { '' }
+    for j = i, i + nseg - 1 do entries[#entries + 1] = ARGV[j] end
+    born_stowed = redis.call('HSETNX', log_bucket, akey, table.concat(pack_stowed(entries, {}))) == 1
+    if born_stowed and merge_at > 0 and nseg >= merge_at then redis.call('SADD', KEYS[9], akey) end
+  end
+  if live and nseg > 0 and not born_stowed then
     -- unpack is bounded by the Lua C stack, so push in chunks
     local last = i + nseg - 1
     local at, len = i, 0
