@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { connect, type Troupe } from '../src/index.ts';
 import type { InspectReport } from '../src/cli/inspect-report.ts';
+import { unpackStowed } from '../src/protocol/log.ts';
 import { partitionOf } from '../src/protocol/partition.ts';
 import { mergeActor, MergeLock } from '../src/runtime/merge.ts';
 import { Counter } from './fixtures/actors.ts';
@@ -47,6 +48,12 @@ describe('troupe inspect', () => {
     assert.equal(r.partitions, 8);
     assert.deepEqual(r.log.segments, 5);
     assert.ok(r.log.bytes > 0);
+    // the first commit of a new actor writes its base and segments into its log bucket
+    const akey = 'counter/c-1';
+    assert.equal(r.keys.logBucket, troupe.keys.logBucketOf(r.partition, akey, 8));
+    const stowed = await redis.client().hgetBuffer(r.keys.logBucket, akey);
+    assert.equal(r.log.stowed, unpackStowed(stowed!).length);
+    assert.ok(r.log.stowed >= 2, 'the base and at least the first segment');
     assert.equal(r.base.empty, true);
     assert.equal(r.base.version, 0);
     assert.deepEqual(
