@@ -103,6 +103,33 @@ describe('stowed entries', () => {
     assert.deepEqual((await tape.read()).items, [0, ...more, 99]);
     await troupe.close();
   });
+  it("that cannot be read dead-letter their actor's mail as context-unreadable, and only its own", async () => {
+    const troupe = await connect({
+      redis: redis.url,
+      namespace: uniqueNamespace('corrupt'),
+      actors: [Tape],
+      partitions: 1,
+    });
+    const worker = await troupe.work({ leaseMs: 2_000, idleMs: 100 });
+    await troupe.ref(Tape, 'bad').ask('push', 1);
+    await waitFor('out of memory', () => worker.stats().activeActors === 0);
+    const where = at(troupe, 'tape', 'bad');
+    // a length byte that says more follows, and nothing does
+    await redis
+      .client()
+      .hset(troupe.keys.logBucketOf(where.p, where.akey, 1), where.akey, Buffer.from([0xff]));
+    await troupe.ref(Tape, 'bad').tell('push', 2);
+    await troupe.ref(Tape, 'good').ask('push', 3);
+    assert.deepEqual((await troupe.ref(Tape, 'good').read()).items, [3]);
+    await waitFor(
+      'dead-lettered',
+      async () => (await troupe.deadLetters.list({ actor: 'tape/bad' })).length === 1,
+    );
+    const [dead] = await troupe.deadLetters.list({ actor: 'tape/bad' });
+    assert.equal(dead!.reason, 'context-unreadable');
+    assert.match(dead!.error, /stowed context log ends inside an entry length/);
+    await troupe.close();
+  });
 });
 
 describe('log layout', () => {

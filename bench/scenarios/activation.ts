@@ -146,7 +146,7 @@ class Bench {
   /** What the worker does on an actor's first message: LRANGE the log, fold it. */
   async activateOnce(id: string): Promise<ActiveActor> {
     const log = await this.redis.lrangeBuffer(this.logKey(id), 0, -1);
-    return activate(this.entry, id, log, log.length, Date.now());
+    return activate(this.entry, id, { stowed: undefined, list: log }, Date.now());
   }
 
   /** Fails unless the activated actor folded to count === seq === expected. */

@@ -150,6 +150,12 @@ export function unpackStowed(blob: Buffer): Buffer[] {
   return entries;
 }
 
+/** A log as Redis holds it: the entries stowed in its log bucket (packed), then its list's. */
+export interface StoredLog {
+  stowed: Buffer | null | undefined;
+  list: Buffer[];
+}
+
 /** The whole log: the entries stowed in the bucket (when any), then the log list's. */
 export function joinLog(stowed: Buffer | null | undefined, list: Buffer[]): Buffer[] {
   return stowed ? [...unpackStowed(stowed), ...list] : list;

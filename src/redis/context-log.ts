@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { joinLog } from '../protocol/log.ts';
+import { joinLog, type StoredLog } from '../protocol/log.ts';
 import type { Keys } from './keys.ts';
 
 /** An actor's place: its partition, `<type>/<id>`, and the namespace's partition count. */
@@ -10,16 +10,16 @@ export interface LogAt {
 }
 
 /**
- * An actor's context log (base first), how many of its entries are in its list (the others are
- * stowed), and with `history` the merged segments kept for `read({ at })`. One MULTI: a stow or merge running beside it is seen wholly or not at all.
- * `upTo` bounds the list entries read (a merge folds a chunk at a time).
+ * An actor's context log as Redis holds it (stowed entries, then its list), and with `history` the
+ * merged segments kept for `read({ at })`. One MULTI: a stow or merge running beside it is seen
+ * wholly or not at all. `upTo` bounds the list entries read (a merge folds a chunk at a time).
  */
-export async function readLog(
+export async function readStoredLog(
   redis: Redis,
   keys: Keys,
   at: LogAt,
   opts: { history?: boolean; upTo?: number } = {},
-): Promise<{ log: Buffer[]; listed: number; history: Buffer[] }> {
+): Promise<{ stored: StoredLog; history: Buffer[] }> {
   const tx = redis
     .multi()
     .hgetBuffer(keys.logBucketOf(at.p, at.akey, at.partitions), at.akey)
@@ -30,5 +30,16 @@ export async function readLog(
     if (err) throw err;
     return value;
   }) as [Buffer | null, Buffer[], Buffer[]?];
-  return { log: joinLog(stowed, list), listed: list.length, history };
+  return { stored: { stowed, list }, history };
+}
+
+/** The log (base first) and history as readStoredLog reads them; a ProtocolError if unreadable. */
+export async function readLog(
+  redis: Redis,
+  keys: Keys,
+  at: LogAt,
+  opts: { history?: boolean; upTo?: number } = {},
+): Promise<{ log: Buffer[]; history: Buffer[] }> {
+  const { stored, history } = await readStoredLog(redis, keys, at, opts);
+  return { log: joinLog(stored.stowed, stored.list), history };
 }

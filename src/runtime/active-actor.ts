@@ -1,6 +1,6 @@
 import { binding, type Actor, type ActorBinding } from '../actor/actor.ts';
 import type { RegisteredActor } from '../actor/registry.ts';
-import { foldLog } from '../protocol/log.ts';
+import { foldLog, joinLog, type StoredLog } from '../protocol/log.ts';
 
 /** An actor held in a worker's memory while it is active: its instance and folded context. */
 export interface ActiveActor {
@@ -38,16 +38,11 @@ export function needsMerge(actor: ActiveActor): boolean {
 }
 
 /**
- * Builds an active actor from its context log (base first), whose last `listed` entries were in
- * its own list (the others stowed in its log bucket).
+ * Builds an active actor from its context log as Redis holds it: the entries stowed in its log
+ * bucket, then its list. Throws (a ProtocolError) when the log cannot be read.
  */
-export function activate(
-  entry: RegisteredActor,
-  id: string,
-  log: Uint8Array[],
-  listed: number,
-  now: number,
-): ActiveActor {
+export function activate(entry: RegisteredActor, id: string, stored: StoredLog, now: number): ActiveActor {
+  const log = joinLog(stored.stowed, stored.list);
   const instance = new entry.cls() as Actor;
   const apply = (ctx: unknown, seg: unknown): unknown => instance.apply(ctx, seg);
   const { ctx, seq } = foldLog(log, () => instance.initial(), apply);
@@ -74,6 +69,6 @@ export function activate(
     tainted: false,
     logSegments: Math.max(0, log.length - 1),
     logBytes,
-    logAt: log.length === 0 ? 'none' : listed === 0 ? 'stowed' : 'list',
+    logAt: log.length === 0 ? 'none' : stored.list.length === 0 ? 'stowed' : 'list',
   };
 }

@@ -2,7 +2,7 @@
  * The two scripts a worker runs for every batch of turns on a partition it owns: claim.lua takes
  * ready actors and their mail, commit.lua applies their turns. Here: their calls and replies.
  */
-import { joinLog } from '../protocol/log.ts';
+import type { StoredLog } from '../protocol/log.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { ScriptCall, ScriptedRedis } from '../redis/scripts.ts';
 import { encodeCommit } from './commit-encoding.ts';
@@ -28,10 +28,8 @@ export interface Claimed {
   akey: string;
   mail: Buffer[];
   attempts: string;
-  /** Its context log, base first, when the hint asked for it. */
-  log: Buffer[] | undefined;
-  /** How many entries of the log are in its list (the others were stowed in its log bucket). */
-  listed: number;
+  /** Its context log as Redis holds it, when the hint asked for it. */
+  log: StoredLog | undefined;
 }
 
 export interface ClaimResult {
@@ -97,7 +95,6 @@ export async function claimReady(d: PartitionScriptDeps, r: ClaimRequest): Promi
       mail: flat[i + 1] as Buffer[],
       attempts: (flat[i + 2] as Buffer).toString(),
       log: Array.isArray(log) ? claimedLog(log as [Buffer | 0, ...Buffer[]]) : undefined,
-      listed: Array.isArray(log) ? log.length - 1 : 0,
     });
   }
   const head = (flat[end] as Buffer[]).map((b) => b.toString());
@@ -105,8 +102,8 @@ export async function claimReady(d: PartitionScriptDeps, r: ClaimRequest): Promi
 }
 
 /** A log as the claim returns it: the stowed entries (0 for none), then the log list's. */
-function claimedLog([stowed, ...list]: [Buffer | 0, ...Buffer[]]): Buffer[] {
-  return joinLog(stowed === 0 ? undefined : stowed, list);
+function claimedLog([stowed, ...list]: [Buffer | 0, ...Buffer[]]): StoredLog {
+  return { stowed: stowed === 0 ? undefined : stowed, list };
 }
 
 export interface CommitResult {

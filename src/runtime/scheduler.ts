@@ -4,7 +4,8 @@ import { nanoid } from 'nanoid';
 import type { ActorRegistry } from '../actor/registry.ts';
 import type { Clock } from '../clock.ts';
 import type { DeadLetterReason } from '../protocol/dead-letter-reasons.ts';
-import { readLog } from '../redis/context-log.ts';
+import type { StoredLog } from '../protocol/log.ts';
+import { readStoredLog } from '../redis/context-log.ts';
 import type { Keys } from '../redis/keys.ts';
 import { activate, type ActiveActor } from './active-actor.ts';
 import type { ActorUpkeep } from './actor-upkeep.ts';
@@ -198,10 +199,10 @@ export class Scheduler {
       return;
     }
     const started = performance.now();
-    const activateFrom = (log: Buffer[], listed: number): void => {
+    const activateFrom = (log: StoredLog): void => {
       let actor: ActiveActor;
       try {
-        actor = activate(entry, akey.slice(slash + 1), log, listed, this.deps.clock.now());
+        actor = activate(entry, akey.slice(slash + 1), log, this.deps.clock.now());
       } catch (err) {
         this.queueCommit(s, this.deadBatch(akey, token, mail, 'context-unreadable', String(err), attempts));
         return;
@@ -213,11 +214,15 @@ export class Scheduler {
     };
     // the claim brought the log of an actor not in memory; one passivated since asks for it now
     if (c.log) {
-      activateFrom(c.log, c.listed);
+      activateFrom(c.log);
       return;
     }
-    readLog(this.deps.commands, this.deps.keys, { p: s.p, akey, partitions: this.deps.scripts.partitions })
-      .then(({ log, listed }) => activateFrom(log, listed))
+    readStoredLog(this.deps.commands, this.deps.keys, {
+      p: s.p,
+      akey,
+      partitions: this.deps.scripts.partitions,
+    })
+      .then(({ stored }) => activateFrom(stored))
       .catch((err: unknown) => {
         this.finishItems(s, 1);
         this.reset(s, err);
