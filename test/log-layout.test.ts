@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { isDeepStrictEqual } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { ConfigError, connect, type Troupe } from '../src/index.ts';
+import { ConfigError, connect, type Logger, type Troupe } from '../src/index.ts';
 import { packStowed, unpackStowed } from '../src/protocol/log.ts';
 import { Keys } from '../src/redis/keys.ts';
 import { LOG_LAYOUT } from '../src/redis/meta.ts';
@@ -25,8 +25,14 @@ after(async () => {
 
 const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
 
-async function open(namespace = uniqueNamespace('layout')): Promise<Troupe> {
-  return connect({ redis: redis.url, namespace, actors: [Tape], partitions: 4 });
+async function open(namespace = uniqueNamespace('layout'), logger?: Logger): Promise<Troupe> {
+  return connect({
+    redis: redis.url,
+    namespace,
+    actors: [Tape],
+    partitions: 4,
+    ...(logger ? { logger } : {}),
+  });
 }
 
 /** Waits until every actor named is out of memory with its log stowed, and none in a list. */
@@ -141,11 +147,17 @@ describe('log layout', () => {
 
   it('of an older namespace is kept until `troupe migrate`, which stows its logs and changes no context', async () => {
     const ns = uniqueNamespace('old');
-    const troupe = await open(ns);
+    const lines: string[] = [];
+    const note = (_: object, msg?: string) => void lines.push(msg ?? '');
+    const troupe = await open(ns, { debug: note, info: note, warn: note, error: note });
     // a namespace made before log buckets: no layout recorded
     await redis.client().hdel(troupe.keys.meta(), 'layout');
     const ids = range(12).map((i) => `t-${i}`);
     const old = await troupe.work({ leaseMs: 2_000, idleMs: 100 });
+    assert.ok(
+      lines.some((l) => l.includes(`layout 1`) && l.includes(`troupe -n ${ns} migrate`)),
+      `the worker says how to migrate: ${lines.join('\n')}`,
+    );
     for (const [i, id] of ids.entries())
       for (const n of range((i % 3) + 1)) await troupe.ref(Tape, id).tell('push', n);
     await waitFor('all idle', () => old.stats().turnsSucceeded === 24 && old.stats().activeActors === 0);

@@ -15,7 +15,7 @@ import {
   openRedis,
   type RedisInput,
 } from '../redis/connection.ts';
-import { logLayout as readLogLayout } from '../redis/meta.ts';
+import { LOG_LAYOUT, logLayout as readLogLayout } from '../redis/meta.ts';
 import { readLog } from '../redis/context-log.ts';
 import { checkName, Keys } from '../redis/keys.ts';
 import { loadFunctions } from '../redis/functions.ts';
@@ -180,6 +180,13 @@ export class Troupe {
     }
     // before any connection opens: a namespace in a newer layout is refused
     const logLayout = await readLogLayout(this.redis, this.keys);
+    if (logLayout < LOG_LAYOUT) {
+      (this.options.logger ?? silentLogger).info(
+        { layout: logLayout },
+        `namespace ${this.namespace} keeps context logs in layout ${logLayout}: each idle actor keeps a key of its own. ` +
+          `Once no worker older than this one runs, \`troupe -n ${this.namespace} migrate\` moves them to log buckets (docs/context-log.md)`,
+      );
+    }
     const { Worker } = await import('../runtime/worker.ts');
     const commands = this.open({ enableAutoPipelining: true });
     await this.installFunctions(commands);
