@@ -254,7 +254,7 @@ async function checkContexts(
       const [[err1, stowed] = [], [err2, list] = []] = results.slice(2 * j, 2 * j + 2);
       const err = err1 ?? err2;
       if (err) throw err;
-      const entries = joinLog(stowed as Buffer | null, list as Buffer[]);
+      const entries = joinLog({ stowed: stowed as Buffer | null, list: list as Buffer[] });
       if ((list as Buffer[]).length > 0) unstowed++;
       const folded = foldLog<CounterCtx, CounterSeg>(
         entries,

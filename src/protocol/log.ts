@@ -157,6 +157,6 @@ export interface StoredLog {
 }
 
 /** The whole log: the entries stowed in the bucket (when any), then the log list's. */
-export function joinLog(stowed: Buffer | null | undefined, list: Buffer[]): Buffer[] {
+export function joinLog({ stowed, list }: StoredLog): Buffer[] {
   return stowed ? [...unpackStowed(stowed), ...list] : list;
 }

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { joinLog, type StoredLog } from '../protocol/log.ts';
 import type { Keys } from './keys.ts';
+import type { ScriptedRedis } from './scripts.ts';
 
 /** An actor's place: its partition, `<type>/<id>`, and the namespace's partition count. */
 export interface LogAt {
@@ -41,5 +42,28 @@ export async function readLog(
   opts: { history?: boolean; upTo?: number } = {},
 ): Promise<{ log: Buffer[]; history: Buffer[] }> {
   const { stored, history } = await readStoredLog(redis, keys, at, opts);
-  return { log: joinLog(stored.stowed, stored.list), history };
+  return { log: joinLog(stored), history };
+}
+
+/** Actors stowed per script call: bounds how long one call holds Redis. */
+const STOW_BATCH = 256;
+
+/**
+ * Moves the log lists of actors `akeys` of partition p into their log buckets (stow.lua), a batch
+ * per call. Returns the entries moved.
+ */
+export async function stowLogs(
+  scripted: ScriptedRedis,
+  keys: Keys,
+  partitions: number,
+  p: number,
+  akeys: readonly string[],
+): Promise<number> {
+  let moved = 0;
+  for (let i = 0; i < akeys.length; i += STOW_BATCH) {
+    const batch = akeys.slice(i, i + STOW_BATCH);
+    const k = batch.flatMap((akey) => [keys.log(p, akey), keys.logBucketOf(p, akey, partitions)]);
+    moved += Number(await scripted.run('stow', k, batch));
+  }
+  return moved;
 }

@@ -1,11 +1,11 @@
 import type { Redis } from 'ioredis';
+import { stowLogs } from './context-log.ts';
 import type { Keys } from './keys.ts';
 import { LOG_LAYOUT, logLayout } from './meta.ts';
 import { withScripts } from './scripts.ts';
 
-/** Log keys SCAN looks at per call, and logs stowed per script call. */
+/** Log keys SCAN looks at per call. */
 const SCAN_COUNT = 1_000;
-const STOW_BATCH = 256;
 
 export interface LayoutMigration {
   /** The layout the namespace had, and has now. */
@@ -39,12 +39,9 @@ export async function migrateLogLayout(
     do {
       const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', SCAN_COUNT);
       cursor = next;
-      for (let i = 0; i < found.length; i += STOW_BATCH) {
-        const akeys = found.slice(i, i + STOW_BATCH).map((key) => key.slice(prefix.length));
-        const k = akeys.flatMap((akey) => [keys.log(p, akey), keys.logBucketOf(p, akey, partitions)]);
-        out.entries += Number(await scripted.run('stow', k, akeys));
-        out.logs += akeys.length;
-      }
+      const akeys = found.map((key) => key.slice(prefix.length));
+      out.entries += await stowLogs(scripted, keys, partitions, p, akeys);
+      out.logs += akeys.length;
     } while (cursor !== '0');
     progress(p + 1, partitions, out);
   }

@@ -42,7 +42,7 @@ export function needsMerge(actor: ActiveActor): boolean {
  * bucket, then its list. Throws (a ProtocolError) when the log cannot be read.
  */
 export function activate(entry: RegisteredActor, id: string, stored: StoredLog, now: number): ActiveActor {
-  const log = joinLog(stored.stowed, stored.list);
+  const log = joinLog(stored);
   const instance = new entry.cls() as Actor;
   const apply = (ctx: unknown, seg: unknown): unknown => instance.apply(ctx, seg);
   const { ctx, seq } = foldLog(log, () => instance.initial(), apply);

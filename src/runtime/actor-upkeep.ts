@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { ActorRegistry } from '../actor/registry.ts';
 import type { Clock } from '../clock.ts';
+import { stowLogs } from '../redis/context-log.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
 import { needsMerge, type ActiveActor } from './active-actor.ts';
@@ -16,9 +17,6 @@ import type { Partition } from './partition.ts';
  * base. Longer logs are merged by the type's policy anyway.
  */
 export const MERGE_ON_IDLE_MIN = 8;
-
-/** Idle actors stowed per script call: bounds how long one call holds Redis. */
-const STOW_BATCH = 256;
 
 export interface UpkeepDeps {
   commands: Redis;
@@ -128,23 +126,11 @@ export class ActorUpkeep {
    * merge beside it reads and writes the same log), so a failure only leaves them where they were.
    */
   private stow(p: number, akeys: string[]): void {
-    if (!this.deps.stowIdle) return;
-    const { keys, partitions } = this.deps;
-    for (let i = 0; i < akeys.length; i += STOW_BATCH) {
-      const batch = akeys.slice(i, i + STOW_BATCH);
-      const k = batch.flatMap((akey) => [keys.log(p, akey), keys.logBucketOf(p, akey, partitions)]);
-      this.deps.scripted.run('stow', k, batch).catch((err: unknown) => {
-        this.deps.logger.debug(
-          { err, partition: p },
-          'stowing idle logs failed: they stay in their own keys',
-        );
-      });
-    }
-  }
-
-  /** Whether idle actors' logs go to log buckets (the namespace's layout has them). */
-  get stowsLogs(): boolean {
-    return this.deps.stowIdle;
+    if (!this.deps.stowIdle || akeys.length === 0) return;
+    const { scripted, keys, partitions, logger } = this.deps;
+    stowLogs(scripted, keys, partitions, p, akeys).catch((err: unknown) => {
+      logger.debug({ err, partition: p }, 'stowing idle logs failed: they stay in their own keys');
+    });
   }
 
   /** Merges queued or running. */

@@ -249,13 +249,10 @@ export class Scheduler {
     actor.busy = true;
     const started = performance.now();
     const result = runBatch(actor, token, mail, attempts, this.deps.turnEnv);
-    // the first segments of an actor go straight to its log bucket: nothing to stow when it idles
-    const fresh = actor.logAt === 'none' && this.deps.upkeep.stowsLogs ? 1 : 0;
     if (result instanceof Promise) {
       result.then(
         (item) => {
           this.deps.counters.busyMs += performance.now() - started;
-          item.fresh = fresh;
           this.queueCommit(s, item);
         },
         (err: unknown) => {
@@ -267,7 +264,6 @@ export class Scheduler {
       );
     } else {
       this.deps.counters.busyMs += performance.now() - started;
-      result.fresh = fresh;
       this.queueCommit(s, result);
     }
   }

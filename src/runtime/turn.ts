@@ -17,6 +17,11 @@ import type { TurnOutcome, WorkerObserver } from './worker-types.ts';
 
 export interface TurnEnv {
   partitions: number;
+  /**
+   * The namespace's log layout has log buckets: an actor's first segments are committed straight
+   * into its bucket (CommitItem.fresh).
+   */
+  logsBornStowed: boolean;
   /** Larger envelopes are dead-lettered unread. */
   maxMessageBytes: number;
   now: () => number;
@@ -149,6 +154,7 @@ class Batch {
     private readonly env: TurnEnv,
   ) {
     this.item = emptyItem(actor.akey, token, mail.length, flagAt(actor.entry.merge));
+    this.item.fresh = env.logsBornStowed && actor.logAt === 'none' ? 1 : 0;
     // a record from an earlier failure is cleared by the commit unless the actor parks again
     this.item.retryRecord = attempts;
   }

@@ -98,6 +98,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.rejections = new DeadLetterLog(this.log, deps.clock);
     const turnEnv: TurnEnv = {
       partitions: deps.partitions,
+      logsBornStowed: deps.logLayout >= 2,
       maxMessageBytes: this.opts.maxMessageBytes,
       now: () => deps.clock.now(),
       observer: this.observer,

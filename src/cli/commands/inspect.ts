@@ -124,7 +124,7 @@ async function inspect(
       return value;
     },
   ) as [Buffer | null, Buffer[], number, Buffer | null, number, number, number, number, Buffer[] | undefined];
-  const log = joinLog(stowed, list);
+  const log = joinLog({ stowed, list });
 
   const segments = log.slice(1);
   const base = describeBase(log[0]);

@@ -54,27 +54,29 @@ for _ = 1, tonumber(ARGV[5]) do
   local nseg = tonumber(ARGV[i + 5])
   i = i + 6
   if not live then stale[#stale + 1] = akey end
-  local born_stowed = false
-  if live and nseg > 0 and fresh then
-    local entries = { '' }
-    for j = i, i + nseg - 1 do entries[#entries + 1] = ARGV[j] end
-    born_stowed = redis.call('HSETNX', log_bucket, akey, table.concat(pack_stowed(entries, {}))) == 1
-    if born_stowed and merge_at > 0 and nseg >= merge_at then redis.call('SADD', KEYS[9], akey) end
-  end
-  if live and nseg > 0 and not born_stowed then
-    -- unpack is bounded by the Lua C stack, so push in chunks
-    local last = i + nseg - 1
-    local at, len = i, 0
-    while at <= last do
-      local upto = math.min(at + 999, last)
-      len = redis.call('RPUSH', log, unpack(ARGV, at, upto))
-      at = upto + 1
+  if live and nseg > 0 then
+    local segments = nseg
+    local born_stowed = false
+    if fresh then
+      local entries = { '' }
+      for j = i, i + nseg - 1 do entries[#entries + 1] = ARGV[j] end
+      born_stowed = redis.call('HSETNX', log_bucket, akey, table.concat(pack_stowed(entries, {}))) == 1
     end
-    local segments = len - 1
-    -- a new log starts with an empty base (= initial()); an idle actor's stowed entries hold its base
-    if len == nseg and redis.call('HEXISTS', log_bucket, akey) == 0 then
-      redis.call('LPUSH', log, '')
-      segments = nseg
+    if not born_stowed then
+      -- unpack is bounded by the Lua C stack, so push in chunks
+      local last = i + nseg - 1
+      local at, len = i, 0
+      while at <= last do
+        local upto = math.min(at + 999, last)
+        len = redis.call('RPUSH', log, unpack(ARGV, at, upto))
+        at = upto + 1
+      end
+      segments = len - 1
+      -- a new log starts with an empty base (= initial()); an idle actor's stowed entries hold its base
+      if len == nseg and redis.call('HEXISTS', log_bucket, akey) == 0 then
+        redis.call('LPUSH', log, '')
+        segments = nseg
+      end
     end
     -- flag a long log for the owner's merge sweep, which also finds it after a crash
     if merge_at > 0 and segments >= merge_at then redis.call('SADD', KEYS[9], akey) end
