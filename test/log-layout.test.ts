@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { isDeepStrictEqual } from 'node:util';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import { ConfigError, connect, type Logger, type Troupe } from '../src/index.ts';
 import { packStowed, unpackStowed } from '../src/protocol/log.ts';
 import { Keys } from '../src/redis/keys.ts';
@@ -25,14 +25,20 @@ after(async () => {
 
 const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
 
-async function open(namespace = uniqueNamespace('layout'), logger?: Logger): Promise<Troupe> {
-  return connect({
+/** A client of [Tape] on a fresh namespace, closed when the test `t` ends, pass or fail. */
+async function open(
+  t: TestContext,
+  { partitions = 4, logger }: { partitions?: number; logger?: Logger } = {},
+): Promise<Troupe> {
+  const troupe = await connect({
     redis: redis.url,
-    namespace,
+    namespace: uniqueNamespace('layout'),
     actors: [Tape],
-    partitions: 4,
+    partitions,
     ...(logger ? { logger } : {}),
   });
+  t.after(() => troupe.close());
+  return troupe;
 }
 
 /** Waits until every actor named is out of memory with its log stowed, and none in a list. */
@@ -66,8 +72,8 @@ describe('stowed entries', () => {
     assert.equal(await scripted.run('stow', [log, bucket], ['t/x']), 0, 'nothing left to stow');
   });
 
-  it("hold a new actor's first segments from its first commit on; later ones go to its list until it idles", async () => {
-    const troupe = await open();
+  it("hold a new actor's first segments from its first commit on; later ones go to its list until it idles", async (t) => {
+    const troupe = await open(t);
     // never idle during the test: whatever is stowed was written so by the commit
     await troupe.work({ leaseMs: 2_000, idleMs: 60_000 });
     const tape = troupe.ref(Tape, 'born');
@@ -81,11 +87,10 @@ describe('stowed entries', () => {
     await tape.ask('push', 2);
     assert.deepEqual(await logShape(redis.client(), troupe, where), { stowed: 2, list: 1 });
     assert.deepEqual((await tape.read()).items, [1, 2]);
-    await troupe.close();
   });
 
-  it('hold an idle actor whose next turns and merge read them as the head of its log', async () => {
-    const troupe = await open();
+  it('hold an idle actor whose next turns and merge read them as the head of its log', async (t) => {
+    const troupe = await open(t);
     const worker = await troupe.work({ leaseMs: 2_000, idleMs: 100 });
     const tape = troupe.ref(Tape, 'again');
     const where = at(troupe, 'tape', 'again');
@@ -107,15 +112,9 @@ describe('stowed entries', () => {
     );
     assert.ok(worker.stats().merges >= 1);
     assert.deepEqual((await tape.read()).items, [0, ...more, 99]);
-    await troupe.close();
   });
-  it("that cannot be read dead-letter their actor's mail as context-unreadable, and only its own", async () => {
-    const troupe = await connect({
-      redis: redis.url,
-      namespace: uniqueNamespace('corrupt'),
-      actors: [Tape],
-      partitions: 1,
-    });
+  it("that cannot be read dead-letter their actor's mail as context-unreadable, and only its own", async (t) => {
+    const troupe = await open(t, { partitions: 1 });
     const worker = await troupe.work({ leaseMs: 2_000, idleMs: 100 });
     await troupe.ref(Tape, 'bad').ask('push', 1);
     await waitFor('out of memory', () => worker.stats().activeActors === 0);
@@ -134,22 +133,20 @@ describe('stowed entries', () => {
     const [dead] = await troupe.deadLetters.list({ actor: 'tape/bad' });
     assert.equal(dead!.reason, 'context-unreadable');
     assert.match(dead!.error, /stowed context log ends inside an entry length/);
-    await troupe.close();
   });
 });
 
 describe('log layout', () => {
-  it('is the newest in a namespace created now', async () => {
-    const troupe = await open();
+  it('is the newest in a namespace created now', async (t) => {
+    const troupe = await open(t);
     assert.equal(await redis.client().hget(troupe.keys.meta(), 'layout'), String(LOG_LAYOUT));
-    await troupe.close();
   });
 
-  it('of an older namespace is kept until `troupe migrate`, which stows its logs and changes no context', async () => {
-    const ns = uniqueNamespace('old');
+  it('of an older namespace is kept until `troupe migrate`, which stows its logs and changes no context', async (t) => {
     const lines: string[] = [];
     const note = (_: object, msg?: string) => void lines.push(msg ?? '');
-    const troupe = await open(ns, { debug: note, info: note, warn: note, error: note });
+    const troupe = await open(t, { logger: { debug: note, info: note, warn: note, error: note } });
+    const ns = troupe.namespace;
     // a namespace made before log buckets: no layout recorded
     await redis.client().hdel(troupe.keys.meta(), 'layout');
     const ids = range(12).map((i) => `t-${i}`);
@@ -188,17 +185,15 @@ describe('log layout', () => {
     await troupe.ref(Tape, 'fresh').ask('push', 1);
     await whenStowed(troupe, ['t-0', 'fresh']);
     assert.deepEqual((await troupe.ref(Tape, 't-0').read()).items, [0, 7]);
-    await troupe.close();
   });
 
-  it('newer than this Troupe knows stops a worker with the fix', async () => {
-    const troupe = await open();
+  it('newer than this Troupe knows stops a worker with the fix', async (t) => {
+    const troupe = await open(t);
     await redis.client().hset(troupe.keys.meta(), 'layout', LOG_LAYOUT + 1);
     await assert.rejects(
       troupe.work(),
       (err: unknown) =>
         err instanceof ConfigError && /layout 3, newer than .*upgrade troupe/.test(err.message),
     );
-    await troupe.close();
   });
 });

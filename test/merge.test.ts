@@ -9,6 +9,7 @@ import { Counter, History, Tape } from './fixtures/actors.ts';
 import { at, entryOf, logShape, mergeDeps } from './helpers/merging.ts';
 import { Holder } from './fixtures/slow-actors.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
+import { systemForTest } from './helpers/system.ts';
 import { uniqueNamespace, waitFor } from './helpers/wait.ts';
 
 let redis: TestRedis;
@@ -123,13 +124,8 @@ describe('context log', () => {
 });
 
 describe('when merges run', () => {
-  it('merges the log of an actor when it is deactivated', async () => {
-    const troupe = await connect({
-      redis: redis.url,
-      namespace: uniqueNamespace(),
-      actors: [Tape],
-      partitions: 4,
-    });
+  it('merges the log of an actor when it is deactivated', async (t) => {
+    const { troupe } = await systemForTest(t, redis.url, [Tape], 4);
     const worker = await troupe.work({ leaseMs: 2000, idleMs: 300 });
     const tape = troupe.ref(Tape, 'idle');
     const n = MERGE_ON_IDLE_MIN;
@@ -145,16 +141,10 @@ describe('when merges run', () => {
     );
     assert.deepEqual((await tape.read()).items, range(n));
     assert.equal(worker.stats().activeActors, 0);
-    await troupe.close();
   });
 
-  it('stows a short log unmerged when its actor is deactivated (a merge would cost more than it saves)', async () => {
-    const troupe = await connect({
-      redis: redis.url,
-      namespace: uniqueNamespace(),
-      actors: [Tape],
-      partitions: 4,
-    });
+  it('stows a short log unmerged when its actor is deactivated (a merge would cost more than it saves)', async (t) => {
+    const { troupe } = await systemForTest(t, redis.url, [Tape], 4);
     const worker = await troupe.work({ leaseMs: 2000, idleMs: 100 });
     const tape = troupe.ref(Tape, 'short');
     await tape.tell('push', 1);
@@ -176,16 +166,10 @@ describe('when merges run', () => {
       isDeepStrictEqual(await logShape(redis.client(), troupe, where), { stowed: 4, list: 0 }),
     );
     assert.deepEqual((await tape.read()).items, [1, 2, 3]);
-    await troupe.close();
   });
 
-  it('merges the log of an actor swept as idle while its last turn was still committing', async () => {
-    const troupe = await connect({
-      redis: redis.url,
-      namespace: uniqueNamespace(),
-      actors: [Holder],
-      partitions: 4,
-    });
+  it('merges the log of an actor swept as idle while its last turn was still committing', async (t) => {
+    const { troupe } = await systemForTest(t, redis.url, [Holder], 4);
     // the turn outlasts idleMs, so the idle sweep drops the actor before its commit lands
     await troupe.work({ leaseMs: 2000, idleMs: 100 });
     const holder = troupe.ref(Holder, 'slow');
@@ -199,16 +183,10 @@ describe('when merges run', () => {
       isDeepStrictEqual(await logShape(redis.client(), troupe, where), { stowed: 1, list: 0 }),
     );
     assert.equal((await holder.read()).count, total);
-    await troupe.close();
   });
 
-  it('has the partition owner merge logs that commits flagged as long, e.g. after their worker died', async () => {
-    const troupe = await connect({
-      redis: redis.url,
-      namespace: uniqueNamespace(),
-      actors: [Tape],
-      partitions: 4,
-    });
+  it('has the partition owner merge logs that commits flagged as long, e.g. after their worker died', async (t) => {
+    const { troupe } = await systemForTest(t, redis.url, [Tape], 4);
     const where = at(troupe, 'tape', 'orphan');
     const log = troupe.keys.log(where.p, where.akey);
     // a long log left behind, flagged by its last commit, with no worker holding the actor
@@ -221,7 +199,6 @@ describe('when merges run', () => {
     );
     assert.deepEqual((await troupe.ref(Tape, 'orphan').read()).items, range(50));
     assert.equal(worker.stats().segmentsMerged, 50);
-    await troupe.close();
   });
 });
 
