@@ -155,5 +155,7 @@ export function holdUntilStopped(): Promise<never> {
   return new Promise<never>(() => {
     setInterval(() => undefined, 60_000);
     process.once('disconnect', () => process.exit(0));
+    // exiting (not dying of the signal) lets --cpu-prof write the profile
+    process.once('SIGTERM', () => process.exit(0));
   });
 }

@@ -172,10 +172,10 @@ export function workerMetrics(options: WorkerMetricsOptions = {}): WorkerMetrics
   });
   new Gauge({
     name: `${prefix}turns_in_flight`,
-    help: 'Actor batches of turns running now',
+    help: 'Actor batches of turns running now (at most the worker concurrency)',
     registers,
     collect() {
-      this.set(tracked ? tracked.stats().inflight : 0);
+      this.set(tracked ? tracked.stats().running : 0);
     },
   });
   new Gauge({

@@ -37,7 +37,7 @@ export interface RegistryStats {
   turnsSucceeded: number;
   turnsFailed: number;
   busyMs: number;
-  inflight: number;
+  running: number;
   activeActors: number;
 }
 
@@ -63,7 +63,7 @@ export function registryEntry(w: {
     turnsSucceeded: w.stats.turnsSucceeded,
     turnsFailed: w.stats.turnsFailed,
     busyMs: Math.round(w.stats.busyMs),
-    currentTurns: w.stats.inflight,
+    currentTurns: w.stats.running,
     activeActors: w.stats.activeActors,
     mergesPending: w.mergesPending,
     paused: w.paused.join(','),

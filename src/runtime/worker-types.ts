@@ -2,7 +2,10 @@
 
 /** Options of `troupe.work()`. */
 export interface WorkOptions {
-  /** Actor batches in flight at once, across all partitions (default 64). */
+  /**
+   * Actor batches whose turns run at once, across all partitions (default 64). As many more may
+   * be claimed ahead, and batches whose turns have run wait for their commit beside them.
+   */
   concurrency?: number | undefined;
   /** Partition lease in ms; a dead worker's partitions move after it (default 10 000). */
   leaseMs?: number | undefined;
@@ -66,7 +69,10 @@ export interface WorkerStats {
   timersFired: number;
   partitions: number[];
   activeActors: number;
+  /** Batches claimed and not yet committed: waiting to run, running, or committing. */
   inflight: number;
+  /** Batches whose turns run now (at most `concurrency`). */
+  running: number;
 }
 
 /** Events a worker emits (listen with `worker.on(...)`). */

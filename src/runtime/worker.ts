@@ -218,6 +218,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       partitions: [...this.owned.keys()].sort((a, b) => a - b),
       activeActors,
       inflight: this.scheduler.inflight,
+      running: this.scheduler.runningBatches,
     };
   }
 
