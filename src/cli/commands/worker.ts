@@ -18,7 +18,7 @@ export function workerCommand(program: Command): void {
       '-a, --actors <modules...>',
       'modules (.ts or .js) whose exported Actor classes this worker runs',
     )
-    .option('-c, --concurrency <n>', 'actor batches in flight at once', intOption, 64)
+    .option('-c, --concurrency <n>', 'actor batches whose turns run at once', intOption, 64)
     .option('--lease-ms <ms>', 'partition lease; a dead worker is replaced after this', intOption, 10_000)
     .option('--batch-size <n>', 'messages per actor per claim', intOption, 64)
     .option(
