@@ -171,7 +171,15 @@ describe('senders', () => {
 
   it('the HTTP ingress with --actors answers 400 invalid-args, naming the parameters', () => {
     const registry = new ActorRegistry([Counter]);
-    const msg = { type: 'counter', id: 'h-1', method: 'add', args: [], ask: false, timeoutMs: undefined };
+    const msg = {
+      type: 'counter',
+      id: 'h-1',
+      method: 'add',
+      args: [],
+      ask: false,
+      timeoutMs: undefined,
+      ttlMs: undefined,
+    };
     assert.throws(
       () => checkMessage(msg, registry),
       (err: unknown) =>

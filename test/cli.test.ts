@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
+import { connect } from '../src/index.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
 import { runCli } from './helpers/run.ts';
 import { uniqueNamespace, waitFor } from './helpers/wait.ts';
@@ -59,6 +60,29 @@ describe('troupe send and ask', () => {
     const asked = await cli('ask', 'counter', 'c-2', 'value', '--args', '[]');
     assert.equal(asked.code, 0, asked.stderr);
     assert.equal(JSON.parse(asked.stdout), 2);
+  });
+
+  it('gives a message a time to live with --ttl, carried in its envelope', async () => {
+    // the worker runs it at once, well within a minute; what --ttl changes is the envelope
+    assert.equal((await cli('send', 'counter', 'ttl-1', 'add', '2', '--ttl', '60000')).code, 0);
+    const asked = await cli('ask', 'counter', 'ttl-1', 'value', '--ttl', '60000');
+    assert.equal(asked.stdout, '2\n', asked.stderr);
+    // a type the worker lacks is dead-lettered with its bytes as sent: there the ttl shows
+    assert.equal((await cli('send', 'nobody', 'n-1', 'hi', '--ttl', '45000')).code, 0);
+    const troupe = await connect({ redis: redis.url, namespace: ns });
+    try {
+      await waitFor(
+        'dead-lettered',
+        async () => (await troupe.deadLetters.list({ actor: 'nobody/n-1' })).length === 1,
+      );
+      const [dead] = await troupe.deadLetters.list({ actor: 'nobody/n-1' });
+      assert.equal(dead?.envelope?.ttl, 45_000);
+    } finally {
+      await troupe.close();
+    }
+    const bad = await cli('send', 'counter', 'ttl-1', 'add', '2', '--ttl', '0');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--ttl.*positive whole number/);
   });
 
   it('reports a handler that throws, with its message', async () => {

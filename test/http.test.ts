@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { buildHttpApp } from '../src/http/app.ts';
 import type { HttpServer } from '../src/http/server.ts';
 import { connect, type Troupe } from '../src/index.ts';
+import { actorKey, partitionOf } from '../src/protocol/partition.ts';
 import { Counter } from './fixtures/actors.ts';
 import { Strict } from './fixtures/validated-actors.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
@@ -19,6 +20,11 @@ let redis: TestRedis;
 let health: Redis;
 let troupe: Troupe;
 let server: HttpServer;
+
+/** The mailbox key of counter/<id>. */
+function mailboxOf(id: string): string {
+  return troupe.keys.mailbox(partitionOf('counter', id, troupe.partitions), actorKey('counter', id));
+}
 let base: string;
 
 /** A reply body: `error` is there when `ok` is false. */
@@ -91,6 +97,30 @@ describe('HTTP ingress: tell and ask', () => {
     const again = await post('/actors/counter/h-2/slowAdd?ask=1&timeoutMs=5000', [1, 10]);
     assert.deepEqual(again.json, { ok: true, value: 5 });
     assert.deepEqual((await post('/actors/counter/h-2/value?ask=true')).json, { ok: true, value: 5 });
+  });
+
+  it('gives a message a time to live with ?ttlMs: one not started in time is expired, its ask answered 502', async () => {
+    assert.equal((await post('/actors/counter/h-ttl/add?ttlMs=0', [1])).json.error.code, 'bad-query');
+    await troupe.admin.pause('counter');
+    let asked: Promise<{ status: number; json: Reply }>;
+    try {
+      assert.equal((await post('/actors/counter/h-ttl/add?ttlMs=1', [1])).status, 202);
+      assert.equal((await post('/actors/counter/h-ttl/add?ttlMs=60000', [2])).status, 202);
+      asked = post('/actors/counter/h-ttl/value?ask&ttlMs=1&timeoutMs=60000', []);
+      await waitFor('the ask is stored', async () => (await health.llen(mailboxOf('h-ttl'))) === 3);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      await troupe.admin.resume('counter');
+    }
+    const res = await asked;
+    assert.equal(res.status, 502, JSON.stringify(res.json));
+    assert.match(res.json.error.message, /expired: not started within its time to live of 1 ms/);
+    await waitFor(
+      'the long-lived add applied',
+      async () => (await troupe.ref(Counter, 'h-ttl').read()).count === 2,
+    );
+    const dead = await troupe.deadLetters.list({ actor: 'counter/h-ttl', reason: 'expired' });
+    assert.deepEqual(dead.map((d) => d.envelope?.method).sort(), ['add', 'value']);
   });
 
   it('answers 502 with the name and message of a handler that throws', async () => {

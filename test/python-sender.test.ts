@@ -105,6 +105,30 @@ describe('python sender (examples/python-sender)', () => {
     assert.deepEqual(await troupe.ref(Counter, 'f-1').read(), { count: 0 });
   });
 
+  it('a tell with TROUPE_TTL_MS that is not started in time is dead-lettered as expired, never applied', async () => {
+    // paused, the type's mail waits: the ttl'd message is surely older than 1 ms when it would start
+    await troupe.admin.pause('counter');
+    try {
+      const r = await runPythonWith([SENDER, redis.url, ns, 'tell', 'counter', 'ttl-1', 'add', '4'], {
+        TROUPE_TTL_MS: '1',
+      });
+      assert.equal(r.code, 0, show(r));
+      const plain = await sender('tell', 'ttl-1', 'add', '5');
+      assert.equal(plain.code, 0, show(plain));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      await troupe.admin.resume('counter');
+    }
+    await waitFor('the message without a ttl applied', async () => {
+      return (await troupe.ref(Counter, 'ttl-1').read()).count === 5;
+    });
+    const dead = await troupe.deadLetters.list({ actor: 'counter/ttl-1' });
+    assert.deepEqual(
+      dead.map((d) => [d.reason, d.envelope?.ttl, d.envelope?.args]),
+      [['expired', 1, [4]]],
+    );
+  });
+
   it('a namespace that does not exist is an error naming the ones that do; nothing is written', async () => {
     const typo = `${ns}-typo`;
     const r = await runPython([SENDER, redis.url, typo, 'tell', 'counter', 'c-1', 'add', '5']);

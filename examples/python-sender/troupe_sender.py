@@ -189,18 +189,20 @@ class Troupe:
     def reply_key(self):
         return f"{self._prefix}reply:{self.client_id}"
 
-    def tell(self, type_, id_, method, *args):
+    def tell(self, type_, id_, method, *args, ttl_ms=None):
         """Sends `method(*args)` to actor (type_, id_) and returns the message id once the message
-        is in Redis (`this.messageId` in the handler)."""
-        env = self._envelope(type_, id_, method, args)
+        is in Redis (`this.messageId` in the handler). With `ttl_ms`, a message not started within
+        that many ms is dead-lettered as `expired` instead of applied."""
+        env = self._envelope(type_, id_, method, args, ttl_ms)
         self._send(env)
         return env["id"]
 
-    def ask(self, type_, id_, method, *args, timeout=30):
+    def ask(self, type_, id_, method, *args, timeout=30, ttl_ms=None):
         """Sends `method(*args)` and waits up to `timeout` seconds for the handler's return value.
-        Raises RemoteError when it failed (or was dead-lettered), AskTimeout when no reply came."""
+        Raises RemoteError when it failed (or was dead-lettered, expired included), AskTimeout when
+        no reply came."""
         corr = _new_id()[:12]
-        env = self._envelope(type_, id_, method, args)
+        env = self._envelope(type_, id_, method, args, ttl_ms)
         env["replyTo"] = self.client_id
         env["corr"] = corr
         self._send(env)
@@ -238,7 +240,7 @@ class Troupe:
     def __exit__(self, *exc):
         self.close()
 
-    def _envelope(self, type_, id_, method, args):
+    def _envelope(self, type_, id_, method, args, ttl_ms=None):
         if not isinstance(type_, str) or not TYPE_RE.match(type_):
             raise TroupeError(f"actor type must match {TYPE_RE.pattern} (never a '/'); got {type_!r}")
         if not isinstance(id_, str) or id_ == "":
@@ -255,6 +257,10 @@ class Troupe:
             "sentAt": int(time.time() * 1000),  # uint64 in msgpack; Troupe reads it as a number
             "sender": self.client_id,
         }
+        if ttl_ms is not None:
+            if isinstance(ttl_ms, bool) or not isinstance(ttl_ms, (int, float)) or not ttl_ms > 0:
+                raise TroupeError(f"ttl_ms must be a positive number of ms; got {ttl_ms!r}")
+            env["ttl"] = ttl_ms
         if self.trace_context:
             env["tc"] = self.trace_context
         return env
@@ -289,6 +295,7 @@ def main(argv):
         "usage: troupe_sender.py REDIS_URL NAMESPACE tell|ask TYPE ID METHOD [JSON args...]\n"
         "  each argument is JSON: 5, true, '\"text\"', '{\"a\": 1}'\n"
         "  TROUPE_ASK_TIMEOUT (seconds, default 30) bounds an ask\n"
+        "  TROUPE_TTL_MS, if set, is the message's time to live (ms)\n"
         "  TRACEPARENT (and TRACESTATE), if set, go into the envelope as trace context\n"
     )
     if len(argv) < 6 or argv[2] not in ("tell", "ask"):
@@ -305,14 +312,20 @@ def main(argv):
                 f"quote a string for the shell as '{json.dumps(word)}'\n"
             )
             return 2
+    ttl = os.environ.get("TROUPE_TTL_MS")
+    try:
+        ttl_ms = float(ttl) if ttl else None
+    except ValueError:
+        sys.stderr.write(f"troupe_sender: TROUPE_TTL_MS must be a number of ms; got {ttl!r}\n")
+        return 2
     try:
         with Troupe(url, namespace) as troupe:
             if verb == "tell":
-                troupe.tell(type_, id_, method, *args)
+                troupe.tell(type_, id_, method, *args, ttl_ms=ttl_ms)
                 sys.stderr.write(f"troupe_sender: sent {method} to {type_}/{id_} (namespace {namespace})\n")
             else:
                 timeout = float(os.environ.get("TROUPE_ASK_TIMEOUT", "30"))
-                value = troupe.ask(type_, id_, method, *args, timeout=timeout)
+                value = troupe.ask(type_, id_, method, *args, timeout=timeout, ttl_ms=ttl_ms)
                 print(json.dumps(_json_value(value)))
     except (TroupeError, redis.RedisError, OSError) as err:
         sys.stderr.write(f"troupe_sender: {type(err).__name__}: {err}\n")

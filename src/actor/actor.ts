@@ -129,6 +129,23 @@ export abstract class Actor<C = unknown, S = unknown> {
   static timeoutMs?: number;
 
   /**
+   * Time to live of this type's messages, in ms (default: none). A message whose first turn has
+   * not started this long after it was sent (a delayed one: after it fell due) is dead-lettered
+   * with reason `expired` and never applied; an `ask` for it rejects at once. A backlog or a paused
+   * type expires messages instead of running them late. A sender may set its own per message
+   * (`troupe.ref(Payment, id, { messageTtlMs })`, the envelope's `ttl`), which wins over this.
+   * Ages are measured on the worker's clock against the sender's `sentAt`: keep clocks in sync.
+   *
+   * @example
+   * ```ts
+   * class Payment extends Actor<Ctx, Seg> {
+   *   static override messageTtlMs = 60_000; // a payment not started within a minute is dropped
+   * }
+   * ```
+   */
+  static messageTtlMs?: number;
+
+  /**
    * What a message's last failed attempt does to its actor. `'continue'` (default): it goes to the
    * dead letters and the mailbox moves on. `'pause'`: it goes to the dead letters marked held, stays
    * at the head of the mailbox, and the actor handles nothing until an operator retries or purges

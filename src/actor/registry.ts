@@ -14,6 +14,8 @@ export interface RegisteredActor {
   /** Retry settings for a method (type defaults with its override). */
   retryFor(method: string): Required<Omit<RetryPolicy, 'methods'>>;
   timeoutMs: number;
+  /** Default time to live of its messages in ms; 0 for none. */
+  messageTtlMs: number;
   /** Whether a message's last failed attempt pauses the actor (else the mailbox moves on). */
   pauseOnDeadLetter: boolean;
   /** Argument schema of each handler that has one. */
@@ -138,6 +140,12 @@ export class ActorRegistry {
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
       throw new ConfigError(`${type}: static timeoutMs must be a positive number; got ${String(timeoutMs)}`);
     }
+    const messageTtlMs = cls.messageTtlMs ?? 0;
+    if (cls.messageTtlMs !== undefined && (!Number.isFinite(messageTtlMs) || messageTtlMs <= 0)) {
+      throw new ConfigError(
+        `${type}: static messageTtlMs must be a positive number of ms (or left out for none); got ${String(cls.messageTtlMs)}`,
+      );
+    }
     const handlers = handlerNames(cls);
     const entry: RegisteredActor = {
       type,
@@ -147,6 +155,7 @@ export class ActorRegistry {
       merge: mergePolicy(type, cls.merge),
       retryFor: retryPolicy(type, cls.retry),
       timeoutMs,
+      messageTtlMs,
       schemas: schemaMap(type, cls.schemas),
       pauseOnDeadLetter: onDeadLetter(type, cls.onDeadLetter),
     };

@@ -12,6 +12,7 @@ export type ActorClass<A extends Actor<any, any> = Actor<any, any>> = (new () =>
   merge?: MergePolicy;
   retry?: RetryPolicy;
   timeoutMs?: number;
+  messageTtlMs?: number;
   onDeadLetter?: 'continue' | 'pause';
   schemas?: Record<string, StandardSchemaV1>;
 };

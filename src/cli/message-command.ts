@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { messageArgs } from './message-args.ts';
+import { intOption } from './options.ts';
 
 /** One message named on the command line: the actor, the method and the decoded arguments. */
 export interface MessageTarget {
@@ -21,7 +22,17 @@ export function messageArguments(cmd: Command, optional = false): Command {
     .argument(name('id'), 'actor id, e.g. c-1')
     .argument(name('method'), 'handler to call, e.g. add')
     .argument('[args...]', 'handler arguments, each one JSON: 5, true, \'"text"\', \'{"a":1}\'')
-    .option('--args <json>', 'all handler arguments as one JSON array, instead of positional ones');
+    .option('--args <json>', 'all handler arguments as one JSON array, instead of positional ones')
+    .option(
+      '--ttl <ms>',
+      "time to live: not started within this many ms, it is dead-lettered as 'expired'",
+      intOption,
+    );
+}
+
+/** The ref options of a message sent with `--ttl`. */
+export function ttlOption(ttl: number | undefined): { messageTtlMs?: number } {
+  return ttl === undefined ? {} : { messageTtlMs: ttl };
 }
 
 /** Decodes the arguments commander hands an action of a command built with messageArguments(). */

@@ -4,6 +4,17 @@ import type { ContextOf, MethodArgs, MethodName, MethodResult } from '../actor/t
 export interface RefOptions {
   /** How long `ask` waits for a reply before rejecting with a TimeoutError (default: the connect option). */
   askTimeoutMs?: number;
+  /**
+   * Time to live of every message sent through this ref, in ms: one not started this long after
+   * it was sent (tellLater: after it fell due) is dead-lettered as `expired` and never applied, and
+   * an `ask` for it rejects at once. Overrides the class's `static messageTtlMs`.
+   *
+   * @example
+   * ```ts
+   * await troupe.ref(Notifier, 'n-1', { messageTtlMs: 5_000 }).tell('push', 'Your code is 1234');
+   * ```
+   */
+  messageTtlMs?: number;
 }
 
 /**

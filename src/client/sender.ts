@@ -27,6 +27,8 @@ export interface Route {
   id: string;
   p: number;
   akey: string;
+  /** The ref's messageTtlMs: each message carries it as `ttl`. */
+  ttl?: number | undefined;
 }
 
 export interface SenderDeps {
@@ -55,7 +57,12 @@ export class Sender {
    * An envelope from this client; throws a ValidationError when the args fail the handler's schema.
    * It carries the caller's active trace context as `tc`, if there is one (docs/tracing.md).
    */
-  envelope({ type, id }: Route, method: string, args: unknown[], extra: Partial<Envelope> = {}): Envelope {
+  envelope(
+    { type, id, ttl }: Route,
+    method: string,
+    args: unknown[],
+    extra: Partial<Envelope> = {},
+  ): Envelope {
     checkName('method', method);
     const entry = this.deps.registry.get(type);
     const checked = entry && checkArgs(entry, method, args);
@@ -72,6 +79,7 @@ export class Sender {
       args,
       sentAt: this.clock.now(),
       sender: this.deps.clientId,
+      ...(ttl === undefined ? {} : { ttl }),
       ...extra,
     };
     const tc = activeCarrier();
@@ -150,9 +158,10 @@ export class Sender {
     if (!Number.isFinite(delayMs) || delayMs < 0) {
       throw new ConfigError(`tellLater: delayMs must be a number >= 0; got ${delayMs}`);
     }
-    const bytes = this.encode(this.envelope(route, method, args));
-    const { p, akey } = route;
     const due = this.clock.now() + delayMs;
+    // a time to live counts from when the message falls due
+    const bytes = this.encode(this.envelope(route, method, args, delayMs > 0 ? { due } : {}));
+    const { p, akey } = route;
     try {
       await this.deps.scripted.run(
         'tell_later',

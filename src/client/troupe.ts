@@ -156,8 +156,14 @@ export class Troupe {
       throw new ConfigError('an actor id must be a non-empty string without NUL characters');
     }
     const timeout = options.askTimeoutMs ?? this.options.askTimeoutMs ?? 30_000;
+    const ttl = options.messageTtlMs;
+    if (ttl !== undefined && (!Number.isFinite(ttl) || ttl <= 0)) {
+      throw new ConfigError(
+        `messageTtlMs must be a positive number of ms (or left out for none); got ${ttl}`,
+      );
+    }
     // a ref is typically reused for many sends: route it once
-    const at: Route = { type, id, p: partitionOf(type, id, this.partitions), akey: actorKey(type, id) };
+    const at: Route = { type, id, p: partitionOf(type, id, this.partitions), akey: actorKey(type, id), ttl };
     const sender = this.sender;
     return {
       type,

@@ -129,14 +129,15 @@ export function buildHttpApp(options: HttpAppOptions): HttpApp {
         args: parseArgs(await c.req.text()),
       };
       checkMessage(msg, registry);
+      const ttl = msg.ttlMs === undefined ? {} : { messageTtlMs: msg.ttlMs };
       if (!msg.ask) {
-        await troupe.ref(msg.type, msg.id).tell(msg.method, ...msg.args);
+        await troupe.ref(msg.type, msg.id, ttl).tell(msg.method, ...msg.args);
         return c.json({ ok: true }, 202);
       }
       const timeoutMs = msg.timeoutMs ?? askTimeoutMs;
       try {
         const value = (await troupe
-          .ref(msg.type, msg.id, { askTimeoutMs: timeoutMs })
+          .ref(msg.type, msg.id, { askTimeoutMs: timeoutMs, ...ttl })
           .ask(msg.method, ...msg.args)) as unknown;
         return c.json({ ok: true, value: value ?? null });
       } catch (err) {

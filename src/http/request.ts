@@ -14,6 +14,8 @@ export interface HttpMessage {
   ask: boolean;
   /** `?timeoutMs=`: how long an ask waits (else the server's default). */
   timeoutMs: number | undefined;
+  /** `?ttlMs=`: the message's time to live (else the type's messageTtlMs, if any). */
+  ttlMs: number | undefined;
 }
 
 const EXAMPLE = 'e.g. [5] for add(5), [] or an empty body for no arguments';
@@ -51,25 +53,28 @@ function one(query: URLSearchParams, name: string): string | undefined {
   return values[0];
 }
 
-/** Reads `?ask` and `?timeoutMs` from the query string. */
-export function parseQuery(query: URLSearchParams): { ask: boolean; timeoutMs: number | undefined } {
+/** A query parameter that, when given, is a positive whole number of ms. */
+function msParam(query: URLSearchParams, name: string): number | undefined {
+  const raw = one(query, name);
+  if (raw === undefined) return undefined;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms <= 0 || ms > 2_147_483_647) {
+    throw new HttpError(400, 'bad-query', `?${name} must be a positive whole number of ms; got "${raw}"`);
+  }
+  return ms;
+}
+
+/** Reads `?ask`, `?timeoutMs` and `?ttlMs` from the query string. */
+export function parseQuery(query: URLSearchParams): Pick<HttpMessage, 'ask' | 'timeoutMs' | 'ttlMs'> {
   const ask = one(query, 'ask');
   if (ask !== undefined && !YES.has(ask) && !NO.has(ask)) {
     throw new HttpError(400, 'bad-query', `?ask takes no value, 1/true or 0/false; got "${ask}"`);
   }
-  const timeout = one(query, 'timeoutMs');
-  let timeoutMs: number | undefined;
-  if (timeout !== undefined) {
-    timeoutMs = Number(timeout);
-    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > 2_147_483_647) {
-      throw new HttpError(
-        400,
-        'bad-query',
-        `?timeoutMs must be a positive whole number of ms; got "${timeout}"`,
-      );
-    }
-  }
-  return { ask: ask !== undefined && YES.has(ask), timeoutMs };
+  return {
+    ask: ask !== undefined && YES.has(ask),
+    timeoutMs: msParam(query, 'timeoutMs'),
+    ttlMs: msParam(query, 'ttlMs'),
+  };
 }
 
 /**

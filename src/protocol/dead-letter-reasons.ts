@@ -13,6 +13,7 @@ export const DEAD_LETTER_REASONS = [
   'unknown-type',
   'context-unreadable',
   'handler-error',
+  'expired',
 ] as const;
 
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];

@@ -40,6 +40,13 @@ export interface Envelope {
   corr?: string;
   /** Trace context of the send (see docs/tracing.md); absent when no trace was active. */
   tc?: TraceCarrier;
+  /**
+   * Time to live in ms: a message not started within this long after it was sent (or, delayed,
+   * after it was due) is dead-lettered as `expired`. Overrides the type's `messageTtlMs`.
+   */
+  ttl?: number;
+  /** Milliseconds since the epoch when a delayed message (tellLater, schedule) falls due. */
+  due?: number;
 }
 
 export function newMessageId(): string {
@@ -87,6 +94,16 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope {
     }
   }
   if (!Array.isArray(raw.args)) throw new ProtocolError('envelope field "args" must be an array');
+  for (const field of ['ttl', 'due'] as const) {
+    const value = raw[field];
+    if (
+      value !== undefined &&
+      value !== null &&
+      !(typeof value === 'number' && Number.isFinite(value) && value > 0)
+    ) {
+      throw new ProtocolError(`envelope field "${field}" must be a positive number of ms when present`);
+    }
+  }
   for (const field of ['sender', 'replyTo', 'corr'] as const) {
     if (raw[field] !== undefined && raw[field] !== null && typeof raw[field] !== 'string') {
       throw new ProtocolError(`envelope field "${field}" must be a string when present`);
@@ -103,6 +120,8 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope {
     ...(typeof raw.sender === 'string' ? { sender: raw.sender } : {}),
     ...(typeof raw.replyTo === 'string' ? { replyTo: raw.replyTo } : {}),
     ...(typeof raw.corr === 'string' ? { corr: raw.corr } : {}),
+    ...(typeof raw.ttl === 'number' ? { ttl: raw.ttl } : {}),
+    ...(typeof raw.due === 'number' ? { due: raw.due } : {}),
   };
   if (raw.tc !== undefined) {
     const tc = traceCarrier(raw.tc);

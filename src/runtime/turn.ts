@@ -56,7 +56,27 @@ type Prepared =
   | { kind: 'run'; env: Envelope; fn: (...args: unknown[]) => unknown }
   | { kind: 'dead'; reason: DeadLetterReason; error: string; env?: Envelope };
 
-function prepare(actor: ActiveActor, bytes: Buffer, maxBytes: number): Prepared {
+/**
+ * Why a message that has not started yet is too old to start now, or undefined: its ttl (else its
+ * type's messageTtlMs) counts from when it was sent, or fell due if it was delayed. A message that
+ * started before (a retry) runs on.
+ */
+function expiry(env: Envelope, typeTtl: number, now: number, attempts: string): string | undefined {
+  const ttl = env.ttl ?? typeTtl;
+  const from = env.due ?? env.sentAt;
+  if (ttl <= 0 || from <= 0 || now - from <= ttl) return undefined;
+  if (priorFailures(attempts, env.id) > 0) return undefined;
+  const what = env.due === undefined ? 'sent' : 'due';
+  return `not started within its time to live of ${ttl} ms (${what} ${Math.round(now - from)} ms ago)`;
+}
+
+function prepare(
+  actor: ActiveActor,
+  bytes: Buffer,
+  maxBytes: number,
+  now: number,
+  attempts: string,
+): Prepared {
   if (bytes.length > maxBytes) {
     return {
       kind: 'dead',
@@ -79,6 +99,8 @@ function prepare(actor: ActiveActor, bytes: Buffer, maxBytes: number): Prepared 
       env,
     };
   }
+  const expired = expiry(env, actor.entry.messageTtlMs, now, attempts);
+  if (expired) return { kind: 'dead', reason: 'expired', error: expired, env };
   if (!actor.entry.handlers.has(env.method)) {
     const known = [...actor.entry.handlers].join(', ');
     return {
@@ -173,6 +195,7 @@ class Batch {
     id: string,
     method: string,
     args: unknown[],
+    due?: number,
   ): Buffer {
     const out: Envelope = {
       v: ENVELOPE_VERSION,
@@ -184,6 +207,7 @@ class Batch {
       sentAt: ts,
       sender: this.actor.akey,
     };
+    if (due !== undefined && due > ts) out.due = due;
     // the turn's span context, explicitly: the handler (and its active context) may be gone by now
     if (this.trace) {
       this.tc ??= carrierOf(this.trace);
@@ -207,9 +231,10 @@ class Batch {
     }
     for (let n = 0; n < effects.timers.length; n++) {
       const t = effects.timers[n]!;
+      const due = ts + t.delayMs;
       item.timers.push([
-        ts + t.delayMs,
-        this.out(msg, ts, `t${n}`, actor.entry.type, actor.state.id, t.method, t.args),
+        due,
+        this.out(msg, ts, `t${n}`, actor.entry.type, actor.state.id, t.method, t.args, due),
       ]);
     }
     if (msg.replyTo && msg.corr)
@@ -306,7 +331,7 @@ class Batch {
     const state = actor.state;
     for (; i < mail.length; i++) {
       const bytes = mail[i]!;
-      const prepared = prepare(actor, bytes, this.env.maxMessageBytes);
+      const prepared = prepare(actor, bytes, this.env.maxMessageBytes, this.env.now(), this.attempts);
       if (prepared.kind === 'dead') {
         this.env.observer?.rejected?.(actor.entry.type, prepared.reason);
         this.env.onRejected?.({

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { HandlerError, TimeoutError } from '../../errors.ts';
 import { describeRedis } from '../../redis/connection.ts';
 import { toJson } from '../json-output.ts';
-import { messageArguments, messageTarget, type MessageTarget } from '../message-command.ts';
+import { messageArguments, messageTarget, ttlOption, type MessageTarget } from '../message-command.ts';
 import { withNamespace } from '../namespace.ts';
 import { intOption, type GlobalOptions } from '../options.ts';
 
@@ -27,7 +27,10 @@ The reply is one line of JSON on stdout (null when the handler returns nothing).
       async (type: string, id: string, method: string, words: string[], opts: AskOpts, cmd: Command) => {
         const target = messageTarget(type, id, method, words, opts.args);
         const reply = await withNamespace(cmd, async (troupe, g): Promise<unknown> => {
-          const ref = troupe.ref(target.type, target.id, { askTimeoutMs: opts.timeout });
+          const ref = troupe.ref(target.type, target.id, {
+            askTimeoutMs: opts.timeout,
+            ...ttlOption(opts.ttl),
+          });
           try {
             return (await ref.ask(target.method, ...target.args)) as unknown;
           } catch (err) {
@@ -67,4 +70,5 @@ function explain(err: unknown, target: MessageTarget, timeoutMs: number, g: Glob
 interface AskOpts {
   args?: string;
   timeout: number;
+  ttl?: number;
 }

@@ -4,7 +4,7 @@ import { checkName } from '../../redis/keys.ts';
 import { LINE_EXAMPLE } from '../bulk-lines.ts';
 import { bulkProgress, bulkSummary, stdinBytes } from '../bulk-report.ts';
 import { bulkSend, type BulkOptions } from '../bulk-send.ts';
-import { messageArguments, messageTarget } from '../message-command.ts';
+import { messageArguments, messageTarget, ttlOption } from '../message-command.ts';
 import { withNamespace } from '../namespace.ts';
 import { globalOptions, intOption } from '../options.ts';
 
@@ -79,7 +79,7 @@ usage or Redis error.`,
         // Decode before connecting so a quoting mistake never touches Redis.
         const target = messageTarget(type, id, method, words, opts.args);
         await withNamespace(cmd, async (troupe, g) => {
-          await troupe.ref(target.type, target.id).tell(target.method, ...target.args);
+          await troupe.ref(target.type, target.id, ttlOption(opts.ttl)).tell(target.method, ...target.args);
           process.stderr.write(
             `troupe: sent ${target.method} to ${target.type}/${target.id} (namespace ${g.namespace})\n`,
           );
@@ -128,7 +128,7 @@ async function sendLines(cmd: Command, defaultType: string | undefined, opts: Se
   await withNamespace(cmd, (troupe, g) =>
     run(
       g.namespace,
-      (t) => troupe.ref(t.type, t.id).tell(t.method, ...t.args),
+      (t) => troupe.ref(t.type, t.id, ttlOption(opts.ttl)).tell(t.method, ...t.args),
       // a message over maxMessageBytes or a bad name spoils its line; anything else (Redis) stops the run
       (err) => !(err instanceof ValidationError || err instanceof ConfigError),
     ),
@@ -137,6 +137,7 @@ async function sendLines(cmd: Command, defaultType: string | undefined, opts: Se
 
 interface SendOpts {
   args?: string;
+  ttl?: number;
   stdin?: boolean;
   window: number;
   dryRun?: boolean;
