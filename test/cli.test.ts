@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { connect } from '../src/index.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
@@ -90,6 +91,19 @@ describe('troupe send and ask', () => {
     assert.equal(asked.code, 2);
     assert.equal(asked.stdout, '');
     assert.match(asked.stderr, /^troupe: .*boom/);
+  });
+});
+
+describe('troupe worker process title', () => {
+  /** What `ps` shows for the worker: its command line, which the title replaces. */
+  const title = () => readFileSync(`/proc/${worker.pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+
+  it('says "troupe worker <name> idle", and busy while a turn runs', async () => {
+    await waitFor('idle title', () => /^troupe worker \S+ idle$/.test(title()));
+    const asked = cli('ask', 'counter', 'title-1', 'slowAdd', '1', '3000');
+    await waitFor('busy title', () => /^troupe worker \S+ busy$/.test(title()));
+    assert.equal((await asked).stdout, '1\n');
+    await waitFor('idle again', () => title().endsWith(' idle'));
   });
 });
 

@@ -5,6 +5,7 @@ import { workerMetrics } from '../../metrics/worker-metrics.ts';
 import type { Logger } from '../../logger.ts';
 import { openRedis } from '../../redis/connection.ts';
 import { untilDrained } from '../burst.ts';
+import { showWorkerTitle } from '../process-title.ts';
 import { loadActors } from '../load-actors.ts';
 import { openNamespace } from '../namespace.ts';
 import { onParentExit } from '../parent-watch.ts';
@@ -64,6 +65,7 @@ shell script), so a supervisor's SIGTERM to "npx troupe worker" never leaves an 
       // the ones logged before the worker exists too (loading actors, connecting, metrics)
       const name = opts.name ?? defaultWorkerName();
       const logger = pino({ level: opts.logLevel }, pino.destination(2)).child({ worker: name });
+      const title = showWorkerTitle(name);
       const actors = await loadActors(opts.actors);
       // taken before the worker starts, so a busy port fails before partitions are leased
       const metrics = opts.metricsPort === undefined ? undefined : workerMetrics();
@@ -86,12 +88,14 @@ shell script), so a supervisor's SIGTERM to "npx troupe worker" never leaves an 
         ...(metrics ? { observer: metrics.observer } : {}),
       });
       metrics?.track(worker);
+      title.started(worker);
       logger.info(
         { namespace: troupe.namespace, types: actors.map((a) => a.type ?? a.name) },
         'worker ready',
       );
-      const exitGracefully = () =>
-        troupe
+      const exitGracefully = () => {
+        title.stopping();
+        return troupe
           .close()
           .then(() => metricsServer?.close())
           .then(() => process.exit(0))
@@ -99,6 +103,7 @@ shell script), so a supervisor's SIGTERM to "npx troupe worker" never leaves an 
             logger.error({ err }, 'graceful stop failed');
             process.exit(1);
           });
+      };
       let signals = 0;
       const onSignal = (signal: string) => {
         signals++;
