@@ -24,9 +24,10 @@ import { withScripts, type ScriptedRedis } from '../redis/scripts.ts';
 // types only: the runtime is loaded by work(), so a process that only sends never loads it
 import type { Worker, WorkOptions } from '../runtime/worker.ts';
 import { Admin } from './admin.ts';
+import { BoundRef, type RefBackend } from './bound-ref.ts';
 import { explainAskTimeout } from './ask-timeout.ts';
 import { DeadLetters } from './dead-letters.ts';
-import type { ActorRef, ReadOptions, RefOptions, TellOnceOptions, UntypedActor } from './ref.ts';
+import type { ActorRef, ReadOptions, RefOptions, UntypedActor } from './ref.ts';
 import { ReplyListener } from './replies.ts';
 import { Sender, type Route } from './sender.ts';
 
@@ -69,6 +70,7 @@ export class Troupe {
   private readonly workers = new Set<Worker>();
   private readonly replies: ReplyListener;
   private readonly sender: Sender;
+  private readonly refBackend: RefBackend;
   private closed = false;
   /**
    * The namespace's dead letters: messages workers could not handle. List, show, retry, purge.
@@ -113,6 +115,11 @@ export class Troupe {
       assertOpen: () => this.assertOpen(),
     });
     this.replies = new ReplyListener(() => this.openBlocking(), keys.replies(this.clientId));
+    this.refBackend = {
+      sender: this.sender,
+      ask: (method, args, timeoutMs, at) => this.ask(method, args, timeoutMs, at),
+      read: (type, id, opts) => this.read(type, id, opts),
+    };
     this.deadLetters = new DeadLetters({
       redis,
       scripted,
@@ -164,18 +171,7 @@ export class Troupe {
     }
     // a ref is typically reused for many sends: route it once
     const at: Route = { type, id, p: partitionOf(type, id, this.partitions), akey: actorKey(type, id), ttl };
-    const sender = this.sender;
-    return {
-      type,
-      id,
-      tell: (method: string, ...args: unknown[]) => sender.tell(at, method, args),
-      tellOnce: (once: TellOnceOptions, method: string, ...args: unknown[]) =>
-        sender.tellOnce(at, once, method, args),
-      tellLater: (delayMs: number, method: string, ...args: unknown[]) =>
-        sender.tellLater(at, delayMs, method, args),
-      ask: (method: string, ...args: unknown[]) => this.ask(method, args, timeout, at),
-      read: (opts?: ReadOptions) => this.read(type, id, opts),
-    } as unknown as ActorRef<unknown>;
+    return new BoundRef(this.refBackend, at, timeout) as unknown as ActorRef<unknown>;
   }
 
   /** Starts a worker in this process: it leases partitions and runs turns for their actors. */
