@@ -19,7 +19,9 @@ export interface RefOptions {
 
 /**
  * A handle on one actor, from `troupe.ref(...)`. Method names, arguments and results are checked
- * by the compiler against the actor class.
+ * by the compiler against the actor class. Refs are cheap (build one per message if that reads
+ * best); their methods live on a prototype, so call them on the ref, or bind one before passing it
+ * around (`const tell = ref.tell.bind(ref)`).
  *
  * @example
  * ```ts
