@@ -1,10 +1,8 @@
 import type { Context } from '@opentelemetry/api';
 import type { MergePolicy } from '../actor/actor.ts';
-import { checkArgs } from '../actor/check-args.ts';
-import { HandlerTimeoutError, NonRetryableError, UnsupportedVersionError } from '../errors.ts';
-import type { DeadLetterReason } from '../protocol/dead-letter-reasons.ts';
+import { NonRetryableError } from '../errors.ts';
 import type { Envelope, TraceCarrier } from '../protocol/envelope.ts';
-import { decodeEnvelope, encodeEnvelope, ENVELOPE_VERSION } from '../protocol/envelope.ts';
+import { encodeEnvelope, ENVELOPE_VERSION } from '../protocol/envelope.ts';
 import { encodeSegment } from '../protocol/log.ts';
 import { partitionOf } from '../protocol/partition.ts';
 import { encodeReply } from '../protocol/reply.ts';
@@ -13,6 +11,8 @@ import { endTurnSpan, inTurn, startTurnSpan } from '../tracing/turn-span.ts';
 import type { ActiveActor } from './active-actor.ts';
 import { emptyItem, type CommitItem } from './commit-item.ts';
 import type { Rejection } from './dead-letter-log.ts';
+import { withTimeout, type Outcome } from './handler-timeout.ts';
+import { errorInfo, prepare, priorFailures } from './prepare.ts';
 import type { TurnOutcome, WorkerObserver } from './worker-types.ts';
 
 export interface TurnEnv {
@@ -31,12 +31,6 @@ export interface TurnEnv {
   observer?: WorkerObserver | undefined;
 }
 
-function errorInfo(err: unknown): { name: string; message: string; stack?: string } {
-  if (err instanceof Error)
-    return { name: err.name, message: err.message, ...(err.stack ? { stack: err.stack } : {}) };
-  return { name: 'Error', message: String(err) };
-}
-
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
@@ -51,73 +45,6 @@ function flagAt(policy: Required<MergePolicy>): number {
   return policy.bytes > 0 ? Math.max(16, Math.ceil(policy.bytes / 64)) : 0;
 }
 
-/** One message, decoded or not, and what to do with it. */
-type Prepared =
-  | { kind: 'run'; env: Envelope; fn: (...args: unknown[]) => unknown }
-  | { kind: 'dead'; reason: DeadLetterReason; error: string; env?: Envelope };
-
-/**
- * Why a message that has not started yet is too old to start now, or undefined: its ttl (else its
- * type's messageTtlMs) counts from when it was sent, or fell due if it was delayed. A message that
- * started before (a retry) runs on.
- */
-function expiry(env: Envelope, typeTtl: number, now: number, attempts: string): string | undefined {
-  const ttl = env.ttl ?? typeTtl;
-  const from = env.due ?? env.sentAt;
-  if (ttl <= 0 || from <= 0 || now - from <= ttl) return undefined;
-  if (priorFailures(attempts, env.id) > 0) return undefined;
-  const what = env.due === undefined ? 'sent' : 'due';
-  return `not started within its time to live of ${ttl} ms (${what} ${Math.round(now - from)} ms ago)`;
-}
-
-function prepare(
-  actor: ActiveActor,
-  bytes: Buffer,
-  maxBytes: number,
-  now: number,
-  attempts: string,
-): Prepared {
-  if (bytes.length > maxBytes) {
-    return {
-      kind: 'dead',
-      reason: 'oversized',
-      error: `${bytes.length} bytes; this worker takes at most ${maxBytes}`,
-    };
-  }
-  let env: Envelope;
-  try {
-    env = decodeEnvelope(bytes);
-  } catch (err) {
-    const reason = err instanceof UnsupportedVersionError ? 'unsupported-version' : 'undecodable';
-    return { kind: 'dead', reason, error: errorInfo(err).message };
-  }
-  if (`${env.type}/${env.actor}` !== actor.akey) {
-    return {
-      kind: 'dead',
-      reason: 'misrouted',
-      error: `envelope addressed to ${env.type}/${env.actor}`,
-      env,
-    };
-  }
-  const expired = expiry(env, actor.entry.messageTtlMs, now, attempts);
-  if (expired) return { kind: 'dead', reason: 'expired', error: expired, env };
-  if (!actor.entry.handlers.has(env.method)) {
-    const known = [...actor.entry.handlers].join(', ');
-    return {
-      kind: 'dead',
-      reason: 'unknown-method',
-      error: `actor type "${env.type}" has no handler "${env.method}" (handlers: ${known})`,
-      env,
-    };
-  }
-  // senders that bypass the typed client (JSON, HTTP, other languages) are checked here
-  const checked = checkArgs(actor.entry, env.method, env.args);
-  if (!checked.ok) return { kind: 'dead', reason: 'invalid-args', error: checked.error, env };
-  if (checked.args !== env.args) env = { ...env, args: checked.args };
-  const fn = (actor.instance as unknown as Record<string, (...args: unknown[]) => unknown>)[env.method]!;
-  return { kind: 'run', env, fn };
-}
-
 /** Milliseconds to wait before retry number `attempt` (1-based count of failures so far). */
 export function backoff(
   policy: { backoffMs: number; maxBackoffMs: number; jitter: number },
@@ -130,14 +57,6 @@ export function backoff(
 function isRetryable(err: unknown): boolean {
   return (err as { retryable?: unknown } | null)?.retryable !== false;
 }
-
-/** Failures so far of `messageId`, from the actor's attempts record ("<message id> <n>"). */
-function priorFailures(record: string, messageId: string): number {
-  const space = record.lastIndexOf(' ');
-  return space > 0 && record.slice(0, space) === messageId ? Number(record.slice(space + 1)) || 0 : 0;
-}
-
-type Outcome = { ok: true; value: unknown } | { ok: false; err: unknown };
 
 /**
  * Runs a batch of turns for one actor, strictly in mailbox order, and gathers their effects for one
@@ -331,7 +250,7 @@ class Batch {
     const state = actor.state;
     for (; i < mail.length; i++) {
       const bytes = mail[i]!;
-      const prepared = prepare(actor, bytes, this.env.maxMessageBytes, this.env.now(), this.attempts);
+      const prepared = prepare(actor, bytes, this.env.maxMessageBytes, this.env.now, this.attempts);
       if (prepared.kind === 'dead') {
         this.env.observer?.rejected?.(actor.entry.type, prepared.reason);
         this.env.onRejected?.({
@@ -385,42 +304,4 @@ class Batch {
     }
     return item;
   }
-}
-
-/**
- * Settles with the handler's outcome; or, aborting its signal, with a HandlerTimeoutError past the
- * type's timeoutMs, or with the error `actor.cancel` is given (an operator stopping the turn).
- */
-function withTimeout(
-  value: PromiseLike<unknown>,
-  actor: ActiveActor,
-  abort: AbortController,
-  method: string,
-): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const settle = (outcome: Outcome): void => {
-      clearTimeout(timer);
-      actor.cancel = undefined;
-      resolve(outcome);
-    };
-    const fail = (err: unknown): void => {
-      // the handler is abandoned, not stopped: it may still call append or send later
-      actor.tainted = true;
-      abort.abort(err);
-      settle({ ok: false, err });
-    };
-    const ms = actor.entry.timeoutMs;
-    const timer = setTimeout(() => {
-      fail(
-        new HandlerTimeoutError(
-          `${actor.akey} ${method} ran past its timeoutMs (${ms} ms); raise static timeoutMs if it needs longer`,
-        ),
-      );
-    }, ms);
-    actor.cancel = fail;
-    Promise.resolve(value).then(
-      (v) => settle({ ok: true, value: v }),
-      (err: unknown) => settle({ ok: false, err }),
-    );
-  });
 }
