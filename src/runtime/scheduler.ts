@@ -14,6 +14,7 @@ import type { Logger } from '../logger.ts';
 import type { Ownership } from './ownership.ts';
 import { claimReady, commitItems, type Claimed, type PartitionScriptDeps } from './partition-scripts.ts';
 import type { ClaimTicket, Partition } from './partition.ts';
+import { Capacity } from './capacity.ts';
 import type { TimerFiring } from './timers.ts';
 import { runBatch, type TurnEnv } from './turn.ts';
 import type { ResolvedWorkOptions } from './worker-options.ts';
@@ -28,14 +29,12 @@ import type { WorkerEvents, WorkerStats } from './worker-types.ts';
  */
 const CLAIM_SHARE_MIN = 16;
 
-/**
- * `concurrency` bounds turns running; a batch whose turns have run waits for its commit beside
- * them, up to this many times `concurrency`. Counting the commit's round trip against concurrency
- * left a worker of cold actors (one message each) waiting on round trips with its cores idle:
- * `npm run bench -- --scenario cold --runs 3`, 16.3k msgs/s before, 17.9k after (1.24x → 1.52x
- * BullMQ's trivial jobs in the same runs), CPU per message a little lower.
- */
-const COMMITTING_PER_RUNNING = 4;
+/** A batch a claim took, waiting for a turn slot. */
+interface ClaimedBatch {
+  s: Partition;
+  c: Claimed;
+  token: string;
+}
 
 /** What a worker counts about its turns (a part of WorkerStats). */
 export type TurnCounters = Omit<
@@ -64,43 +63,28 @@ export interface SchedulerDeps {
 /**
  * The turn pipeline of a worker's partitions: a woken partition claims ready actors and their
  * mail, each actor's batch runs on its in-memory instance (activated from its log on first use),
- * and batches that finish in one tick of the event loop share one commit per partition. Holds the
- * worker's capacity in three stages, each bounded: claims under way plus batches claimed and
- * waiting to run (`concurrency`), batches running (`concurrency`), and batches committing
- * (COMMITTING_PER_RUNNING × `concurrency`).
+ * and batches that finish in one tick of the event loop share one commit per partition. How many
+ * batches may be claimed, run and wait for commits is `capacity.ts`'s to say.
  */
 export class Scheduler {
-  /** Batches claimed and not yet committed. */
-  private batches = 0;
-  /** Of those, the ones whose turns have not finished running: what `concurrency` bounds. */
-  private running = 0;
-  /** Batches claimed that wait for a turn to run: at most `concurrency` with the claims under way. */
-  private claimedBatches: { s: Partition; c: Claimed; token: string }[] = [];
-  /** Capacity promised to claims under way. */
-  private reserved = 0;
+  private readonly capacity: Capacity<ClaimedBatch>;
   /** Round robin: the next pump starts at the first waiting partition at or after this one. */
   private pumpFrom = 0;
   private stopping = false;
-  /** The fewest actors a claim takes while batches run (see pump). */
-  private readonly minClaim: number;
-  /** The most batches whose turns have run that may wait for their commits (see pump). */
-  private readonly maxCommitting: number;
   private pumpQueued = false;
-  private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly deps: SchedulerDeps) {
-    this.minClaim = Math.max(1, Math.min(4, Math.floor(deps.opts.concurrency / 16)));
-    this.maxCommitting = COMMITTING_PER_RUNNING * deps.opts.concurrency;
+    this.capacity = new Capacity(deps.opts.concurrency);
   }
 
-  /** Batches running or committing. */
+  /** Batches claimed and not yet committed: waiting to run, running or committing. */
   get inflight(): number {
-    return this.batches;
+    return this.capacity.inflight;
   }
 
-  /** Batches whose turns run now (claimed, not yet finished). */
+  /** Batches whose turns run now. */
   get runningBatches(): number {
-    return this.running;
+    return this.capacity.running;
   }
 
   /** Claims nothing more from now on. */
@@ -110,12 +94,7 @@ export class Scheduler {
 
   /** Resolves once no batch runs or commits and no claim is under way. */
   whenIdle(): Promise<void> {
-    if (this.batches === 0 && this.reserved === 0) return Promise.resolve();
-    return new Promise((r) => this.idleWaiters.push(r));
-  }
-
-  private checkIdle(): void {
-    if (this.batches === 0 && this.reserved === 0) for (const w of this.idleWaiters.splice(0)) w();
+    return this.capacity.whenIdle();
   }
 
   /** After a Redis error the outcome of a claim or commit is unknown: start the partition afresh. */
@@ -144,16 +123,11 @@ export class Scheduler {
     });
   }
 
-  /**
-   * Claims for every partition with work, as far as capacity allows. While batches run, a claim
-   * waits until it can take a few actors at once: capacity comes back one commit at a time, and
-   * claiming each crumb at once would cost a claim (and then a commit) per actor.
-   */
+  /** Claims for every partition with work, as far as capacity allows (Capacity.claimable). */
   pump(): void {
     if (this.stopping) return;
-    let capacity = this.deps.opts.concurrency - this.claimedBatches.length - this.reserved;
-    if (capacity <= 0 || (this.running > 0 && capacity < this.minClaim)) return;
-    if (this.batches - this.running >= this.maxCommitting) return;
+    let capacity = this.capacity.claimable();
+    if (capacity === 0) return;
     const waiting = [...this.deps.owned.values()].filter((s) => s.wantsClaim);
     if (waiting.length === 0) return;
     // Every partition with work claims in this tick (the calls share one pipeline), each taking a
@@ -180,7 +154,7 @@ export class Scheduler {
   private async claim(s: Partition, ticket: ClaimTicket): Promise<void> {
     const token = nanoid(10);
     const n = ticket.hints.length;
-    this.reserved += n;
+    this.capacity.reserve(n);
     let res: Awaited<ReturnType<typeof claimReady>>;
     try {
       res = await claimReady(this.deps.scripts, {
@@ -191,50 +165,41 @@ export class Scheduler {
         token,
         paused: this.deps.ownership.paused,
         // the next claim here takes about as many: a longer head costs Redis and this worker for nothing
-        headLen: Math.min(this.deps.opts.concurrency, Math.max(2 * this.minClaim, 2 * n)),
+        headLen: Math.min(this.deps.opts.concurrency, Math.max(2 * this.capacity.minClaim, 2 * n)),
       });
     } catch (err) {
-      this.reserved -= n;
       s.claimFailed();
       this.reset(s, err);
-      this.checkIdle();
+      this.capacity.unreserve(n);
       return;
     }
-    this.reserved -= n;
-    if (this.deps.owned.get(s.p) !== s) {
+    if (this.deps.owned.get(s.p) !== s || res === 'fenced') {
       s.claimFailed();
-      this.checkIdle();
-      return;
-    }
-    if (res === 'fenced') {
-      s.claimFailed();
-      this.deps.ownership.lose(s, 'fenced at claim');
-      this.checkIdle();
+      if (res === 'fenced') this.deps.ownership.lose(s, 'fenced at claim');
+      this.capacity.unreserve(n);
       return;
     }
     s.claimed(ticket, res.head, res.readyLen);
     for (const c of res.claimed) {
       s.batchStarted();
-      this.batches++;
-      this.claimedBatches.push({ s, c, token });
+      this.capacity.claimed({ s, c, token });
     }
+    // after the batches count: a claim's end must not look idle while its batches are still to run
+    this.capacity.unreserve(n);
     this.runClaimed();
-    this.checkIdle();
     if (s.draining) void this.deps.ownership.finishDrain(s);
     this.pumpSoon();
   }
 
-  /** Starts claimed batches, oldest first, while fewer than `concurrency` run. */
+  /** Starts claimed batches, oldest first, while turn slots are free. */
   private runClaimed(): void {
-    while (this.running < this.deps.opts.concurrency) {
-      const next = this.claimedBatches.shift();
-      if (!next) return;
+    for (let next = this.capacity.nextToRun(); next; next = this.capacity.nextToRun()) {
       // its partition was lost while it waited: the next owner claims its mail again
       if (this.deps.owned.get(next.s.p) !== next.s) {
+        this.capacity.ran();
         this.finishItems(next.s, 1);
         continue;
       }
-      this.running++;
       this.startActor(next.s, next.c, next.token);
     }
   }
@@ -329,7 +294,7 @@ export class Scheduler {
 
   /** A batch's turns have run (or it never ran): its capacity is free for claims. */
   private ran(): void {
-    this.running--;
+    this.capacity.ran();
     this.runClaimed();
     this.pumpSoon();
   }
@@ -407,9 +372,8 @@ export class Scheduler {
 
   private finishItems(s: Partition, n: number): void {
     s.batchesEnded(n);
-    this.batches -= n;
+    this.capacity.ended(n);
     if (s.draining) void this.deps.ownership.finishDrain(s);
-    this.checkIdle();
     this.pumpSoon();
   }
 }
