@@ -4,12 +4,13 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import { after, before, describe, it } from 'node:test';
-import { Actor, connect, HandlerError, type Troupe } from '../src/index.ts';
+import { Actor, HandlerError, type Troupe } from '../src/index.ts';
 import { decodeEnvelope, encodeEnvelope } from '../src/protocol/envelope.ts';
 import { Counter } from './fixtures/actors.ts';
 import { FakeClock } from './helpers/fake-clock.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
-import { uniqueNamespace, waitFor } from './helpers/wait.ts';
+import { systemForTest } from './helpers/system.ts';
+import { waitFor } from './helpers/wait.ts';
 
 let redis: TestRedis;
 before(async () => {
@@ -42,16 +43,10 @@ class Expiring extends Actor<Ctx, { added: number }> {
   }
 }
 
+/** A client whose one fake clock stamps sentAt and is its workers' now. */
 async function clocked(t: TestContext): Promise<{ troupe: Troupe; clock: FakeClock }> {
   const clock = new FakeClock();
-  const troupe = await connect({
-    redis: redis.url,
-    namespace: uniqueNamespace(),
-    actors: [Expiring, Counter],
-    partitions: 4,
-    clock,
-  });
-  t.after(() => troupe.close());
+  const { troupe } = await systemForTest(t, redis.url, [Expiring, Counter], 4, { clock });
   return { troupe, clock };
 }
 
