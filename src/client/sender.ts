@@ -79,9 +79,9 @@ export class Sender {
       args,
       sentAt: this.clock.now(),
       sender: this.deps.clientId,
-      ...(ttl === undefined ? {} : { ttl }),
       ...extra,
     };
+    if (ttl !== undefined) env.ttl = ttl;
     const tc = activeCarrier();
     if (tc) env.tc = tc;
     return env;
