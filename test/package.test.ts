@@ -147,8 +147,11 @@ it('SIGTERM to `npx troupe worker` stops the worker gracefully (no orphan keeps 
   const troupe = await connect({ redis: redis.url, namespace: ns });
   const npx = spawn('npx', ['troupe', '-r', redis.url, '-n', ns, 'worker', '-a', './actors.mjs'], {
     cwd: project,
-    stdio: 'ignore',
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
+  // the worker's log, for the failure message
+  let log = '';
+  npx.stderr.on('data', (d: Buffer) => (log += d.toString()));
   let pid: number | undefined;
   try {
     await waitFor(
@@ -160,7 +163,18 @@ it('SIGTERM to `npx troupe worker` stops the worker gracefully (no orphan keeps 
     pid = worker!.pid;
     assert.notEqual(worker!.pid, npx.pid, 'npx runs the worker in a child process');
     npx.kill('SIGTERM');
-    await waitFor('the worker process to exit', () => !processAlive(worker!.pid), 30_000);
+    await waitFor('the worker process to exit', () => !processAlive(worker!.pid), 30_000).catch(
+      (err: Error) => {
+        const stat = (() => {
+          try {
+            return readFileSync(`/proc/${worker!.pid}/stat`, 'utf8');
+          } catch {
+            return 'gone';
+          }
+        })();
+        throw new Error(`${err.message}; /proc stat: ${stat}; its log:\n${log.slice(-3000)}`);
+      },
+    );
     const events = await troupe.admin.workerEvents(10);
     assert.ok(
       events.some((e) => e.event === 'left' && e.worker === worker!.name),

@@ -43,6 +43,7 @@ SIGINT or SIGTERM stops gracefully (requests in flight finish); a second signal 
 So does the exit of the process that started it (npx, a shell script): no orphan keeps the port.`,
     )
     .action(async (opts: ServeOpts, cmd: Command) => {
+      const parent = process.ppid;
       const token = opts.token ?? process.env.TROUPE_HTTP_TOKEN;
       if (opts.auth && !token) {
         throw new ConfigError(
@@ -97,7 +98,7 @@ So does the exit of the process that started it (npx, a shell script): no orphan
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
-      onParentExit(() => onSignal('parent exited'));
+      onParentExit(() => onSignal('parent exited'), parent);
     });
 }
 
