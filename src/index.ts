@@ -24,6 +24,7 @@ export type {
   DeadLetterBrief,
   InfoWorker,
   PartitionInfo,
+  PoolInfo,
   SystemInfo,
   SystemInfoOptions,
 } from './client/info.ts';
@@ -36,6 +37,7 @@ export type {
   TurnOutcome,
   WorkerObserver,
   WorkOptions,
+  PoolOptions,
   WorkerStats,
   WorkerEvents,
 } from './runtime/worker.ts';

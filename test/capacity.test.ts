@@ -48,4 +48,23 @@ describe('worker capacity', () => {
     await waited;
     assert.equal(idle, true);
   });
+
+  it('runs the waiting batch of the earliest pool first, skipping pools at their limit', () => {
+    const rank = { high: 0, low: 1 } as const;
+    let lowRunning = 0;
+    const c = new Capacity<{ pool: keyof typeof rank; n: number }>(2, {
+      rank: (b) => rank[b.pool],
+      mayRun: (b) => b.pool !== 'low' || lowRunning < 1,
+    });
+    c.claimed({ pool: 'low', n: 1 });
+    c.claimed({ pool: 'low', n: 2 });
+    c.claimed({ pool: 'high', n: 3 });
+    assert.deepEqual(c.nextToRun(), { pool: 'high', n: 3 }, 'high goes first though it came last');
+    assert.deepEqual(c.nextToRun(), { pool: 'low', n: 1 }, 'then the oldest low');
+    lowRunning = 1;
+    c.ran();
+    assert.equal(c.nextToRun(), undefined, 'low is at its limit of 1');
+    lowRunning = 0;
+    assert.deepEqual(c.nextToRun(), { pool: 'low', n: 2 });
+  });
 });

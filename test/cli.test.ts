@@ -98,10 +98,10 @@ describe('troupe worker process title', () => {
   /** What `ps` shows for the worker: its command line, which the title replaces. */
   const title = () => readFileSync(`/proc/${worker.pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
 
-  it('says "troupe worker <name> idle", and busy while a turn runs', async () => {
-    await waitFor('idle title', () => /^troupe worker \S+ idle$/.test(title()));
+  it('says "troupe worker <name> [pools] idle", and busy while a turn runs', async () => {
+    await waitFor('idle title', () => /^troupe worker \S+ \[default\] idle$/.test(title()));
     const asked = cli('ask', 'counter', 'title-1', 'slowAdd', '1', '3000');
-    await waitFor('busy title', () => /^troupe worker \S+ busy$/.test(title()));
+    await waitFor('busy title', () => /^troupe worker \S+ \[default\] busy$/.test(title()));
     assert.equal((await asked).stdout, '1\n');
     await waitFor('idle again', () => title().endsWith(' idle'));
   });

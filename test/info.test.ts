@@ -83,12 +83,30 @@ it('with no worker: the mail waits on the ready queues, no partition has an owne
   assert.equal(info.partitions, P);
   assert.deepEqual(info.workers, []);
   assert.deepEqual(info.unowned, [...Array(P).keys()]);
+  // the oldest wait is that of the message at the head of a ready queue: it is a few ms old at most
+  const [pool] = info.pools;
+  assert.deepEqual(
+    { ...pool, oldestWaitMs: undefined },
+    {
+      name: 'default',
+      first: 0,
+      partitions: P,
+      types: [],
+      workers: [],
+      ready: 3,
+      running: 0,
+      oldestWaitMs: undefined,
+      turnRate: 0,
+    },
+  );
+  assert.ok(pool!.oldestWaitMs !== null && pool!.oldestWaitMs >= 0, String(pool!.oldestWaitMs));
   const ready = perPartition(['counter/c-1', 'counter/c-2', 'counter/c-3']);
   const timers = perPartition(['counter/c-9']);
   assert.deepEqual(
     info.partitionList,
     [...Array(P).keys()].map((i) => ({
       partition: i,
+      pool: 'default',
       owner: null,
       epoch: 0,
       ready: ready[i],

@@ -178,7 +178,7 @@ describe('troupe inspect', () => {
   it('prints text with the context and timestamps', async () => {
     const run = await cli('counter', 'c-1', '--actors', ACTORS);
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /^counter\/c-1 in namespace \S+, partition \d+ of 8\n/);
+    assert.match(run.stdout, /^counter\/c-1 in namespace \S+, partition \d+ of 8 \(pool default\)\n/);
     assert.match(run.stdout, /merge version 1: segments up to seq 5/);
     assert.match(run.stdout, /^context {5}\{"count":25\}$/m);
     assert.match(run.stdout, ISO);

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { connect, HandlerError, serveMetrics, workerMetrics } from '../src/index.ts';
 import { Counter } from './fixtures/actors.ts';
 import { Flaky } from './fixtures/failing-actors.ts';
+import { Critical } from './fixtures/pools/critical.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
 import { uniqueNamespace, waitFor } from './helpers/wait.ts';
 import { spawnWorker, type WorkerProcess } from './helpers/worker-process.ts';
@@ -75,6 +76,39 @@ const jsonLines = (w: WorkerProcess): Record<string, unknown>[] =>
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('workerMetrics in process', () => {
+  it('labels turns, waits and queue depths with the pool', async () => {
+    const troupe = await connect({
+      redis: redis.url,
+      namespace: uniqueNamespace('metrics-pools'),
+      actors: [Counter, Critical],
+      partitions: 2,
+    });
+    try {
+      const metrics = workerMetrics({ defaultMetrics: false });
+      const worker = await troupe.work({
+        leaseMs: 2000,
+        observer: metrics.observer,
+        pools: ['critical', 'default'],
+      });
+      metrics.track(worker);
+      assert.equal(await troupe.ref(Critical, 'c-1').ask('ping'), 1);
+      await troupe.ref(Counter, 'n-1').ask('add', 1);
+      const s = parse(await metrics.registry.metrics());
+      assert.equal(value(s, 'troupe_turns_total', { type: 'critical', pool: 'critical', outcome: 'ok' }), 1);
+      assert.equal(value(s, 'troupe_turns_total', { type: 'counter', pool: 'default', outcome: 'ok' }), 1);
+      assert.equal(value(s, 'troupe_turn_wait_seconds_count', { pool: 'critical' }), 1);
+      const depths = s.filter((x) => x.name === 'troupe_queue_depth');
+      assert.equal(
+        depths.filter((x) => x.labels.pool === 'default').length,
+        2,
+        'the default pool has 2 partitions',
+      );
+      assert.equal(depths.filter((x) => x.labels.pool === 'critical').length, 64, 'a new pool has 64');
+    } finally {
+      await troupe.close();
+    }
+  });
+
   it('counts turns by outcome, rejections, activations and lease moves, and reads gauges on scrape', async () => {
     const troupe = await connect({
       redis: redis.url,

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { DEFAULT_RETRY } from '../src/actor/registry.ts';
 import { DEAD_LETTER_REASONS } from '../src/protocol/dead-letter-reasons.ts';
 import { Counter } from './fixtures/actors.ts';
+import { Critical } from './fixtures/pools/critical.ts';
 import { PYTHON } from './helpers/python.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
 import { ROOT, runCli, runProgram, type Run } from './helpers/run.ts';
@@ -209,6 +210,24 @@ describe('the redis-cli FCALL recipe in docs/protocol.md', () => {
       assert.equal(again.code, 0, show(again));
       await waitFor('the second message too', async () => (await c.read()).count === 7);
       assert.equal(await c.ask('value'), 7);
+      assert.deepEqual(await troupe.deadLetters.list(), [], 'nothing was dead-lettered');
+    } finally {
+      await worker.stop();
+      await troupe.close();
+    }
+  });
+
+  it('sends to a type in a pool of its own, in that pool’s partitions', async () => {
+    const { ns, troupe } = await freshSystem(redis.url, [Critical], 4);
+    const worker = await troupe.work({ leaseMs: 2000 });
+    try {
+      const r = await runRecipe(`REDIS_URL=${redis.url} NS=${ns} TYPE=critical ID=c-1 METHOD=ping ARGS='[]'`);
+      assert.equal(r.code, 0, show(r));
+      assert.equal(await troupe.ref(Critical, 'c-1').ask('ping'), 2, 'the recipe’s ping ran first');
+      assert.ok(
+        worker.stats().partitions.every((p) => p >= 4),
+        'the worker serves pool critical only',
+      );
       assert.deepEqual(await troupe.deadLetters.list(), [], 'nothing was dead-lettered');
     } finally {
       await worker.stop();

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { connect, type Troupe, type Worker } from '../src/index.ts';
 import { logBucketOf, partitionOf } from '../src/protocol/partition.ts';
 import { Counter } from './fixtures/actors.ts';
+import { Critical } from './fixtures/pools/critical.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
 import { runPython as runPythonWith } from './helpers/python.ts';
 import type { Run } from './helpers/run.ts';
@@ -158,5 +159,25 @@ describe('python sender without python3-redis and python3-msgpack', () => {
     ]);
     assert.equal(r.code, 1, show(r));
     assert.match(r.stderr, /ImportError: troupe_sender: .*apt-get install python3-redis/, show(r));
+  });
+});
+
+describe('python sender and pools', () => {
+  it('sends to a type in a pool of its own, in that pool’s partitions', async () => {
+    const ns = uniqueNamespace('py-pool');
+    const troupe = await connect({ redis: redis.url, namespace: ns, actors: [Critical], partitions: 8 });
+    const seen: number[] = [];
+    const worker = await troupe.work({ leaseMs: 2000 });
+    worker.on('committed', (p) => seen.push(p));
+    try {
+      const r = await runPython([SENDER, redis.url, ns, 'ask', 'critical', 'c-1', 'ping']);
+      assert.equal(r.code, 0, show(r));
+      assert.equal(r.stdout.trim(), '1', show(r));
+      // the default pool has partitions 0..7; critical's come after them
+      assert.ok(seen.length > 0 && seen.every((p) => p >= 8), `committed in partitions ${seen.join(', ')}`);
+    } finally {
+      await worker.stop();
+      await troupe.close();
+    }
   });
 });

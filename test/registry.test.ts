@@ -61,6 +61,7 @@ it('the registry lists live workers with their statistics and drops a SIGKILLed 
     assert.equal(w.host, hostname());
     assert.equal(w.leaseMs, 1500);
     assert.ok(w.types.includes('counter'), w.types.join());
+    assert.deepEqual(w.pools, ['default']);
     assert.ok(w.partitions.length > 0);
     assert.equal(w.turnsFailed, 0);
     assert.ok(w.startedAt > 0 && w.startedAt <= Date.now());
@@ -83,7 +84,8 @@ it('the registry lists live workers with their statistics and drops a SIGKILLed 
   );
   const text = await runCli(['-r', redis.url, '-n', ns, 'workers', '--events', '5']);
   assert.equal(text.code, 0, text.stderr);
-  assert.match(text.stdout, /^NAME\s+UP\s+PARTITIONS/m);
+  assert.match(text.stdout, /^NAME\s+UP\s+POOLS\s+PARTITIONS/m);
+  assert.match(text.stdout, /^alpha\s+\S+\s+default\s/m);
   assert.match(text.stdout, /^alpha\s/m);
   assert.match(text.stdout, /born\s+beta/);
 

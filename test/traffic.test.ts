@@ -55,6 +55,9 @@ it('an idle worker issues only lease renewals (with its heartbeat) and its block
     'eval',
     'exists',
     'get',
+    // the heartbeat reads the live workers' pools and the namespace's placement
+    'hgetall',
+    'hmget',
     'hset',
     'llen',
     'pexpire',
@@ -82,6 +85,8 @@ it('an idle worker issues only lease renewals (with its heartbeat) and its block
   const leaseWork = new Set([
     'exists',
     'get',
+    'hgetall',
+    'hmget',
     'hset',
     'llen',
     'pexpire',

@@ -17,6 +17,7 @@
 import type { Redis } from 'ioredis';
 import { ActorRegistry, type RegisteredActor } from '../../src/actor/registry.ts';
 import { actorKey, partitionOf } from '../../src/protocol/partition.ts';
+import { Placement } from '../../src/protocol/placement.ts';
 import { Keys } from '../../src/redis/keys.ts';
 import { withScripts } from '../../src/redis/scripts.ts';
 import { activate, type ActiveActor } from '../../src/runtime/active-actor.ts';
@@ -41,6 +42,7 @@ const TARGET_RATIO = 2;
 const TARGET_LENGTH = 1_000_000;
 /** Partitions only decide key names here; the default of a new system. */
 const PARTITIONS = 64;
+const placement = Placement.single(PARTITIONS);
 /** The id of the actor that never had a message. */
 const NEW_ID = 'new';
 
@@ -112,7 +114,7 @@ class Bench {
       redis,
       scripted: withScripts(redis),
       keys: this.keys,
-      partitions: PARTITIONS,
+      placement: () => placement,
       lockMs: 30_000,
       chunk: 10_000,
       now: () => Date.now(),

@@ -5,10 +5,12 @@ Uses Debian's python3-redis and python3-msgpack, so run it with /usr/bin/python3
 (`apt-get install python3-redis python3-msgpack`; `.ci/run` installs them). It follows
 docs/protocol.md step by step:
 
-1. read the namespace's partition count P from `troupe:<ns>:meta`; a namespace without one does
-   not exist (a typo would send into a system no worker serves), so that is an error naming the
-   namespaces that do exist;
-2. p = crc32(utf8("<type>/<id>")) mod P;
+1. read the namespace's meta hash `troupe:<ns>:meta` (HGETALL); a namespace without one does not
+   exist (a typo would send into a system no worker serves), so that is an error naming the
+   namespaces that do exist. Its `type:<type>` field names the type's pool (absent: `default`);
+   the default pool's partitions are 0 .. P-1 (P = field `partitions`), another pool's are
+   `first .. first+count-1` (field `pool:<name>` = "<first> <count>");
+2. p = first + crc32(utf8("<type>/<id>")) mod count;
 3. encode the envelope as a MessagePack map;
 4. run the send script (src/redis/lua/tell.lua, its `-- @include` lines inlined as
    src/redis/scripts.ts does) on partition p's mailbox, ready and wake keys, with EVALSHA
@@ -149,6 +151,8 @@ class Troupe:
         # register_script runs EVALSHA and falls back to EVAL (loading it) on NOSCRIPT
         self._tell = self.redis.register_script(lua_source("tell.lua", lua_dir))
         self._partitions = None
+        # actor type -> (first partition, partition count) of its pool
+        self._pools = {}
         # the envelope's optional `tc`: W3C trace context that the worker continues (or ignores)
         traceparent = traceparent or os.environ.get("TRACEPARENT")
         tracestate = tracestate or os.environ.get("TRACESTATE")
@@ -158,13 +162,34 @@ class Troupe:
 
     @property
     def partitions(self):
-        """P, read once from `troupe:<ns>:meta`. It never changes after the namespace is created."""
+        """P, the default pool's partition count. It never changes after the namespace is created."""
         if self._partitions is None:
-            stored = self.redis.hget(self._prefix + "meta", "partitions")
-            if stored is None:
-                raise TroupeError(self._missing_namespace())
-            self._partitions = int(stored)
+            self._read_meta()
         return self._partitions
+
+    def _read_meta(self):
+        """Reads `troupe:<ns>:meta` (docs/protocol.md "Pools"): P and where each placed type lives."""
+        meta = {k.decode(): v.decode() for k, v in self.redis.hgetall(self._prefix + "meta").items()}
+        if "partitions" not in meta:
+            raise TroupeError(self._missing_namespace())
+        self._partitions = int(meta["partitions"])
+        pools = {"default": (0, self._partitions)}
+        for field, value in meta.items():
+            if field.startswith("pool:"):
+                first, count = value.split(" ")
+                pools[field[5:]] = (int(first), int(count))
+        for field, pool in meta.items():
+            if field.startswith("type:") and pool in pools:
+                self._pools[field[5:]] = pools[pool]
+        return pools
+
+    def pool_range(self, type_):
+        """(first partition, partition count) of the pool `type_` lives in. A type not placed yet
+        lives in the default pool; each type is looked up once per Troupe object."""
+        if type_ not in self._pools:
+            pools = self._read_meta()
+            self._pools.setdefault(type_, pools["default"])
+        return self._pools[type_]
 
     def _missing_namespace(self):
         """The error for a namespace with no meta key, naming those that exist (a bounded SCAN)."""
@@ -267,7 +292,8 @@ class Troupe:
 
     def _send(self, env):
         akey = f"{env['type']}/{env['actor']}"
-        p = partition_of(env["type"], env["actor"], self.partitions)
+        first, count = self.pool_range(env["type"])
+        p = first + partition_of(env["type"], env["actor"], count)
         tag = f"{{troupe:{self.namespace}:{p}}}:"
         keys = [tag + "mb:" + akey, tag + "ready", tag + "wake"]
         # use_bin_type: strings as msgpack str, bytes as bin (the default in msgpack >= 1.0)

@@ -146,6 +146,21 @@ export abstract class Actor<C = unknown, S = unknown> {
   static messageTtlMs?: number;
 
   /**
+   * The pool this type's actors live in (default `'default'`). Each pool has partitions of its own,
+   * and a worker serves only the pools it is given (`work({ pools })`, `--pools`), or else the
+   * pools of the classes it loaded: dedicated workers for a critical path, so a backlog of batch
+   * work cannot delay it. Fixed once the type has actors: moving it is `troupe migrate`'s.
+   *
+   * @example
+   * ```ts
+   * class Payment extends Actor<Ctx, Seg> {
+   *   static override pool = 'critical'; // served by `troupe worker --pools critical`
+   * }
+   * ```
+   */
+  static pool?: string;
+
+  /**
    * What a message's last failed attempt does to its actor. `'continue'` (default): it goes to the
    * dead letters and the mailbox moves on. `'pause'`: it goes to the dead letters marked held, stays
    * at the head of the mailbox, and the actor handles nothing until an operator retries or purges

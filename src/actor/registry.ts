@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.ts';
+import { DEFAULT_POOL } from '../protocol/placement.ts';
 import { checkName } from '../redis/keys.ts';
 import { Actor, actorTypeName, type MergePolicy, type RetryPolicy } from './actor.ts';
 import { arityOf, type Arity } from './arity.ts';
@@ -14,6 +15,8 @@ export interface RegisteredActor {
   /** Retry settings for a method (type defaults with its override). */
   retryFor(method: string): Required<Omit<RetryPolicy, 'methods'>>;
   timeoutMs: number;
+  /** The pool its actors live in (`static pool`, default `'default'`). */
+  pool: string;
   /** Default time to live of its messages in ms; 0 for none. */
   messageTtlMs: number;
   /** Whether a message's last failed attempt pauses the actor (else the mailbox moves on). */
@@ -146,10 +149,12 @@ export class ActorRegistry {
         `${type}: static messageTtlMs must be a positive number of ms (or left out for none); got ${String(cls.messageTtlMs)}`,
       );
     }
+    const pool = checkName(`${type}: static pool`, cls.pool ?? DEFAULT_POOL);
     const handlers = handlerNames(cls);
     const entry: RegisteredActor = {
       type,
       cls,
+      pool,
       handlers,
       arity: arityMap(cls, handlers),
       merge: mergePolicy(type, cls.merge),
@@ -184,5 +189,10 @@ export class ActorRegistry {
 
   types(): string[] {
     return [...this.byType.keys()];
+  }
+
+  /** The pools of the registered types, in the order the types were registered. */
+  pools(): string[] {
+    return [...new Set([...this.byType.values()].map((e) => e.pool))];
   }
 }

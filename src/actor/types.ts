@@ -13,6 +13,7 @@ export type ActorClass<A extends Actor<any, any> = Actor<any, any>> = (new () =>
   retry?: RetryPolicy;
   timeoutMs?: number;
   messageTtlMs?: number;
+  pool?: string;
   onDeadLetter?: 'continue' | 'pause';
   schemas?: Record<string, StandardSchemaV1>;
 };

@@ -39,7 +39,10 @@ export interface InspectReport {
   type: string;
   id: string;
   partition: number;
+  /** Every pool's partitions. */
   partitions: number;
+  /** The pool of the actor's type. */
+  pool: string;
   keys: { log: string; logBucket: string; history: string; lock: string; mailbox: string };
   base: BaseInfo & { ctx: unknown };
   /**

@@ -13,7 +13,7 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' 
 export function renderInspect(r: InspectReport): string {
   const pad = ' '.repeat(12);
   const row = (label: string, text: string) => `${label.padEnd(12)}${indent(text, pad)}\n`;
-  let out = `${r.type}/${r.id} in namespace ${r.namespace}, partition ${r.partition} of ${r.partitions}\n`;
+  let out = `${r.type}/${r.id} in namespace ${r.namespace}, partition ${r.partition} of ${r.partitions} (pool ${r.pool})\n`;
   out += row('log key', r.keys.log);
   out += row('base', baseLine(r.base));
   if (!r.base.empty) out += row('', `ctx ${show(r.base.ctx)}`);

@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import { nanoid } from 'nanoid';
 import { ConfigError, TimeoutError } from '../errors.ts';
-import { actorKey, partitionOf } from '../protocol/partition.ts';
+import { actorKey } from '../protocol/partition.ts';
+import { readPlacement } from '../redis/placement-store.ts';
 import { checkName, type Keys } from '../redis/keys.ts';
 import { encodeControl, type AbortOutcome, type ControlCommand } from '../protocol/control.ts';
 import { systemInfo, type SystemInfo, type SystemInfoOptions } from './info.ts';
@@ -44,7 +45,6 @@ export class Admin {
     private readonly deps: {
       redis: Redis;
       keys: Keys;
-      partitions: number;
       assertOpen: () => void;
     },
   ) {}
@@ -119,8 +119,9 @@ export class Admin {
   async abortTurn(type: string, id: string, options: AdminWaitOptions = {}): Promise<AbortResult> {
     checkName('actor type', type);
     this.deps.assertOpen();
-    const { redis, keys, partitions } = this.deps;
-    const owner = await redis.get(keys.owner(partitionOf(type, id, partitions)));
+    const { redis, keys } = this.deps;
+    const placement = await readPlacement(redis, keys);
+    const owner = await redis.get(keys.owner(placement.partitionOf(type, id)));
     if (!owner) return { worker: undefined, outcome: 'no-owner' };
     const replyTo = `${keys.nsPrefix}admin:${nanoid(12)}`;
     const target = (await this.workers()).find((w) => w.name === owner);

@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import { ConfigError, SendError } from '../errors.ts';
 import { decodeEnvelope, type Envelope } from '../protocol/envelope.ts';
-import { actorKey, partitionOf } from '../protocol/partition.ts';
+import { actorKey } from '../protocol/partition.ts';
+import { readPlacement } from '../redis/placement-store.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
 
@@ -239,9 +240,10 @@ export class DeadLetters {
 
   /** Answers a paused actor's held dead letter in one script: retry it in place, or drop it. */
   private async resume(d: DeadLetter, mode: 'retry' | 'purge'): Promise<number> {
-    const { keys, partitions } = this.deps;
+    const { redis, keys } = this.deps;
     const slash = d.actor.indexOf('/');
-    const p = partitionOf(d.actor.slice(0, slash), d.actor.slice(slash + 1), partitions);
+    const placement = await readPlacement(redis, keys);
+    const p = placement.partitionOf(d.actor.slice(0, slash), d.actor.slice(slash + 1));
     const k = [
       keys.paused(p),
       keys.attempts(p),
@@ -273,11 +275,12 @@ export class DeadLetters {
    * dead-letter stream is not in the partitions' cluster slots anyway.
    */
   private async resend(entries: DeadLetter[]): Promise<number> {
-    const { redis, keys, partitions } = this.deps;
+    const { redis, keys } = this.deps;
+    const placement = await readPlacement(redis, keys);
     const sends = entries.map((d) => {
       const env = d.envelope!;
       // route by the envelope, as a client would: a misrouted message reaches its actor this time
-      const p = partitionOf(env.type, env.actor, partitions);
+      const p = placement.partitionOf(env.type, env.actor);
       const akey = actorKey(env.type, env.actor);
       return this.deps.scripted
         .run('tell', [keys.mailbox(p, akey), keys.ready(p), keys.wake(p)], [akey, d.raw])

@@ -1,5 +1,9 @@
 import type { Redis } from 'ioredis';
+import { decodeEnvelope } from '../protocol/envelope.ts';
+import type { Placement } from '../protocol/placement.ts';
+import { parsePoolRates } from '../protocol/registry-entry.ts';
 import type { Keys } from '../redis/keys.ts';
+import { readPlacement } from '../redis/placement-store.ts';
 import {
   liveWorkers,
   pausedTypes as readPausedTypes,
@@ -23,6 +27,8 @@ export interface InfoWorker extends WorkerInfo {
 /** One partition: its lease and the actors waiting in it. */
 export interface PartitionInfo {
   partition: number;
+  /** The pool whose partition it is. */
+  pool: string;
   /** The worker holding the lease, or null when no worker does. */
   owner: string | null;
   /** The fencing token: how many times the partition was leased (0: never). */
@@ -45,6 +51,29 @@ export interface PartitionInfo {
   timers: number;
   /** Actors flagged for the owner's merge sweep. */
   mergesDue: number;
+}
+
+/** One pool: its partitions, the types placed in it, who serves it, and its backlog. */
+export interface PoolInfo {
+  name: string;
+  /** Its partitions are first .. first+partitions-1. */
+  first: number;
+  partitions: number;
+  /** Actor types placed in it (a type nobody placed yet is in `default` without being listed). */
+  types: string[];
+  /** Live workers serving it, by name. */
+  workers: string[];
+  /** Actors waiting for a turn in its partitions (ready queues). */
+  ready: number;
+  /** Actors claimed and not yet committed. */
+  running: number;
+  /**
+   * How long the oldest message at the head of one of its ready queues has waited (ms since it was
+   * sent, or fell due), on the Redis clock; null when nothing waits.
+   */
+  oldestWaitMs: number | null;
+  /** Turns per second its workers ran over their last heartbeat interval (a few seconds). */
+  turnRate: number;
 }
 
 /** One of the fullest mailboxes. */
@@ -73,8 +102,10 @@ export interface DeadLetterBrief {
  */
 export interface SystemInfo {
   namespace: string;
-  /** The partition count of the namespace. */
+  /** The partition count of the namespace: every pool's. */
   partitions: number;
+  /** The pools, default first. */
+  pools: PoolInfo[];
   /** When the snapshot was read, on the Redis clock (ms since the epoch). */
   at: number;
   /** Live workers, sorted by name. */
@@ -117,7 +148,6 @@ export interface SystemInfo {
 export interface SystemInfoDeps {
   redis: Redis;
   keys: Keys;
-  partitions: number;
 }
 
 /** Options of `systemInfo`. */
@@ -167,14 +197,16 @@ function flatFields(flat: string[]): Record<string, string> {
  *
  * @example
  * ```ts
- * const info = await systemInfo({ redis, keys: troupe.keys, partitions: troupe.partitions }, { top: 5 });
+ * const info = await systemInfo({ redis, keys: troupe.keys }, { top: 5 });
  * console.log(info.workers.map((w) => `${w.name}: ${w.owns.length}`), info.busiest[0]);
  * ```
  */
 export async function systemInfo(deps: SystemInfoDeps, options: SystemInfoOptions = {}): Promise<SystemInfo> {
-  const { redis, keys, partitions } = deps;
+  const { redis, keys } = deps;
   const top = options.top ?? 10;
   const sample = options.sample ?? 200;
+  const placement = await readPlacement(redis, keys);
+  const partitions = placement.total;
   const parts = [...Array(partitions).keys()];
 
   // 1. every per-partition read and the namespace-wide ones, in one pipeline
@@ -243,6 +275,7 @@ export async function systemInfo(deps: SystemInfoDeps, options: SystemInfoOption
     for (const type of types.sort()) heldTypes.push({ p, type });
     partitionList.push({
       partition: p,
+      pool: placement.rangeOf(p).name,
       owner,
       epoch,
       ready,
@@ -297,11 +330,13 @@ export async function systemInfo(deps: SystemInfoDeps, options: SystemInfoOption
   const mailbox = busiest.reduce((n, b) => n + b.mailbox, 0);
   busiest.sort((a, b) => b.mailbox - a.mailbox || (a.actor < b.actor ? -1 : a.actor > b.actor ? 1 : 0));
 
+  const pools = await poolInfo(redis, keys, placement, partitionList, at);
   const sum = (f: (p: PartitionInfo) => number) => partitionList.reduce((n, p) => n + f(p), 0);
   const mergesDue = sum((p) => p.mergesDue);
   return {
     namespace: keys.ns,
     partitions,
+    pools,
     at,
     workers: workers.map((w) => ({
       ...w,
@@ -339,4 +374,80 @@ export async function systemInfo(deps: SystemInfoDeps, options: SystemInfoOption
     mergesPending: mergesDue + workers.reduce((n, w) => n + w.mergesPending, 0),
     recentEvents,
   };
+}
+
+/**
+ * Each pool's backlog: sums over its partitions, the age of the oldest message at the head of its
+ * ready queues (one LINDEX per partition with actors waiting), and its workers' turn rates.
+ */
+async function poolInfo(
+  redis: Redis,
+  keys: Keys,
+  placement: Placement,
+  partitionList: readonly PartitionInfo[],
+  now: number,
+): Promise<PoolInfo[]> {
+  const waiting = partitionList.filter((p) => p.ready > 0);
+  const heads = redis.pipeline();
+  for (const { partition } of waiting) heads.lindex(keys.ready(partition), 0);
+  const headOf = replies(await heads.exec());
+  const firsts = redis.pipeline();
+  const at: number[] = [];
+  for (const { partition } of waiting) {
+    const akey = headOf() as string | null;
+    if (akey === null) continue;
+    firsts.lindexBuffer(keys.mailbox(partition, akey), 0);
+    at.push(partition);
+  }
+  const firstOf = replies(await firsts.exec());
+  const oldest = new Map<string, number>();
+  for (const p of at) {
+    const bytes = firstOf() as Buffer | null;
+    let sent: number;
+    try {
+      if (!bytes) continue;
+      const env = decodeEnvelope(bytes);
+      sent = env.due ?? env.sentAt;
+    } catch {
+      continue;
+    }
+    if (!(sent > 0)) continue;
+    const pool = placement.rangeOf(p).name;
+    oldest.set(pool, Math.max(oldest.get(pool) ?? 0, now - sent));
+  }
+  const served = await redis.hgetall(keys.workerPools());
+  const rates = await poolRates(redis, keys, Object.keys(served));
+  const byPool = placement.typesByPool();
+  return placement.pools.map((r) => {
+    const mine = partitionList.filter((p) => p.pool === r.name);
+    return {
+      name: r.name,
+      first: r.first,
+      partitions: r.count,
+      types: (byPool.get(r.name) ?? []).sort(),
+      workers: Object.entries(served)
+        .filter(([, names]) => names.split(',').includes(r.name))
+        .map(([w]) => w)
+        .sort(),
+      ready: mine.reduce((n, p) => n + p.ready, 0),
+      running: mine.reduce((n, p) => n + p.running, 0),
+      oldestWaitMs: oldest.has(r.name) ? Math.max(0, oldest.get(r.name)!) : null,
+      turnRate: Math.round((rates.get(r.name) ?? 0) * 10) / 10,
+    };
+  });
+}
+
+/** Sum over the workers of their turn rate per pool, as their registry entries last said. */
+async function poolRates(redis: Redis, keys: Keys, workers: readonly string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (workers.length === 0) return out;
+  const pipe = redis.pipeline();
+  for (const w of workers) pipe.hget(keys.workerInfo(w), 'poolRates');
+  const next = replies(await pipe.exec());
+  for (const _ of workers) {
+    for (const [pool, rate] of parsePoolRates(next() as string | null)) {
+      out.set(pool, (out.get(pool) ?? 0) + rate);
+    }
+  }
+  return out;
 }

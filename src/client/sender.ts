@@ -8,6 +8,7 @@ import { checkName, type Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
 import { activeCarrier } from '../tracing/carrier.ts';
 import type { TellOnceOptions } from './ref.ts';
+import type { Placements } from './placements.ts';
 import { TellBatcher } from './tell-batcher.ts';
 
 /** How long `tellOnce` drops a repeat of an id, unless the caller says otherwise: a day. */
@@ -25,6 +26,7 @@ const OPTIONAL_HINT =
 export interface Route {
   type: string;
   id: string;
+  /** Its partition; -1 until the client has learnt where the type lives (Placements). */
   p: number;
   akey: string;
   /** The ref's messageTtlMs: each message carries it as `ttl`. */
@@ -35,6 +37,7 @@ export interface SenderDeps {
   scripted: ScriptedRedis;
   keys: Keys;
   registry: ActorRegistry;
+  placements: Placements;
   clientId: string;
   redis: RedisInput | undefined;
   clock: Clock | undefined;
@@ -99,15 +102,22 @@ export class Sender {
     return bytes;
   }
 
+  /** Fills in the partition of a route whose type this client has not seen placed yet. */
+  private async route(route: Route): Promise<void> {
+    await this.deps.placements.learn(route.type);
+    route.p = this.deps.placements.partitionOf(route.type, route.id);
+  }
+
   /** Stores the envelope in the actor's mailbox, coalesced with the other tells of this tick. */
-  async send(env: Envelope, { p, akey }: Route): Promise<void> {
+  async send(env: Envelope, route: Route): Promise<void> {
     this.deps.assertOpen();
     const bytes = this.encode(env);
+    if (route.p < 0) await this.route(route);
     try {
-      await this.tells.add(p, akey, bytes);
+      await this.tells.add(route.p, route.akey, bytes);
     } catch (cause) {
       throw new SendError(
-        `could not confirm ${env.method} to ${akey} on Redis at ${describeRedis(this.deps.redis)}: it may or may not be stored. ` +
+        `could not confirm ${env.method} to ${route.akey} on Redis at ${describeRedis(this.deps.redis)}: it may or may not be stored. ` +
           'Check that Redis is reachable, then retry (handlers should tolerate a repeat).',
         { cause },
       );
@@ -135,6 +145,7 @@ export class Sender {
       throw new ConfigError(`tellOnce: dedupeMs must be a whole number of ms > 0; got ${dedupeMs}`);
     }
     const bytes = this.encode(this.envelope(route, method, args, { id: messageId }));
+    if (route.p < 0) await this.route(route);
     const { p, akey } = route;
     const k = this.deps.keys;
     try {
@@ -161,6 +172,7 @@ export class Sender {
     const due = this.clock.now() + delayMs;
     // a time to live counts from when the message falls due
     const bytes = this.encode(this.envelope(route, method, args, delayMs > 0 ? { due } : {}));
+    if (route.p < 0) await this.route(route);
     const { p, akey } = route;
     try {
       await this.deps.scripted.run(

@@ -7,7 +7,8 @@ import { systemClock, type Clock } from '../clock.ts';
 import { ClosedError, ConfigError } from '../errors.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import { entriesAsOf, foldLog } from '../protocol/log.ts';
-import { actorKey, partitionOf } from '../protocol/partition.ts';
+import { actorKey } from '../protocol/partition.ts';
+import type { Placement } from '../protocol/placement.ts';
 import {
   BLOCKING,
   COMMAND_TIMEOUT_MS,
@@ -20,6 +21,7 @@ import { readLog } from '../redis/context-log.ts';
 import { checkName, Keys } from '../redis/keys.ts';
 import { loadFunctions } from '../redis/functions.ts';
 import { namespacePartitions } from '../redis/namespaces.ts';
+import { placeTypes, readPlacement } from '../redis/placement-store.ts';
 import { withScripts, type ScriptedRedis } from '../redis/scripts.ts';
 // types only: the runtime is loaded by work(), so a process that only sends never loads it
 import type { Worker, WorkOptions } from '../runtime/worker.ts';
@@ -27,6 +29,7 @@ import { Admin } from './admin.ts';
 import { BoundRef, type RefBackend } from './bound-ref.ts';
 import { explainAskTimeout } from './ask-timeout.ts';
 import { DeadLetters } from './dead-letters.ts';
+import { Placements } from './placements.ts';
 import type { ActorRef, ReadOptions, RefOptions, UntypedActor } from './ref.ts';
 import { ReplyListener } from './replies.ts';
 import { Sender, type Route } from './sender.ts';
@@ -99,15 +102,17 @@ export class Troupe {
     private readonly redis: Redis,
     private readonly scripted: ScriptedRedis,
     readonly keys: Keys,
-    /** The partition count of this namespace. */
+    /** The partition count of the default pool (every pool has its own: see docs/protocol.md "Pools"). */
     readonly partitions: number,
     private readonly registry: ActorRegistry,
+    private readonly placements: Placements,
     private readonly options: ConnectOptions,
   ) {
     this.sender = new Sender({
       scripted,
       keys,
       registry,
+      placements,
       clientId: this.clientId,
       redis: options.redis,
       clock: options.clock,
@@ -127,7 +132,7 @@ export class Troupe {
       partitions,
       assertOpen: () => this.assertOpen(),
     });
-    this.admin = new Admin({ redis, keys, partitions, assertOpen: () => this.assertOpen() });
+    this.admin = new Admin({ redis, keys, assertOpen: () => this.assertOpen() });
   }
 
   /** A timed-out commit has an unknown outcome, which the worker handles by re-taking the partition. */
@@ -169,8 +174,10 @@ export class Troupe {
         `messageTtlMs must be a positive number of ms (or left out for none); got ${ttl}`,
       );
     }
-    // a ref is typically reused for many sends: route it once
-    const at: Route = { type, id, p: partitionOf(type, id, this.partitions), akey: actorKey(type, id), ttl };
+    // a ref is typically reused for many sends: route it once (or at its first send, if its type
+    // is new to this client)
+    const p = this.placements.known(type) ? this.placements.partitionOf(type, id) : -1;
+    const at: Route = { type, id, p, akey: actorKey(type, id), ttl };
     return new BoundRef(this.refBackend, at, timeout) as unknown as ActorRef<unknown>;
   }
 
@@ -201,7 +208,7 @@ export class Troupe {
         subscriber,
         scripted: withScripts(commands),
         keys: this.keys,
-        partitions: this.partitions,
+        placement: this.placements.current,
         logLayout,
         registry: this.registry,
         clock: this.options.clock ?? systemClock,
@@ -274,7 +281,8 @@ export class Troupe {
   private async read(type: string, id: string, opts: ReadOptions = {}): Promise<unknown> {
     this.assertOpen();
     const entry = this.registry.require(type);
-    const p = partitionOf(type, id, this.partitions);
+    if (!this.placements.known(type)) await this.placements.learn(type);
+    const p = this.placements.partitionOf(type, id);
     const akey = actorKey(type, id);
     const instance = new entry.cls() as Actor;
     const fold = (entries: Buffer[], at?: number) =>
@@ -284,7 +292,7 @@ export class Troupe {
         (ctx, seg) => instance.apply(ctx, seg),
         at,
       );
-    const where = { p, akey, partitions: this.partitions };
+    const where = { p, akey, partitions: this.placements.current.countAt(p) };
     if (opts.at === undefined) return fold((await readLog(this.redis, this.keys, where)).log).ctx;
     const at = opts.at;
     const { log, history } = await readLog(this.redis, this.keys, where, { history: true });
@@ -336,5 +344,19 @@ export async function connect(options: ConnectOptions = {}): Promise<Troupe> {
     redis.disconnect();
     throw err;
   }
-  return new Troupe(redis, withScripts(redis), keys, partitions, registry, options);
+  const scripted = withScripts(redis);
+  let placement: Placement;
+  try {
+    // the types this client knows are placed now, so their refs route without asking Redis
+    const types = registry.types().map((type) => ({ type, pool: registry.require(type).pool }));
+    placement =
+      options.create !== false && types.length > 0
+        ? await placeTypes(scripted, keys, types)
+        : await readPlacement(redis, keys);
+  } catch (err) {
+    redis.disconnect();
+    throw err;
+  }
+  const placements = new Placements({ redis, scripted, keys, registry }, placement);
+  return new Troupe(redis, scripted, keys, partitions, registry, placements, options);
 }

@@ -20,7 +20,7 @@ export interface WorkerMetricsOptions {
 }
 
 /** What of a worker the scrape-time gauges read; a `Worker` has it all. */
-export type TrackedWorker = Pick<Worker, 'stats' | 'queueDepths'>;
+export type TrackedWorker = Pick<Worker, 'stats' | 'queueDepths' | 'poolOf'>;
 
 /** The metrics of one worker: an observer to pass to `troupe.work()` and the registry they live on. */
 export interface WorkerMetrics {
@@ -49,6 +49,8 @@ interface MethodChildren {
 
 /** The label children of one type. */
 interface TypeChildren {
+  /** A type's pool never changes while a worker runs it. */
+  pool: string;
   duration: Summary.Internal<string>;
   wait: Histogram.Internal<string>;
   methods: Map<string, MethodChildren>;
@@ -58,7 +60,7 @@ interface TypeChildren {
  * Creates the Prometheus metrics of one worker. Pass `observer` to `troupe.work()`, call `track`
  * with the worker, and serve `registry` (with {@link serveMetrics}, or from your own server).
  *
- * Labels are kept few: `type`, `method`, `outcome`, `reason`, `event`, `partition` — never an actor
+ * Labels are kept few: `pool`, `type`, `method`, `outcome`, `reason`, `event`, `partition` — never an actor
  * id. The hot-path hooks (`turnStarted`, `turnEnded`) reuse label children cached per type and
  * method, so they allocate nothing after a method's first turn.
  *
@@ -85,8 +87,8 @@ export function workerMetrics(options: WorkerMetricsOptions = {}): WorkerMetrics
 
   const turns = new Counter({
     name: `${prefix}turns_total`,
-    help: 'Turns (message handler runs) by actor type, method and outcome: ok, retry (will be tried again), failed (dead-lettered)',
-    labelNames: ['type', 'method', 'outcome'],
+    help: "Turns (message handler runs) by actor type, method and outcome: ok, retry (will be tried again), failed (dead-lettered); and the type's pool",
+    labelNames: ['type', 'method', 'outcome', 'pool'],
     registers,
   });
   const turnDuration = new Summary({
@@ -100,8 +102,8 @@ export function workerMetrics(options: WorkerMetricsOptions = {}): WorkerMetrics
   });
   const turnWait = new Histogram({
     name: `${prefix}turn_wait_seconds`,
-    help: 'Time from a message being sent to its turn starting, by actor type',
-    labelNames: ['type'],
+    help: 'Time from a message being sent to its turn starting, by actor type and its pool',
+    labelNames: ['type', 'pool'],
     buckets: WAIT_BUCKETS,
     registers,
   });
@@ -149,14 +151,14 @@ export function workerMetrics(options: WorkerMetricsOptions = {}): WorkerMetrics
   // read on scrape
   new Gauge({
     name: `${prefix}queue_depth`,
-    help: 'Actors with mail waiting for a turn, per partition this worker holds',
-    labelNames: ['partition'],
+    help: 'Actors with mail waiting for a turn, per partition this worker holds (and its pool)',
+    labelNames: ['partition', 'pool'],
     registers,
     async collect() {
       this.reset();
       if (!tracked) return;
       try {
-        for (const [p, n] of await tracked.queueDepths()) this.labels(String(p)).set(n);
+        for (const [p, n] of await tracked.queueDepths()) this.labels(String(p), tracked.poolOf(p)).set(n);
       } catch {
         // Redis is unreachable or the worker closed: no depths rather than a failed scrape
       }
@@ -201,10 +203,15 @@ export function workerMetrics(options: WorkerMetricsOptions = {}): WorkerMetrics
 
   // label children, created on first use
   const types = new Map<string, TypeChildren>();
-  const ofType = (type: string): TypeChildren => {
+  const ofType = (type: string, pool: string): TypeChildren => {
     let t = types.get(type);
     if (!t) {
-      t = { duration: turnDuration.labels(type), wait: turnWait.labels(type), methods: new Map() };
+      t = {
+        pool,
+        duration: turnDuration.labels(type),
+        wait: turnWait.labels(type, pool),
+        methods: new Map(),
+      };
       types.set(type, t);
     }
     return t;
@@ -213,9 +220,9 @@ export function workerMetrics(options: WorkerMetricsOptions = {}): WorkerMetrics
     let m = t.methods.get(method);
     if (!m) {
       m = {
-        ok: turns.labels(type, method, 'ok'),
-        retry: turns.labels(type, method, 'retry'),
-        failed: turns.labels(type, method, 'failed'),
+        ok: turns.labels(type, method, 'ok', t.pool),
+        retry: turns.labels(type, method, 'retry', t.pool),
+        failed: turns.labels(type, method, 'failed', t.pool),
       };
       t.methods.set(method, m);
     }
@@ -223,13 +230,13 @@ export function workerMetrics(options: WorkerMetricsOptions = {}): WorkerMetrics
   };
 
   const observer: WorkerObserver = {
-    turnStarted(type: string, _method: string, waitMs: number | undefined): void {
+    turnStarted(type: string, _method: string, waitMs: number | undefined, pool: string): void {
       if (waitMs === undefined) return;
       // clocks of sender and worker differ a little: a message never waits less than nothing
-      ofType(type).wait.observe(waitMs > 0 ? waitMs / 1000 : 0);
+      ofType(type, pool).wait.observe(waitMs > 0 ? waitMs / 1000 : 0);
     },
-    turnEnded(type: string, method: string, durationMs: number, outcome: TurnOutcome): void {
-      const t = ofType(type);
+    turnEnded(type: string, method: string, durationMs: number, outcome: TurnOutcome, pool: string): void {
+      const t = ofType(type, pool);
       t.duration.observe(durationMs / 1000);
       ofMethod(t, type, method)[outcome].inc();
     },

@@ -25,7 +25,7 @@ export function actorKey(type: string, id: string): string {
 }
 
 /** CRC-32 of a string's UTF-8 bytes; ASCII (the usual actor key) is hashed without encoding it. */
-function crc32OfString(s: string): number {
+export function crc32OfString(s: string): number {
   let crc = -1;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);

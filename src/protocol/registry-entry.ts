@@ -25,6 +25,8 @@ export interface RegistryEntry {
   mergesPending: number;
   /** The paused types this worker applies now. */
   paused: string[];
+  /** The pools it serves, in priority order (empty for a worker of a version before pools). */
+  pools: string[];
   /** Written by the heartbeat, on the Redis clock (ms). */
   heartbeatAt: number;
   /** The entry is dropped if no heartbeat comes before this (ms, Redis clock). */
@@ -50,6 +52,9 @@ export function registryEntry(w: {
   stats: RegistryStats;
   paused: readonly string[];
   mergesPending: number;
+  pools: readonly string[];
+  /** Turns per second of each pool since the previous entry. */
+  poolRates: ReadonlyMap<string, number>;
 }): Record<string, string | number> {
   return {
     name: w.name,
@@ -67,7 +72,18 @@ export function registryEntry(w: {
     activeActors: w.stats.activeActors,
     mergesPending: w.mergesPending,
     paused: w.paused.join(','),
+    pools: w.pools.join(','),
+    poolRates: [...w.poolRates].map(([pool, rate]) => `${pool}=${Math.round(rate * 100) / 100}`).join(','),
   };
+}
+
+/** The `poolRates` field of an entry: `pool=turns per second`, comma-separated. */
+export function parsePoolRates(field: string | null | undefined): [string, number][] {
+  if (!field) return [];
+  return field.split(',').map((part) => {
+    const eq = part.lastIndexOf('=');
+    return [part.slice(0, eq), Number(part.slice(eq + 1)) || 0];
+  });
 }
 
 const list = (v: string | undefined): string[] => (v ? v.split(',') : []);
@@ -91,6 +107,7 @@ export function readRegistryEntry(h: Record<string, string>): RegistryEntry {
     activeActors: num(h.activeActors),
     mergesPending: num(h.mergesPending),
     paused: list(h.paused),
+    pools: list(h.pools),
     heartbeatAt: num(h.heartbeatAt),
     expiresAt: num(h.expiresAt),
   };

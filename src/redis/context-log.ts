@@ -7,6 +7,7 @@ import type { ScriptedRedis } from './scripts.ts';
 export interface LogAt {
   p: number;
   akey: string;
+  /** The partition count of p's pool (an actor's log bucket depends on it). */
   partitions: number;
 }
 

@@ -50,6 +50,10 @@ export class Keys {
   workerInfo(workerId: string): string {
     return `${this.nsPrefix}worker:${workerId}`;
   }
+  /** The pools each live worker serves (hash: worker id -> comma-separated pool names). */
+  workerPools(): string {
+    return `${this.nsPrefix}worker-pools`;
+  }
   /** Workers born, left and found dead (stream, capped). */
   workerEvents(): string {
     return `${this.nsPrefix}worker-events`;

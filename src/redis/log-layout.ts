@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { stowLogs } from './context-log.ts';
 import type { Keys } from './keys.ts';
 import { LOG_LAYOUT, logLayout } from './meta.ts';
+import { readPlacement } from './placement-store.ts';
 import { withScripts } from './scripts.ts';
 
 /** Log keys SCAN looks at per call. */
@@ -26,13 +27,17 @@ export interface LayoutMigration {
 export async function migrateLogLayout(
   redis: Redis,
   keys: Keys,
-  partitions: number,
   progress: (done: number, of: number, so: LayoutMigration) => void = () => {},
 ): Promise<LayoutMigration> {
   const from = await logLayout(redis, keys);
-  await redis.hset(keys.meta(), 'layout', LOG_LAYOUT);
+  // unrecorded types of a namespace from before pools may have actors in the default pool: keep
+  // them from being placed elsewhere without a move (place.lua)
+  if (from < 3) await redis.hset(keys.meta(), 'predates-pools', 1, 'layout', LOG_LAYOUT);
+  else await redis.hset(keys.meta(), 'layout', LOG_LAYOUT);
   const scripted = withScripts(redis);
   const out: LayoutMigration = { from, to: LOG_LAYOUT, logs: 0, entries: 0 };
+  const placement = await readPlacement(redis, keys);
+  const partitions = placement.total;
   for (let p = 0; p < partitions; p++) {
     const prefix = keys.logPrefix(p);
     let cursor = '0';
@@ -40,7 +45,7 @@ export async function migrateLogLayout(
       const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', SCAN_COUNT);
       cursor = next;
       const akeys = found.map((key) => key.slice(prefix.length));
-      out.entries += await stowLogs(scripted, keys, partitions, p, akeys);
+      out.entries += await stowLogs(scripted, keys, placement.countAt(p), p, akeys);
       out.logs += akeys.length;
     } while (cursor !== '0');
     progress(p + 1, partitions, out);

@@ -5,12 +5,14 @@ import type { Keys } from './keys.ts';
 export const DEFAULT_PARTITIONS = 64;
 
 /**
- * The newest layout of context logs this Troupe reads and writes: 1, each log in a list of its own;
- * 2, idle actors' logs stowed in per-partition log buckets too (docs/context-log.md). Readers of
- * layout 2 read layout 1; a namespace records its layout (field `layout` of the meta hash, absent
- * for 1) so that workers only stow once every worker can read what they stow.
+ * The newest namespace layout this Troupe reads and writes: 1, each context log in a list of its
+ * own; 2, idle actors' logs stowed in per-partition log buckets too (docs/context-log.md); 3, actor
+ * types placed in pools, each pool with partitions of its own (docs/protocol.md "Pools"). Readers
+ * of a layout read the older ones; a namespace records its layout (field `layout` of the meta hash,
+ * absent for 1) so that workers only stow once every worker can read what they stow, and only
+ * place a type outside the default pool once no worker routes without pools.
  */
-export const LOG_LAYOUT = 2;
+export const LOG_LAYOUT = 3;
 
 /**
  * Reads the system's partition count, creating the meta key on first use. P is fixed at creation:

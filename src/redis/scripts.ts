@@ -24,6 +24,7 @@ const SCRIPTS = [
   'stow',
   'unlock',
   'relock',
+  'place',
 ] as const;
 
 export type ScriptName = (typeof SCRIPTS)[number];

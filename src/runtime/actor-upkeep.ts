@@ -1,3 +1,4 @@
+import type { Placement } from '../protocol/placement.ts';
 import type { Redis } from 'ioredis';
 import type { ActorRegistry } from '../actor/registry.ts';
 import type { Clock } from '../clock.ts';
@@ -22,8 +23,8 @@ export interface UpkeepDeps {
   commands: Redis;
   scripted: ScriptedRedis;
   keys: Keys;
-  /** The namespace's partition count (an actor's log bucket depends on it). */
-  partitions: number;
+  /** Where actors live now (an actor's partition, and its log bucket, depend on its pool). */
+  placement: () => Placement;
   /**
    * Stow idle actors' logs in their partitions' log buckets: the namespace's log layout has them
    * (every worker reads them); see docs/context-log.md.
@@ -56,7 +57,7 @@ export class ActorUpkeep {
         redis: deps.commands,
         scripted: deps.scripted,
         keys: deps.keys,
-        partitions: deps.partitions,
+        placement: deps.placement,
         lockMs: 30_000,
         chunk: 10_000,
         now: () => deps.clock.now(),
@@ -127,8 +128,8 @@ export class ActorUpkeep {
    */
   private stow(p: number, akeys: string[]): void {
     if (!this.deps.stowIdle || akeys.length === 0) return;
-    const { scripted, keys, partitions, logger } = this.deps;
-    stowLogs(scripted, keys, partitions, p, akeys).catch((err: unknown) => {
+    const { scripted, keys, placement, logger } = this.deps;
+    stowLogs(scripted, keys, placement().countAt(p), p, akeys).catch((err: unknown) => {
       logger.debug({ err, partition: p }, 'stowing idle logs failed: they stay in their own keys');
     });
   }

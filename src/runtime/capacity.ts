@@ -25,7 +25,17 @@ export class Capacity<B> {
   private readonly maxCommitting: number;
   private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly concurrency: number) {
+  constructor(
+    private readonly concurrency: number,
+    /**
+     * A batch's priority: of the waiting batches that may run, the one of the lowest rank runs
+     * first (the oldest among equals). `mayRun` false keeps a batch waiting (its pool is at its limit).
+     */
+    private readonly order: { rank(batch: B): number; mayRun(batch: B): boolean } = {
+      rank: () => 0,
+      mayRun: () => true,
+    },
+  ) {
     this.minClaim = Math.max(1, Math.min(4, Math.floor(concurrency / 16)));
     this.maxCommitting = COMMITTING_PER_RUNNING * concurrency;
   }
@@ -69,11 +79,19 @@ export class Capacity<B> {
     this.waiting.push(batch);
   }
 
-  /** The oldest claimed batch, if a turn slot is free; it counts as running from here. */
+  /** The next claimed batch, if a turn slot is free; it counts as running from here. */
   nextToRun(): B | undefined {
     if (this.runningNow >= this.concurrency) return undefined;
-    const next = this.waiting.shift();
-    if (next !== undefined) this.runningNow++;
+    let at = -1;
+    let best = Infinity;
+    for (let i = 0; i < this.waiting.length && best > 0; i++) {
+      const b = this.waiting[i]!;
+      const r = this.order.rank(b);
+      if (r < best && this.order.mayRun(b)) [at, best] = [i, r];
+    }
+    if (at < 0) return undefined;
+    const [next] = this.waiting.splice(at, 1);
+    this.runningNow++;
     return next;
   }
 

@@ -87,3 +87,21 @@ export function deadBatch(
   }
   return item;
 }
+
+/**
+ * A batch that belongs to another partition (its type lives in another pool than the one its
+ * sender routed it to): the commit moves every message, untouched, to the mailbox in partition
+ * `to`, so it runs where its actor's context is.
+ */
+export function forwardBatch(
+  akey: string,
+  token: string,
+  mail: Buffer[],
+  attempts: string,
+  to: number,
+): CommitItem {
+  const item = emptyItem(akey, token, mail.length, 0);
+  item.retryRecord = attempts;
+  item.sends = mail.map((m) => [to, akey, m]);
+  return item;
+}

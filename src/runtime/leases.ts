@@ -2,10 +2,15 @@ import type { Clock } from '../clock.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
 import { encodeControl } from '../protocol/control.ts';
+import { DEFAULT_POOL, Placement } from '../protocol/placement.ts';
 
 export interface Heartbeat {
   /** Live workers' ids, sorted. */
   live: string[];
+  /** The pools each live worker serves (a worker of a version before pools: `default`). */
+  pools: Map<string, string[]>;
+  /** Where actor types live now. */
+  placement: Placement;
   /** Actor types paused by an operator. */
   paused: string[];
 }
@@ -18,6 +23,8 @@ export class Leases {
     private readonly workerId: string,
     private readonly leaseMs: number,
     private readonly clock: Clock,
+    /** The pools this worker serves. */
+    private readonly pools: readonly string[],
   ) {}
 
   /**
@@ -26,12 +33,22 @@ export class Leases {
    */
   async heartbeat(entry: Record<string, string | number>, first: boolean): Promise<Heartbeat> {
     const k = this.keys;
-    const [live, paused] = (await this.r.run(
+    const [live, paused, served, meta] = (await this.r.run(
       'heartbeat',
-      [k.workers(), k.workerInfo(this.workerId), k.workerEvents(), k.pausedTypes()],
-      [this.workerId, this.leaseMs, first ? '1' : '0', ...Object.entries(entry).flat()],
-    )) as [string[], string[]];
-    return { live, paused };
+      [
+        k.workers(),
+        k.workerInfo(this.workerId),
+        k.workerEvents(),
+        k.pausedTypes(),
+        k.workerPools(),
+        k.meta(),
+      ],
+      [this.workerId, this.leaseMs, first ? '1' : '0', this.pools.join(','), ...Object.entries(entry).flat()],
+    )) as [string[], string[], (string | null)[], string[]];
+    const pools = new Map(live.map((w, i) => [w, served[i] ? served[i].split(',') : [DEFAULT_POOL]]));
+    const fields: Record<string, string> = {};
+    for (let i = 0; i + 1 < meta.length; i += 2) fields[meta[i]!] = meta[i + 1]!;
+    return { live, paused, pools, placement: Placement.fromMeta(fields) };
   }
 
   /** Takes partition p with a new epoch; returns the epoch, or 0 when another worker holds it. */
@@ -94,6 +111,7 @@ export class Leases {
     const res = await this.r.redis
       .multi()
       .zrem(k.workers(), this.workerId)
+      .hdel(k.workerPools(), this.workerId)
       .del(k.workerInfo(this.workerId))
       .xadd(
         k.workerEvents(),
@@ -110,7 +128,7 @@ export class Leases {
       )
       .zrange(k.workers(), '0', '-1')
       .exec();
-    const remaining = res?.[3]?.[1];
+    const remaining = res?.[4]?.[1];
     return Array.isArray(remaining) ? (remaining as string[]).sort() : [];
   }
 

@@ -1,3 +1,4 @@
+import type { Placement } from '../protocol/placement.ts';
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { nanoid } from 'nanoid';
@@ -13,8 +14,8 @@ export interface MergeDeps {
   redis: Redis;
   scripted: ScriptedRedis;
   keys: Keys;
-  /** The namespace's partition count (an actor's log bucket depends on it). */
-  partitions: number;
+  /** Where actors live now (an actor's partition, and its log bucket, depend on its pool). */
+  placement: () => Placement;
   /** Lock time to live; the holder renews it every third of that while it works. */
   lockMs: number;
   /** Segments folded per merge step, bounding memory for very long logs. */
@@ -99,8 +100,14 @@ export async function planMerge(
   const entries =
     list === 'history'
       ? await deps.redis.lrangeBuffer(deps.keys.history(at.p, at.akey), 0, deps.chunk)
-      : (await readLog(deps.redis, deps.keys, { ...at, partitions: deps.partitions }, { upTo: deps.chunk }))
-          .log;
+      : (
+          await readLog(
+            deps.redis,
+            deps.keys,
+            { ...at, partitions: deps.placement().countAt(at.p) },
+            { upTo: deps.chunk },
+          )
+        ).log;
   if (entries.length <= 1) return undefined;
   let take = entries.length;
   if (before !== Infinity) {
@@ -146,7 +153,7 @@ export async function commitMerge(
         k.lock(at.p, at.akey),
         k.history(at.p, at.akey),
         k.mergeDue(at.p),
-        k.logBucketOf(at.p, at.akey, deps.partitions),
+        k.logBucketOf(at.p, at.akey, deps.placement().countAt(at.p)),
       ],
       [lock.token, plan.baseSha, plan.k, plan.base, options.retain ? 1 : 0, at.akey, onLog ? 1 : 0],
     ),

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.ts';
-import { assignPartitions } from './assignment.ts';
+import type { Placement } from '../protocol/placement.ts';
+import { assignPools } from './assignment.ts';
 import type { Leases } from './leases.ts';
 import type { Logger } from '../logger.ts';
 import { Partition } from './partition.ts';
@@ -18,6 +19,8 @@ export interface OwnershipHooks {
   paused(types: readonly string[]): void;
   /** This worker's registry entry as of now: fields of its hash. */
   entry(): Record<string, string | number>;
+  /** Where actor types live, as the heartbeat read it (a pool may have appeared since). */
+  placed(placement: Placement): void;
 }
 
 /**
@@ -30,7 +33,8 @@ export class Ownership {
   private ticking: Promise<void> | undefined;
   private tickAgain = false;
   private stopping = false;
-  private lastLive: string[] = [];
+  /** Live workers and the pools each serves, as the last heartbeat said. */
+  private lastServed = new Map<string, string[]>();
   private beats = 0;
   private pausedNow: readonly string[] = [];
 
@@ -40,7 +44,7 @@ export class Ownership {
     private readonly leases: Leases,
     private readonly opts: {
       workerId: string;
-      partitions: number;
+      placement: () => Placement;
       leaseMs: number;
       clock: Clock;
       logger: Logger;
@@ -53,7 +57,7 @@ export class Ownership {
     const live = await this.heartbeat();
     this.opts.logger.info({ live: live.length }, 'worker joined');
     await this.leases.notify(live);
-    await this.rebalance(live);
+    await this.rebalance();
     this.scheduleTick();
   }
 
@@ -104,9 +108,7 @@ export class Ownership {
     this.owned.delete(s.p);
     await this.leases.release(s.p).catch(() => false);
     this.hooks.released(s.p);
-    const next = [...assignPartitions(this.opts.partitions, this.lastLive)].find(([, ps]) =>
-      ps.includes(s.p),
-    );
+    const next = [...this.assignment()].find(([, ps]) => ps.includes(s.p));
     if (next) await this.leases.notify([next[0]]).catch(() => undefined);
   }
 
@@ -135,14 +137,19 @@ export class Ownership {
   }
 
   private async heartbeat(): Promise<string[]> {
-    const { live, paused } = await this.leases.heartbeat(this.hooks.entry(), this.beats === 0);
+    const { live, paused, pools, placement } = await this.leases.heartbeat(
+      this.hooks.entry(),
+      this.beats === 0,
+    );
     this.beats++;
     this.setPaused(paused);
+    this.lastServed = pools;
+    this.hooks.placed(placement);
     return live;
   }
 
   private async runTick(): Promise<void> {
-    const live = await this.heartbeat();
+    await this.heartbeat();
     const states = [...this.owned.values()];
     const paused = this.paused;
     const renewed = await Promise.all(states.map((s) => this.leases.renew(s.p, s.epoch, paused)));
@@ -152,12 +159,16 @@ export class Ownership {
       if (!r.held) this.lose(s, 'lease lost');
       else this.hooks.renewed(s, r);
     });
-    if (!this.stopping) await this.rebalance(live);
+    if (!this.stopping) await this.rebalance();
   }
 
-  private async rebalance(live: string[]): Promise<void> {
-    this.lastLive = live;
-    const mine = new Set(assignPartitions(this.opts.partitions, live).get(this.opts.workerId) ?? []);
+  /** Which partitions each live worker should own now. */
+  private assignment(): Map<string, number[]> {
+    return assignPools(this.opts.placement().pools, this.lastServed);
+  }
+
+  private async rebalance(): Promise<void> {
+    const mine = new Set(this.assignment().get(this.opts.workerId) ?? []);
     for (const s of this.owned.values()) {
       if (!mine.has(s.p) && !s.draining) {
         s.handOver();
@@ -172,7 +183,7 @@ export class Ownership {
     wanted.forEach((p, i) => {
       const epoch = epochs[i]!;
       if (epoch > 0 && !this.owned.has(p) && !this.stopping) {
-        const s = new Partition(p, epoch);
+        const s = new Partition(p, epoch, this.opts.placement().rangeOf(p).name);
         this.owned.set(p, s);
         gained = true;
         this.hooks.acquired(s);

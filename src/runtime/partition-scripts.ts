@@ -3,6 +3,7 @@
  * ready actors and their mail, commit.lua applies their turns. Here: their calls and replies.
  */
 import type { StoredLog } from '../protocol/log.ts';
+import type { Placement } from '../protocol/placement.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { ScriptCall, ScriptedRedis } from '../redis/scripts.ts';
 import { encodeCommit } from './commit-encoding.ts';
@@ -11,8 +12,8 @@ import type { CommitItem } from './commit-item.ts';
 export interface PartitionScriptDeps {
   scripted: ScriptedRedis;
   keys: Keys;
-  /** The namespace's partition count (an actor's log bucket depends on it). */
-  partitions: number;
+  /** Where actors live now (an actor's partition, and its log bucket, depend on its pool). */
+  placement: () => Placement;
   workerId: string;
 }
 
@@ -82,7 +83,7 @@ export function encodeClaim(keys: Keys, partitions: number, workerId: string, r:
  * the epoch.
  */
 export async function claimReady(d: PartitionScriptDeps, r: ClaimRequest): Promise<'fenced' | ClaimResult> {
-  const call = encodeClaim(d.keys, d.partitions, d.workerId, r);
+  const call = encodeClaim(d.keys, d.placement().countAt(r.p), d.workerId, r);
   const res = await d.scripted.runBuffer('claim', call.keys, call.args);
   if (res === -1) return 'fenced';
   const flat = res as (Buffer | Buffer[] | number)[];
@@ -125,7 +126,7 @@ export async function commitItems(
   items: readonly CommitItem[],
   replyTtlMs: number,
 ): Promise<'fenced' | CommitResult> {
-  const call = encodeCommit(d.keys, d.partitions, p, d.workerId, epoch, replyTtlMs, items);
+  const call = encodeCommit(d.keys, d.placement().countAt(p), p, d.workerId, epoch, replyTtlMs, items);
   const res = await d.scripted.run('commit', call.keys, call.args);
   if (res === -1) return 'fenced';
   const [readyLen, stale, requeued] = res as [number, string[], string[]];

@@ -33,6 +33,8 @@ export class Partition {
     readonly p: number,
     /** The fencing token its lease was taken with. */
     readonly epoch: number,
+    /** The pool whose partition it is. */
+    readonly pool: string,
   ) {}
 
   // --- handover

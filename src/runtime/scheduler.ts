@@ -6,10 +6,11 @@ import type { Clock } from '../clock.ts';
 import type { DeadLetterReason } from '../protocol/dead-letter-reasons.ts';
 import type { StoredLog } from '../protocol/log.ts';
 import { readStoredLog } from '../redis/context-log.ts';
+import { DEFAULT_POOL, type Placement } from '../protocol/placement.ts';
 import type { Keys } from '../redis/keys.ts';
 import { activate, type ActiveActor } from './active-actor.ts';
 import type { ActorUpkeep } from './actor-upkeep.ts';
-import { deadBatch, type CommitItem } from './commit-item.ts';
+import { deadBatch, forwardBatch, type CommitItem } from './commit-item.ts';
 import type { Logger } from '../logger.ts';
 import type { Ownership } from './ownership.ts';
 import { claimReady, commitItems, type Claimed, type PartitionScriptDeps } from './partition-scripts.ts';
@@ -36,6 +37,19 @@ interface ClaimedBatch {
   token: string;
 }
 
+/**
+ * A served pool's place in the claim order and its limit, which bounds its batches running and,
+ * as `concurrency` does for the worker, its batches claimed ahead (under way or waiting to run).
+ */
+interface PoolShare {
+  rank: number;
+  limit: number;
+  ahead: number;
+  running: number;
+  /** Turns run (succeeded or failed) so far. */
+  turns: number;
+}
+
 /** What a worker counts about its turns (a part of WorkerStats). */
 export type TurnCounters = Omit<
   WorkerStats,
@@ -53,6 +67,10 @@ export interface SchedulerDeps {
   turnEnv: TurnEnv;
   owned: Map<number, Partition>;
   ownership: Ownership;
+  /** Where actor types live now: mail in a partition of the wrong pool is forwarded. */
+  placement: () => Placement;
+  /** Reads the placement again, for mail of a type this worker has not seen placed. */
+  refreshPlacement: () => Promise<void>;
   timers: TimerFiring;
   upkeep: ActorUpkeep;
   counters: TurnCounters;
@@ -72,9 +90,29 @@ export class Scheduler {
   private pumpFrom = 0;
   private stopping = false;
   private pumpQueued = false;
+  private readonly pools = new Map<string, PoolShare>();
 
   constructor(private readonly deps: SchedulerDeps) {
-    this.capacity = new Capacity(deps.opts.concurrency);
+    deps.opts.pools.forEach((p, rank) =>
+      this.pools.set(p.name, { rank, limit: p.concurrency, ahead: 0, running: 0, turns: 0 }),
+    );
+    this.capacity = new Capacity(deps.opts.concurrency, {
+      rank: (b) => this.poolOf(b.s).rank,
+      mayRun: (b) => {
+        const pool = this.poolOf(b.s);
+        return pool.running < pool.limit;
+      },
+    });
+  }
+
+  /** A partition's pool share; one outside every served pool (never owned) ranks last. */
+  private poolOf(s: Partition): PoolShare {
+    let share = this.pools.get(s.pool);
+    if (!share) {
+      share = { rank: this.pools.size, limit: this.deps.opts.concurrency, ahead: 0, running: 0, turns: 0 };
+      this.pools.set(s.pool, share);
+    }
+    return share;
   }
 
   /** Batches claimed and not yet committed: waiting to run, running or committing. */
@@ -85,6 +123,11 @@ export class Scheduler {
   /** Batches whose turns run now. */
   get runningBatches(): number {
     return this.capacity.running;
+  }
+
+  /** Turns run so far in each pool served. */
+  turnsByPool(): Map<string, number> {
+    return new Map([...this.pools].map(([name, share]) => [name, share.turns]));
   }
 
   /** Claims nothing more from now on. */
@@ -128,7 +171,7 @@ export class Scheduler {
     if (this.stopping) return;
     let capacity = this.capacity.claimable();
     if (capacity === 0) return;
-    const waiting = [...this.deps.owned.values()].filter((s) => s.wantsClaim);
+    let waiting = [...this.deps.owned.values()].filter((s) => s.wantsClaim);
     if (waiting.length === 0) return;
     // Every partition with work claims in this tick (the calls share one pipeline), each taking a
     // share of the capacity. Claiming one partition at a time made later partitions wait for
@@ -138,9 +181,16 @@ export class Scheduler {
       0,
       waiting.findIndex((s) => s.p >= this.pumpFrom),
     );
-    for (let i = 0; i < waiting.length && capacity > 0; i++) {
-      const s = waiting[(start + i) % waiting.length]!;
-      const ticket = s.startClaim(Math.min(capacity, share));
+    waiting = [...waiting.slice(start), ...waiting.slice(0, start)];
+    // strict priority between pools: an earlier pool's partitions claim first (a stable sort keeps
+    // the round robin within a pool)
+    if (this.pools.size > 1) waiting.sort((a, b) => this.poolOf(a).rank - this.poolOf(b).rank);
+    for (const s of waiting) {
+      if (capacity <= 0) break;
+      const pool = this.poolOf(s);
+      const room = pool.limit - pool.ahead;
+      if (room <= 0) continue;
+      const ticket = s.startClaim(Math.min(capacity, share, room));
       void this.claim(s, ticket);
       capacity -= ticket.hints.length;
       this.pumpFrom = s.p + 1;
@@ -154,7 +204,9 @@ export class Scheduler {
   private async claim(s: Partition, ticket: ClaimTicket): Promise<void> {
     const token = nanoid(10);
     const n = ticket.hints.length;
+    const pool = this.poolOf(s);
     this.capacity.reserve(n);
+    pool.ahead += n;
     let res: Awaited<ReturnType<typeof claimReady>>;
     try {
       res = await claimReady(this.deps.scripts, {
@@ -170,12 +222,14 @@ export class Scheduler {
     } catch (err) {
       s.claimFailed();
       this.reset(s, err);
+      pool.ahead -= n;
       this.capacity.unreserve(n);
       return;
     }
     if (this.deps.owned.get(s.p) !== s || res === 'fenced') {
       s.claimFailed();
       if (res === 'fenced') this.deps.ownership.lose(s, 'fenced at claim');
+      pool.ahead -= n;
       this.capacity.unreserve(n);
       return;
     }
@@ -185,6 +239,7 @@ export class Scheduler {
       this.capacity.claimed({ s, c, token });
     }
     // after the batches count: a claim's end must not look idle while its batches are still to run
+    pool.ahead += res.claimed.length - n;
     this.capacity.unreserve(n);
     this.runClaimed();
     if (s.draining) void this.deps.ownership.finishDrain(s);
@@ -194,9 +249,13 @@ export class Scheduler {
   /** Starts claimed batches, oldest first, while turn slots are free. */
   private runClaimed(): void {
     for (let next = this.capacity.nextToRun(); next; next = this.capacity.nextToRun()) {
+      const pool = this.poolOf(next.s);
+      pool.ahead--;
+      pool.running++;
       // its partition was lost while it waited: the next owner claims its mail again
       if (this.deps.owned.get(next.s.p) !== next.s) {
         this.capacity.ran();
+        pool.running--;
         this.finishItems(next.s, 1);
         continue;
       }
@@ -213,6 +272,25 @@ export class Scheduler {
     }
     const slash = akey.indexOf('/');
     const type = akey.slice(0, slash);
+    if (this.deps.placement().recordedPool(type) === undefined && s.pool !== DEFAULT_POOL) {
+      // mail in a pool's partition for a type this worker has not seen placed: it was placed since
+      this.deps
+        .refreshPlacement()
+        .catch((err: unknown) => this.deps.log.warn({ err }, 'could not read the placement'))
+        .finally(() => this.placeActor(s, c, token, type, slash));
+      return;
+    }
+    this.placeActor(s, c, token, type, slash);
+  }
+
+  /** Runs a batch of an actor not in memory here, or forwards it to the partition of its type's pool. */
+  private placeActor(s: Partition, c: Claimed, token: string, type: string, slash: number): void {
+    const { akey, mail, attempts } = c;
+    const home = this.deps.placement().partitionOf(type, akey.slice(slash + 1));
+    if (home !== s.p) {
+      this.queueCommit(s, forwardBatch(akey, token, mail, attempts, home));
+      return;
+    }
     const entry = this.deps.registry.get(type);
     if (!entry) {
       const known = this.deps.registry.types().join(', ');
@@ -242,11 +320,11 @@ export class Scheduler {
     readStoredLog(this.deps.commands, this.deps.keys, {
       p: s.p,
       akey,
-      partitions: this.deps.scripts.partitions,
+      partitions: this.deps.scripts.placement().countAt(s.p),
     })
       .then(({ stored }) => activateFrom(stored))
       .catch((err: unknown) => {
-        this.ran();
+        this.ran(s);
         this.finishItems(s, 1);
         this.reset(s, err);
       });
@@ -282,7 +360,7 @@ export class Scheduler {
           // runBatch catches handler errors itself; reaching here is a bug in Troupe
           this.deps.log.error({ err, actor: actor.akey }, 'internal error running a batch');
           s.forget(actor.akey);
-          this.ran();
+          this.ran(s);
           this.finishItems(s, 1);
         },
       );
@@ -293,14 +371,15 @@ export class Scheduler {
   }
 
   /** A batch's turns have run (or it never ran): its capacity is free for claims. */
-  private ran(): void {
+  private ran(s: Partition): void {
     this.capacity.ran();
+    this.poolOf(s).running--;
     this.runClaimed();
     this.pumpSoon();
   }
 
   private queueCommit(s: Partition, item: CommitItem): void {
-    this.ran();
+    this.ran(s);
     if (!s.queueCommit(item)) return;
     // batches that finish in the same turn of the event loop share one commit
     setImmediate(() => void this.flush(s));
@@ -337,6 +416,7 @@ export class Scheduler {
       s.forget(akey);
     }
     const staleSet = new Set(stale);
+    const pool = this.poolOf(s);
     for (const it of items) {
       if (staleSet.has(it.akey)) continue;
       if (it.retryAt > 0) {
@@ -346,6 +426,7 @@ export class Scheduler {
       for (const [due] of it.timers) this.deps.timers.note(s.p, due);
       this.deps.counters.turnsSucceeded += it.succeeded;
       this.deps.counters.turnsFailed += it.failed;
+      pool.turns += it.succeeded + it.failed;
       const actor = s.actor(it.akey);
       if (!actor) continue;
       if (actor.tainted) {

@@ -1,10 +1,10 @@
+import type { Placement } from '../protocol/placement.ts';
 import type { Context } from '@opentelemetry/api';
 import type { MergePolicy } from '../actor/actor.ts';
 import { NonRetryableError } from '../errors.ts';
 import type { Envelope, TraceCarrier } from '../protocol/envelope.ts';
 import { encodeEnvelope, ENVELOPE_VERSION } from '../protocol/envelope.ts';
 import { encodeSegment } from '../protocol/log.ts';
-import { partitionOf } from '../protocol/partition.ts';
 import { encodeReply } from '../protocol/reply.ts';
 import { carrierOf } from '../tracing/carrier.ts';
 import { endTurnSpan, inTurn, startTurnSpan } from '../tracing/turn-span.ts';
@@ -16,7 +16,8 @@ import { errorInfo, prepare, priorFailures } from './prepare.ts';
 import type { TurnOutcome, WorkerObserver } from './worker-types.ts';
 
 export interface TurnEnv {
-  partitions: number;
+  /** Where actors live now (an actor's partition, and its log bucket, depend on its pool). */
+  placement: () => Placement;
   /**
    * The namespace's log layout has log buckets: an actor's first segments are committed straight
    * into its bucket (CommitItem.fresh).
@@ -143,7 +144,7 @@ class Batch {
     for (let n = 0; n < effects.sends.length; n++) {
       const s = effects.sends[n]!;
       item.sends.push([
-        partitionOf(s.type, s.id, env.partitions),
+        env.placement().partitionOf(s.type, s.id),
         `${s.type}/${s.id}`,
         this.out(msg, ts, String(n), s.type, s.id, s.method, s.args),
       ]);
@@ -200,6 +201,7 @@ class Batch {
       msg.method,
       performance.now() - this.startedAt,
       outcome,
+      this.actor.entry.pool,
     );
     if (this.trace) {
       endTurnSpan(this.trace, outcome, err, attempt);
@@ -273,7 +275,7 @@ class Batch {
       const observer = this.env.observer;
       if (observer) {
         const wait = msg.sentAt > 0 ? this.env.now() - msg.sentAt : undefined;
-        observer.turnStarted?.(actor.entry.type, msg.method, wait);
+        observer.turnStarted?.(actor.entry.type, msg.method, wait, actor.entry.pool);
         this.startedAt = performance.now();
       }
       this.trace = startTurnSpan(actor.entry.type, state.id, msg.method, msg.id, msg.tc);

@@ -1,10 +1,45 @@
 import { ConfigError } from '../errors.ts';
 import { checkName } from '../redis/keys.ts';
 import { defaultWorkerName } from './worker-name.ts';
-import type { WorkOptions } from './worker-types.ts';
+import type { PoolOptions, WorkOptions } from './worker-types.ts';
 
 /** WorkOptions with every default filled in and every value checked. */
-export type ResolvedWorkOptions = Required<Omit<WorkOptions, 'observer'>> & Pick<WorkOptions, 'observer'>;
+/** A served pool with its limits filled in. */
+export interface ResolvedPool {
+  name: string;
+  concurrency: number;
+  partitions: number | undefined;
+}
+
+export type ResolvedWorkOptions = Required<Omit<WorkOptions, 'observer' | 'pools'>> &
+  Pick<WorkOptions, 'observer'> & {
+    /** Empty until the worker knows its classes: then the pools of its classes. */
+    pools: ResolvedPool[];
+  };
+
+function resolvePools(pools: WorkOptions['pools'], concurrency: number): ResolvedPool[] {
+  if (pools === undefined) return [];
+  const list: readonly (string | PoolOptions)[] = pools;
+  if (!Array.isArray(pools) || list.length === 0) {
+    throw new ConfigError(
+      'pools must be a non-empty list of pool names (or { name, concurrency }); leave it out to serve the pools of the loaded classes',
+    );
+  }
+  const out: ResolvedPool[] = [];
+  for (const p of list) {
+    const spec: PoolOptions = typeof p === 'string' ? { name: p } : p;
+    const name = checkName('pool', spec.name);
+    if (out.some((o) => o.name === name)) throw new ConfigError(`pool "${name}" is listed twice in pools`);
+    const own =
+      spec.concurrency === undefined ? concurrency : positive(`pool ${name}: concurrency`, spec.concurrency);
+    const partitions = spec.partitions;
+    if (partitions !== undefined && (!Number.isInteger(partitions) || partitions < 1 || partitions > 16384)) {
+      throw new ConfigError(`pool ${name}: partitions must be an integer from 1 to 16384; got ${partitions}`);
+    }
+    out.push({ name, concurrency: Math.min(own, concurrency), partitions });
+  }
+  return out;
+}
 
 function positive(name: string, value: number): number {
   if (!Number.isFinite(value) || value <= 0)
@@ -13,8 +48,10 @@ function positive(name: string, value: number): number {
 }
 
 export function resolveWorkOptions(options: WorkOptions): ResolvedWorkOptions {
+  const concurrency = positive('concurrency', options.concurrency ?? 64);
   const opts: ResolvedWorkOptions = {
-    concurrency: positive('concurrency', options.concurrency ?? 64),
+    concurrency,
+    pools: resolvePools(options.pools, concurrency),
     leaseMs: positive('leaseMs', options.leaseMs ?? 10_000),
     name: checkName('worker name', options.name ?? defaultWorkerName()),
     batchSize: positive('batchSize', options.batchSize ?? 64),

@@ -1,7 +1,29 @@
 /** The public shapes of a worker: its options, counters and events. */
 
+/** A pool a worker serves, with its own limits (see `WorkOptions.pools`). */
+export interface PoolOptions {
+  /** The pool's name, as actor classes give it in `static pool`. */
+  name: string;
+  /** Batches of this pool whose turns run at once in this worker (default: the worker's concurrency). */
+  concurrency?: number | undefined;
+  /** Partitions of the pool if this worker is the first to place a type in it (default 64). */
+  partitions?: number | undefined;
+}
+
 /** Options of `troupe.work()`. */
 export interface WorkOptions {
+  /**
+   * The pools this worker serves, earlier ones first: when capacity is short it claims from an
+   * earlier pool whenever that pool has mail (strict priority, as rq's queue list: a pool that
+   * always has mail starves the ones after it). A running turn is never pre-empted. Default: the
+   * pools of the classes this worker loaded, in the order they were given.
+   *
+   * @example
+   * ```ts
+   * await troupe.work({ pools: [{ name: 'critical', concurrency: 8 }, 'default'] });
+   * ```
+   */
+  pools?: readonly (string | PoolOptions)[] | undefined;
   /**
    * Actor batches whose turns run at once, across all partitions (default 64). As many more may
    * be claimed ahead, and batches whose turns have run wait for their commit beside them.
@@ -38,11 +60,11 @@ export type TurnOutcome = 'ok' | 'retry' | 'failed';
 export interface WorkerObserver {
   /**
    * A message's handler is about to run, `waitMs` after the message was sent (undefined when the
-   * sender stamped no `sentAt`, as a hand-written envelope may not).
+   * sender stamped no `sentAt`, as a hand-written envelope may not). `pool` is the type's pool.
    */
-  turnStarted?(type: string, method: string, waitMs: number | undefined): void;
+  turnStarted?(type: string, method: string, waitMs: number | undefined, pool: string): void;
   /** The handler settled after `durationMs`. */
-  turnEnded?(type: string, method: string, durationMs: number, outcome: TurnOutcome): void;
+  turnEnded?(type: string, method: string, durationMs: number, outcome: TurnOutcome, pool: string): void;
   /** A message was dead-lettered without running (bad input); `reason` as in the dead letters. */
   rejected?(type: string, reason: string): void;
   /** An actor was loaded from its context log. */

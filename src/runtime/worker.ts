@@ -4,7 +4,9 @@ import type { ActorRegistry } from '../actor/registry.ts';
 import type { Clock } from '../clock.ts';
 import { bindLogger, type Logger } from '../logger.ts';
 import { registryEntry } from '../protocol/registry-entry.ts';
+import type { Placement } from '../protocol/placement.ts';
 import type { Keys } from '../redis/keys.ts';
+import { checkPlaced, placeTypes, readPlacement } from '../redis/placement-store.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
 import { ActorUpkeep } from './actor-upkeep.ts';
 import { DeadLetterLog } from './dead-letter-log.ts';
@@ -27,6 +29,7 @@ export type {
   WorkerObserver,
   WorkerStats,
   WorkOptions,
+  PoolOptions,
 } from './worker-types.ts';
 export { defaultWorkerName } from './worker-name.ts';
 
@@ -37,7 +40,8 @@ export interface WorkerDeps {
   subscriber: Redis;
   scripted: ScriptedRedis;
   keys: Keys;
-  partitions: number;
+  /** Where actor types live, as the worker's client last read it. */
+  placement: Placement;
   /** The namespace's context log layout (see LOG_LAYOUT): from 2 on, idle actors' logs are stowed. */
   logLayout: number;
   registry: ActorRegistry;
@@ -63,6 +67,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   /** Every line carries this worker's name. */
   private readonly log: Logger;
   private startedAt = 0;
+  private lastRates: { at: number; turns: Map<string, number> } = { at: 0, turns: new Map() };
+  private placement: Placement;
   private readonly owned = new Map<number, Partition>();
   private readonly ownership: Ownership;
   private readonly waker: Waker;
@@ -92,12 +98,18 @@ export class Worker extends EventEmitter<WorkerEvents> {
   ) {
     super();
     this.opts = resolveWorkOptions(options);
+    if (this.opts.pools.length === 0) {
+      const { concurrency } = this.opts;
+      this.opts.pools = deps.registry.pools().map((name) => ({ name, concurrency, partitions: undefined }));
+    }
+    this.placement = deps.placement;
+    const placement = () => this.placement;
     this.id = this.opts.name;
     this.observer = this.opts.observer;
     this.log = bindLogger(deps.logger, { worker: this.id });
     this.rejections = new DeadLetterLog(this.log, deps.clock);
     const turnEnv: TurnEnv = {
-      partitions: deps.partitions,
+      placement,
       logsBornStowed: deps.logLayout >= 2,
       maxMessageBytes: this.opts.maxMessageBytes,
       now: () => deps.clock.now(),
@@ -110,10 +122,17 @@ export class Worker extends EventEmitter<WorkerEvents> {
     };
     this.ownership = new Ownership(
       this.owned,
-      new Leases(deps.scripted, deps.keys, this.id, this.opts.leaseMs, deps.clock),
+      new Leases(
+        deps.scripted,
+        deps.keys,
+        this.id,
+        this.opts.leaseMs,
+        deps.clock,
+        this.opts.pools.map((p) => p.name),
+      ),
       {
         workerId: this.id,
-        partitions: deps.partitions,
+        placement,
         leaseMs: this.opts.leaseMs,
         clock: deps.clock,
         logger: this.log,
@@ -139,7 +158,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       commands: deps.commands,
       scripted: deps.scripted,
       keys: deps.keys,
-      partitions: deps.partitions,
+      placement,
       stowIdle: deps.logLayout >= 2,
       registry: deps.registry,
       clock: deps.clock,
@@ -171,10 +190,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
       clock: deps.clock,
       log: this.log,
       opts: this.opts,
-      scripts: { scripted: deps.scripted, keys: deps.keys, partitions: deps.partitions, workerId: this.id },
+      scripts: { scripted: deps.scripted, keys: deps.keys, placement, workerId: this.id },
       turnEnv,
       owned: this.owned,
       ownership: this.ownership,
+      placement,
+      refreshPlacement: () => this.refreshPlacement(),
       timers: this.timers,
       upkeep: this.upkeep,
       counters: this.counters,
@@ -189,9 +210,62 @@ export class Worker extends EventEmitter<WorkerEvents> {
     // commands sent to a predecessor of this name are not for this worker
     await commands.del(keys.control(this.id));
     this.startedAt = this.deps.clock.now();
+    this.lastRates.at = this.startedAt;
+    await this.place();
     await this.waker.start();
     await this.ownership.start();
     this.upkeep.start();
+  }
+
+  /**
+   * Records the pools of this worker's types (creating pools as they first appear) and checks that
+   * each type's actors live in the pool its class names; says which served pools have none of its
+   * types, whose messages it could only dead-letter.
+   */
+  private async place(): Promise<void> {
+    const { registry, scripted, keys } = this.deps;
+    const counts = new Map(this.opts.pools.map((p) => [p.name, p.partitions]));
+    const types = registry.types().map((type) => {
+      const pool = registry.require(type).pool;
+      return { type, pool, partitions: counts.get(pool) };
+    });
+    this.placement = await placeTypes(scripted, keys, types);
+    checkPlaced(this.placement, types, keys.ns);
+    for (const { name } of this.opts.pools) {
+      if (types.some((t) => t.pool === name)) continue;
+      const known = types.map((t) => `${t.type} (${t.pool})`).join(', ');
+      this.log.warn(
+        { pool: name },
+        `pool "${name}" is served by this worker, but none of its actor classes lives there (loaded: ${known}); ` +
+          `its messages would be dead-lettered as unknown-type: load that pool's classes, or leave "${name}" out of pools`,
+      );
+    }
+  }
+
+  private async refreshPlacement(): Promise<void> {
+    this.placement = await readPlacement(this.deps.commands, this.deps.keys);
+  }
+
+  /** Turns per second in each pool since the previous call (the previous heartbeat). */
+  private poolRates(): Map<string, number> {
+    const now = this.deps.clock.now();
+    const turns = this.scheduler.turnsByPool();
+    const since = this.lastRates;
+    this.lastRates = { at: now, turns };
+    const secs = (now - since.at) / 1000;
+    return new Map(
+      [...turns].map(([pool, n]) => [pool, secs > 0 ? (n - (since.turns.get(pool) ?? 0)) / secs : 0]),
+    );
+  }
+
+  /** The pool partition p belongs to. */
+  poolOf(p: number): string {
+    return this.placement.rangeOf(p).name;
+  }
+
+  /** The pools this worker serves, in priority order. */
+  get pools(): readonly string[] {
+    return this.opts.pools.map((p) => p.name);
   }
 
   /** Length of the ready queue (actors with mail waiting for a turn) of each partition held. */
@@ -283,6 +357,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
         // after it tells `troupe pause` this worker applies the new set
         this.ownership.tick();
       },
+      placed: (placement) => {
+        this.placement = placement;
+      },
       entry: () =>
         registryEntry({
           name: this.id,
@@ -293,6 +370,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
           stats: this.stats(),
           paused: this.ownership.paused,
           mergesPending: this.upkeep.pendingMerges,
+          pools: this.pools,
+          poolRates: this.poolRates(),
         }),
       renewed: (s, r) => {
         if (r.mergesDue && !s.draining) void this.upkeep.mergeFlagged(s.p);

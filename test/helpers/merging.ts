@@ -3,6 +3,7 @@ import { ActorRegistry } from '../../src/actor/registry.ts';
 import type { ActorClass } from '../../src/actor/types.ts';
 import { unpackStowed } from '../../src/protocol/log.ts';
 import { actorKey, partitionOf } from '../../src/protocol/partition.ts';
+import { Placement } from '../../src/protocol/placement.ts';
 import { withScripts } from '../../src/redis/scripts.ts';
 import type { ActorAt, MergeDeps } from '../../src/runtime/merge.ts';
 import type { Troupe } from '../../src/index.ts';
@@ -13,7 +14,7 @@ export function mergeDeps(redis: Redis, troupe: Troupe, lockMs = 2_000, chunk = 
     redis,
     scripted: withScripts(redis),
     keys: troupe.keys,
-    partitions: troupe.partitions,
+    placement: () => Placement.single(troupe.partitions),
     lockMs,
     chunk,
     now: () => Date.now(),

@@ -8,10 +8,22 @@ import { duration, ranges, table } from '../text.ts';
 /** The `troupe workers` table: one line per live worker. */
 export function workersTable(workers: readonly WorkerInfo[], now: number): string {
   if (workers.length === 0) return 'no live workers';
-  const head = ['NAME', 'UP', 'PARTITIONS', 'TURNS OK', 'FAILED', 'BUSY', 'IN FLIGHT', 'ACTORS', 'TYPES'];
+  const head = [
+    'NAME',
+    'UP',
+    'POOLS',
+    'PARTITIONS',
+    'TURNS OK',
+    'FAILED',
+    'BUSY',
+    'IN FLIGHT',
+    'ACTORS',
+    'TYPES',
+  ];
   const rows = workers.map((w) => [
     w.name,
     duration(now - w.startedAt),
+    w.pools.join(',') || 'default',
     `${w.partitions.length} (${ranges(w.partitions, ',') || '-'})`,
     String(w.turnsSucceeded),
     String(w.turnsFailed),

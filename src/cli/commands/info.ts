@@ -131,6 +131,23 @@ export function render(info: SystemInfo, redis: string, watchSeconds?: number): 
     );
   }
 
+  out.push('', 'POOLS');
+  out.push(
+    ...table(
+      ['POOL', 'PARTITIONS', 'TYPES', 'WORKERS', 'READY', 'RUNNING', 'OLDEST WAIT', 'TURNS/S'],
+      info.pools.map((p) => [
+        p.name,
+        `${p.first}-${p.first + p.partitions - 1}`,
+        p.types.join(',') || '-',
+        p.workers.length === 0 ? 'none' : String(p.workers.length),
+        String(p.ready),
+        String(p.running),
+        p.oldestWaitMs === null ? '-' : duration(p.oldestWaitMs),
+        String(p.turnRate),
+      ]),
+    ),
+  );
+
   out.push('', 'PARTITIONS');
   for (const [owner, list] of byOwner(info.partitionList)) {
     out.push(`  ${(owner ?? '(no owner)').padEnd(16)} ${String(list.length).padStart(5)}  ${ranges(list)}`);

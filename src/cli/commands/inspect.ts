@@ -5,7 +5,8 @@ import { ActorRegistry, type RegisteredActor } from '../../actor/registry.ts';
 import type { ActorClass } from '../../actor/types.ts';
 import { ConfigError } from '../../errors.ts';
 import { decodeBase, decodeSegment, entriesAsOf, foldLog, joinLog } from '../../protocol/log.ts';
-import { actorKey, partitionOf } from '../../protocol/partition.ts';
+import { actorKey } from '../../protocol/partition.ts';
+import { readPlacement } from '../../redis/placement-store.ts';
 import { withCliRedis } from '../redis.ts';
 import { checkName, type Keys } from '../../redis/keys.ts';
 import { toJson } from '../json-output.ts';
@@ -56,7 +57,7 @@ Exit 0 on success, 2 when the namespace does not exist, Redis cannot be reached 
       const entry = opts.actors ? findClass(type, await loadActors(opts.actors)) : undefined;
       // the namespace is opened (and checked) as every command does; the reads use a plain connection
       const report = await withNamespace(cmd, (troupe, g) =>
-        withCliRedis(g, (redis) => inspect(redis, troupe.keys, troupe.partitions, type, id, entry, opts)),
+        withCliRedis(g, (redis) => inspect(redis, troupe.keys, type, id, entry, opts)),
       );
       process.stdout.write(opts.json ? `${toJson(report)}\n` : renderInspect(report));
     });
@@ -90,13 +91,14 @@ function findClass(type: string, classes: readonly ActorClass[]): RegisteredActo
 async function inspect(
   redis: Redis,
   k: Keys,
-  partitions: number,
   type: string,
   id: string,
   entry: RegisteredActor | undefined,
   { last, at }: InspectOpts,
 ): Promise<InspectReport> {
-  const p = partitionOf(type, id, partitions);
+  const placement = await readPlacement(redis, k);
+  const p = placement.partitionOf(type, id);
+  const partitions = placement.countAt(p);
   const akey = actorKey(type, id);
   const keys = {
     log: k.log(p, akey),
@@ -134,7 +136,8 @@ async function inspect(
     type,
     id,
     partition: p,
-    partitions,
+    partitions: placement.total,
+    pool: placement.rangeOf(p).name,
     keys,
     base: { ...base, ctx: baseCtx(log[0]) },
     log: {

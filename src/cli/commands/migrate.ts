@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
+import { ActorRegistry } from '../../actor/registry.ts';
 import { migrateLogLayout, type LayoutMigration } from '../../redis/log-layout.ts';
+import { movePools, type PoolMigration } from '../../redis/pool-migration.ts';
+import { withScripts } from '../../redis/scripts.ts';
+import { loadActors } from '../load-actors.ts';
 import { withCliRedis } from '../redis.ts';
 import { withNamespace } from '../namespace.ts';
 
@@ -9,40 +13,63 @@ export function migrateCommand(program: Command): void {
   program
     .command('migrate')
     .description(
-      "move the namespace's stored context logs to this version's layout (idle logs in log buckets)",
+      "move the namespace's stored data to this version's layout, and actor types to the pools their classes name",
+    )
+    .option(
+      '-a, --actors <modules...>',
+      'modules whose actor classes name their pools (static pool): each type is moved to its pool',
     )
     .addHelpText(
       'after',
       `
 Stop every worker older than this version first: it cannot read logs in the new layout. Workers of
-this version may keep running, and the command is safe to run again; it never changes what a log
-reads. A namespace created by this version needs no migration.
+this version may keep running while logs are stowed, and the command is safe to run again; it
+never changes what a log reads. A namespace created by this version needs no layout migration.
+
+With --actors, each type whose class names another pool than the one its actors live in (before
+pools, every type lived in pool "default") is moved there: mailboxes, logs, timers and records.
+Moving needs every worker of the namespace stopped; a stop midway loses nothing, run it again.
 
 Examples:
-  $ troupe -n shop migrate`,
+  $ troupe -n shop migrate
+  $ troupe -n shop migrate --actors ./dist/actors.js   after giving Payment \`static pool = 'critical'\``,
     )
-    .action(async (_opts: unknown, cmd: Command) => {
+    .action(async (opts: { actors?: string[] }, cmd: Command) => {
+      const classes = opts.actors ? await loadActors(opts.actors) : [];
+      const types = new ActorRegistry(classes);
+      const wanted = types.types().map((type) => ({ type, pool: types.require(type).pool }));
       const done = await withNamespace(cmd, (troupe, g) =>
         withCliRedis(g, async (redis) => {
-          const bar = progressBar(troupe.partitions);
+          const pools = await movePools(redis, withScripts(redis), troupe.keys, wanted, (n, of) => {
+            if (n === of || n % 16 === 0) process.stderr.write(`moving types: ${n}/${of} partitions\n`);
+          });
+          const bar = progressBar();
           try {
-            return await migrateLogLayout(redis, troupe.keys, troupe.partitions, bar.update);
+            return { pools, logs: await migrateLogLayout(redis, troupe.keys, bar.update) };
           } finally {
             bar.stop();
           }
         }),
       );
-      process.stdout.write(summary(done));
+      process.stdout.write(summary(done.pools, done.logs));
     });
 }
 
-function summary(m: LayoutMigration): string {
+function summary(pools: PoolMigration, m: LayoutMigration): string {
+  const lines = pools.moved.map(
+    (t) =>
+      `moved type ${t.type} from pool ${t.from} to pool ${t.to}: ${t.actors} actor(s), ${t.messages} message(s) waiting`,
+  );
+  if (pools.recorded.length > 0) lines.push(`already in their pools: ${pools.recorded.join(', ')}`);
   const layout = m.from === m.to ? `already at log layout ${m.to}` : `log layout ${m.from} -> ${m.to}`;
-  return `${layout}; ${m.logs} log(s) stowed in log buckets (${m.entries} entries). Restart workers of this version that ran before, so they stow idle logs too.\n`;
+  lines.push(
+    `${layout}; ${m.logs} log(s) stowed in log buckets (${m.entries} entries). Restart workers of this version that ran before, so they stow idle logs too.`,
+  );
+  return lines.join('\n') + '\n';
 }
 
 /** A live bar on a terminal; otherwise a line at every tenth of the partitions. */
-function progressBar(partitions: number): {
+function progressBar(): {
   update: (done: number, of: number, so: LayoutMigration) => void;
   stop: () => void;
 } {
@@ -53,8 +80,14 @@ function progressBar(partitions: number): {
       hideCursor: true,
       clearOnComplete: true,
     });
-    bar.start(partitions, 0, { logs: 0 });
-    return { update: (done, _of, so) => bar.update(done, { logs: so.logs }), stop: () => bar.stop() };
+    bar.start(1, 0, { logs: 0 });
+    return {
+      update: (done, of, so) => {
+        bar.setTotal(of);
+        bar.update(done, { logs: so.logs });
+      },
+      stop: () => bar.stop(),
+    };
   }
   let nextTenth = 1;
   return {

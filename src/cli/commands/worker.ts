@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { serveMetrics, type MetricsServer } from '../../metrics/serve-metrics.ts';
 import { workerMetrics } from '../../metrics/worker-metrics.ts';
 import type { Logger } from '../../logger.ts';
+import type { PoolOptions } from '../../runtime/worker-types.ts';
 import { openRedis } from '../../redis/connection.ts';
 import { untilDrained } from '../burst.ts';
 import { showWorkerTitle } from '../process-title.ts';
@@ -28,6 +29,11 @@ export function workerCommand(program: Command): void {
       intOption,
       60_000,
     )
+    .option(
+      '--pools <pools>',
+      'pools to serve, earlier first, each name[:concurrency] (default: the pools of the loaded classes)',
+      poolsOption,
+    )
     .option('--name <name>', "worker name in the registry (default host:pid); must not be a live worker's")
     .option('--log-level <level>', 'pino log level: debug, info, warn, error', 'info')
     .option('--burst', 'work until no mail is left in the partitions this worker holds, then exit 0')
@@ -47,6 +53,8 @@ export function workerCommand(program: Command): void {
 Examples:
   $ troupe worker --actors ./src/actors.ts
   $ REDIS_URL=redis://10.0.0.5:6379 troupe worker -n shop -a ./dist/actors.js -c 128
+  $ troupe worker -a ./dist/actors.js --pools critical:8,default
+                                              Critical mail first, at most 8 of its turns at once
   $ troupe worker -a ./src/actors.ts --burst   for batch jobs and tests: exits 0 once all is done
   $ troupe worker -a ./src/actors.ts --metrics-port 9464 --metrics-host 0.0.0.0
                                               Prometheus scrapes http://<host>:9464/metrics
@@ -58,6 +66,7 @@ a second signal exits at once. So does the exit of the process that started the 
 shell script), so a supervisor's SIGTERM to "npx troupe worker" never leaves an orphan behind.`,
     )
     .action(async (opts: WorkerOpts, cmd: Command) => {
+      const parent = process.ppid;
       const g = globalOptions(cmd);
       // loaded here rather than at the top: `troupe send` and the other commands never load the runtime
       const { defaultWorkerName } = await import('../../runtime/worker-name.ts');
@@ -85,10 +94,11 @@ shell script), so a supervisor's SIGTERM to "npx troupe worker" never leaves an 
         batchSize: opts.batchSize,
         idleMs: opts.idleMs,
         name,
+        ...(opts.pools ? { pools: opts.pools } : {}),
         ...(metrics ? { observer: metrics.observer } : {}),
       });
       metrics?.track(worker);
-      title.started(worker);
+      title.started(worker, worker.pools);
       logger.info(
         { namespace: troupe.namespace, types: actors.map((a) => a.type ?? a.name) },
         'worker ready',
@@ -116,7 +126,7 @@ shell script), so a supervisor's SIGTERM to "npx troupe worker" never leaves an 
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
-      onParentExit(() => onSignal('parent exited'));
+      onParentExit(() => onSignal('parent exited'), parent);
       // `troupe shutdown <worker>` stops the worker itself; then the process has nothing left to do
       worker.once('stopped', () => void exitGracefully());
       if (opts.burst) {
@@ -134,6 +144,7 @@ shell script), so a supervisor's SIGTERM to "npx troupe worker" never leaves an 
 
 interface WorkerOpts {
   actors: string[];
+  pools?: PoolOptions[];
   concurrency: number;
   leaseMs: number;
   batchSize: number;
@@ -143,6 +154,19 @@ interface WorkerOpts {
   burst?: boolean;
   metricsPort?: number;
   metricsHost: string;
+}
+
+/** Commander option parser for `--pools critical:8,default`. */
+function poolsOption(value: string): PoolOptions[] {
+  return value.split(',').map((part) => {
+    const [name = '', limit, extra] = part.trim().split(':');
+    if (name === '' || extra !== undefined) {
+      throw new InvalidArgumentError(
+        `expected pool names separated by commas, each name or name:concurrency; got "${value}"`,
+      );
+    }
+    return limit === undefined ? { name } : { name, concurrency: intOption(limit) };
+  });
 }
 
 /** Commander option parser for TCP ports: 0 (any free port) to 65535. */

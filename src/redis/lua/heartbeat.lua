@@ -12,12 +12,17 @@
   KEYS[2] info      troupe:<ns>:worker:<id> (hash: the worker's registry entry)
   KEYS[3] events    troupe:<ns>:worker-events (stream: born, returned, left, expired)
   KEYS[4] paused    troupe:<ns>:paused-types (set)
+  KEYS[5] pools     troupe:<ns>:worker-pools (hash: worker id -> the pools it serves, comma-separated)
+  KEYS[6] meta      troupe:<ns>:meta (hash: where actor types live; read only)
   ARGV[1] worker id
   ARGV[2] time to live in ms
   ARGV[3] '1' on the worker's first heartbeat
-  ARGV[4..] field, value, ... of the worker's entry
+  ARGV[4] the pools this worker serves, comma-separated
+  ARGV[5..] field, value, ... of the worker's entry
 
-  Returns: { ids of the live workers sorted, paused actor types }.
+  Returns: { ids of the live workers sorted, paused actor types, the pools of each live worker (in
+  the order of the ids; false for a worker of a version before pools, which serves the default pool),
+  the fields and values of meta (so a worker learns of new pools and types without another call) }.
 ]]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -27,6 +32,7 @@ local function event(kind, id)
 end
 for _, dead in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)) do
   event('expired', dead)
+  redis.call('HDEL', KEYS[5], dead)
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local added = redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
@@ -36,9 +42,12 @@ elseif added == 1 then
   -- declared dead while it was stalled (a long GC pause, SIGSTOP), and back now
   event('returned', ARGV[1])
 end
-if #ARGV > 3 then redis.call('HSET', KEYS[2], unpack(ARGV, 4)) end
+redis.call('HSET', KEYS[5], ARGV[1], ARGV[4])
+if #ARGV > 4 then redis.call('HSET', KEYS[2], unpack(ARGV, 5)) end
 redis.call('HSET', KEYS[2], 'heartbeatAt', now, 'expiresAt', now + ttl)
 redis.call('PEXPIREAT', KEYS[2], now + ttl)
 local live = redis.call('ZRANGE', KEYS[1], 0, -1)
 table.sort(live)
-return { live, redis.call('SMEMBERS', KEYS[4]) }
+local pools = {}
+if #live > 0 then pools = redis.call('HMGET', KEYS[5], unpack(live)) end
+return { live, redis.call('SMEMBERS', KEYS[4]), pools, redis.call('HGETALL', KEYS[6]) }

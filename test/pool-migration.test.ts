@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import { ConfigError, connect } from '../src/index.ts';
+import { Payment } from './fixtures/pools/payment.ts';
+import { Payment as CriticalPayment } from './fixtures/pools/payment-critical.ts';
+import { startRedis, type TestRedis } from './helpers/redis-server.ts';
+import { runCli } from './helpers/run.ts';
+import { uniqueNamespace, waitFor } from './helpers/wait.ts';
+
+let redis: TestRedis;
+before(async () => {
+  redis = await startRedis();
+});
+after(async () => {
+  await redis.stop();
+});
+
+const IDS = Array.from({ length: 10 }, (_, i) => `p${i}`);
+
+/** Keys of partitions 0..3 (the default pool here) that hold anything of a payment actor. */
+async function paymentKeysInDefaultPool(ns: string): Promise<string[]> {
+  const found: string[] = [];
+  for (let p = 0; p < 4; p++) {
+    found.push(...(await redis.client().keys(`{troupe:${ns}:${p}}:*payment/*`)));
+    for (const bucket of await redis.client().keys(`{troupe:${ns}:${p}}:logs:*`)) {
+      const fields = await redis.client().hkeys(bucket);
+      found.push(...fields.filter((f) => f.startsWith('payment/')).map((f) => `${bucket} ${f}`));
+    }
+  }
+  return found;
+}
+
+it('a namespace written before pools works after `troupe migrate --actors` moves a type to the pool its class names', async () => {
+  const ns = uniqueNamespace('prepools');
+  const meta = `troupe:${ns}:meta`;
+  // written as a version before pools would: every type in the default pool, nothing recorded
+  const old = await connect({ redis: redis.url, namespace: ns, actors: [Payment], partitions: 4 });
+  const first = await old.work({ leaseMs: 2000, idleMs: 100 });
+  for (const [i, id] of IDS.entries()) assert.equal(await old.ref(Payment, id).ask('pay', i), null);
+  // idle actors' logs go to their log buckets: the move must carry those too
+  await waitFor('logs stowed', async () =>
+    (await paymentKeysInDefaultPool(ns)).some((k) => k.includes(':logs:')),
+  );
+  await first.stop();
+  // mail waiting with no worker, and a timer
+  for (const [i, id] of IDS.entries()) await old.ref(Payment, id).tell('pay', 100 + i);
+  await old.ref(Payment, 'p0').tellLater(300, 'pay', 1000);
+  await old.close();
+  await redis.client().hset(meta, 'layout', 2);
+  await redis.client().hdel(meta, 'type:payment');
+
+  // the class now names pool critical: workers and senders refuse until the type is moved
+  const early = await connect({ redis: redis.url, namespace: ns, actors: [CriticalPayment] });
+  const fix = new RegExp(`predates pools.*troupe -n ${ns} migrate --actors`);
+  await assert.rejects(early.work(), (err) => err instanceof ConfigError && fix.test(err.message));
+  await assert.rejects(early.ref(CriticalPayment, 'p1').tell('pay', 5), fix);
+  await early.close();
+
+  const migrate = () =>
+    runCli(['-r', redis.url, '-n', ns, 'migrate', '--actors', './test/fixtures/pools/payment-critical.ts']);
+  // moving needs every worker stopped: a live worker's registry entry (here without the worker,
+  // so the mail stays put) stops it
+  const workers = `troupe:${ns}:workers`;
+  await redis.client().zadd(workers, Date.now() + 60_000, 'ghost');
+  const refused = await migrate();
+  assert.equal(refused.code, 2, refused.stdout);
+  assert.match(refused.stderr, /1 worker\(s\) of namespace .* are running \(ghost\): stop every worker/);
+  await redis.client().zrem(workers, 'ghost');
+  const run = await migrate();
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(
+    run.stdout,
+    /moved type payment from pool default to pool critical: 10 actor\(s\), 10 message\(s\) waiting/,
+  );
+  assert.deepEqual(await paymentKeysInDefaultPool(ns), []);
+
+  const troupe = await connect({ redis: redis.url, namespace: ns, actors: [CriticalPayment] });
+  const worker = await troupe.work({ leaseMs: 2000 });
+  try {
+    for (const [i, id] of IDS.entries()) {
+      const want = id === 'p0' ? [i, 100 + i, 1000] : [i, 100 + i];
+      await waitFor(`${id} paid`, async () => {
+        const paid = await troupe.ref(CriticalPayment, id).ask('paid');
+        return JSON.stringify(paid) === JSON.stringify(want);
+      });
+    }
+    // the worker serves pool critical only: partitions after the default pool's 0..3
+    assert.ok(
+      worker.stats().partitions.every((p) => p >= 4),
+      String(worker.stats().partitions),
+    );
+    const again = await migrate();
+    // nothing left to move, so the running worker is no obstacle
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /already in their pools: payment/);
+  } finally {
+    await worker.stop();
+    await troupe.close();
+  }
+});
