@@ -40,6 +40,21 @@ export class ChaosLedger extends Actor<ChaosCtx, ChaosSeg> {
   }
 }
 
+/** The same ledger in a pool of its own: the run's workers are split between the two pools. */
+export class UrgentLedger extends ChaosLedger {
+  static override type = 'chaos-urgent';
+  static override pool = 'urgent';
+}
+
+/** Every class a chaos worker loads; each worker serves one of their pools (`POOLS`). */
+export const LEDGERS = [ChaosLedger, UrgentLedger];
+export const POOLS = ['default', 'urgent'];
+
+/** The ledger class of actor i: even ones in the default pool, odd ones in `urgent`. */
+export function ledgerOf(i: number): typeof ChaosLedger {
+  return i % 2 === 0 ? ChaosLedger : UrgentLedger;
+}
+
 /** Every applied sequence number of one sender, in apply order. */
 export function expandRuns(runs: readonly [number, number][] | undefined): number[] {
   const out: number[] = [];

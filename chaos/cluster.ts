@@ -39,6 +39,8 @@ export class ChaosWorker {
 
   constructor(
     readonly name: string,
+    /** The one pool it serves. */
+    readonly pool: string,
     url: string,
     namespace: string,
     leaseMs: number,
@@ -63,6 +65,8 @@ export class ChaosWorker {
         String(IDLE_MS),
         '--name',
         name,
+        '--pools',
+        pool,
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );

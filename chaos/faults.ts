@@ -5,11 +5,12 @@
  */
 import { Redis } from 'ioredis';
 import { Packr } from 'msgpackr';
-import { partitionOf, type Troupe } from '../src/index.ts';
+import type { Troupe } from '../src/index.ts';
 import { ENVELOPE_VERSION } from '../src/protocol/envelope.ts';
+import { readPlacement } from '../src/redis/placement-store.ts';
 import { withScripts } from '../src/redis/scripts.ts';
 import type { PrivateRedis } from '../tools/private-redis.ts';
-import { ChaosLedger } from './actors.ts';
+import { ledgerOf } from './actors.ts';
 import type { ChaosWorker } from './cluster.ts';
 import { actorId, settleWithin } from './load.ts';
 
@@ -139,10 +140,11 @@ export class FaultInjector {
 
   private async poison(): Promise<string> {
     const marker = `chaos-poison-${++this.n}`;
-    const actor = actorId(this.rng.int(this.deps.actors));
+    const i = this.rng.int(this.deps.actors);
+    const actor = actorId(i);
     let confirmed = true;
     try {
-      await settleWithin(this.deps.client.ref(ChaosLedger, actor).tell('poison', marker), 'poison tell');
+      await settleWithin(this.deps.client.ref(ledgerOf(i), actor).tell('poison', marker), 'poison tell');
     } catch {
       confirmed = false;
     }
@@ -153,8 +155,9 @@ export class FaultInjector {
   /** Raw bytes through the real tell script, as a buggy sender in another language would put them. */
   private async malformed(): Promise<string> {
     const marker = `chaos-bad-${++this.n}`;
-    const id = actorId(this.rng.int(this.deps.actors));
-    const type = ChaosLedger.type;
+    const i = this.rng.int(this.deps.actors);
+    const id = actorId(i);
+    const type = ledgerOf(i).type;
     const envelope = (patch: [string, unknown][]) => {
       const m = new Map<string, unknown>([
         ['v', ENVELOPE_VERSION],
@@ -177,7 +180,12 @@ export class FaultInjector {
     ];
     const [variant, bytes] = this.rng.pick(variants);
     const keys = this.deps.client.keys;
-    const p = partitionOf(type, id, this.deps.client.partitions);
+    let p: number;
+    try {
+      p = (await settleWithin(readPlacement(this.raw, keys), 'placement read')).partitionOf(type, id);
+    } catch {
+      return `${id}: Redis unreachable, nothing sent`;
+    }
     const akey = `${type}/${id}`;
     let confirmed = true;
     try {

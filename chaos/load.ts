@@ -4,7 +4,7 @@
  * (tell resolved: the message is in Redis) or unconfirmed (tell rejected: it may or may not be).
  */
 import { connect, type Troupe } from '../src/index.ts';
-import { ChaosLedger } from './actors.ts';
+import { LEDGERS, ledgerOf } from './actors.ts';
 import { sleep, type Rng } from './faults.ts';
 
 export const CONFIRMED = 1;
@@ -104,7 +104,7 @@ export async function connectClient(url: string, namespace: string, partitions?:
   return connect({
     redis: url,
     namespace,
-    actors: [ChaosLedger],
+    actors: LEDGERS,
     ...(partitions ? { partitions } : {}),
   });
 }
@@ -112,7 +112,7 @@ export async function connectClient(url: string, namespace: string, partitions?:
 /** Sends paced `record` tells until `stopped()`; resolves when every tell it made has settled. */
 export async function runSender(o: SenderOptions): Promise<void> {
   const client = await connectClient(o.url, o.namespace);
-  const refs = Array.from({ length: o.book.actors }, (_, i) => client.ref(ChaosLedger, actorId(i)));
+  const refs = Array.from({ length: o.book.actors }, (_, i) => client.ref(ledgerOf(i), actorId(i)));
   const inflight = new Set<Promise<void>>();
   const interval = 1000 / o.rate;
   let due = Date.now();
@@ -177,7 +177,7 @@ export async function sendFinalMarkers(
         for (;;) {
           const q = book.nextSeq(sender, a);
           try {
-            await settleWithin(client.ref(ChaosLedger, actorId(a)).tell('record', sender, q), 'final tell');
+            await settleWithin(client.ref(ledgerOf(a), actorId(a)).tell('record', sender, q), 'final tell');
             book.settle(sender, a, q, true);
             return;
           } catch (err) {

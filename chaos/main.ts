@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { Presets, SingleBar } from 'cli-progress';
 import { freshNamespace } from '../tools/namespace.ts';
 import type { PrivateRedis } from '../tools/private-redis.ts';
-import { maxApplied, type ChaosCtx, ChaosLedger } from './actors.ts';
+import { ledgerOf, maxApplied, POOLS, type ChaosCtx } from './actors.ts';
 import { allBadDeadLettered, checkContexts, checkDeadLetters } from './check.ts';
 import { ChaosWorker, startDurableRedis, type WorkerLogStats } from './cluster.ts';
 import { FAULT_KINDS, FaultInjector, Rng, sleep, type Fault, type FaultKind } from './faults.ts';
@@ -160,8 +160,9 @@ async function main(): Promise<number> {
     const pool: ChaosWorker[] = [];
     let spawned = 0;
     let shuttingDown = false;
-    const spawnWorker = async (): Promise<ChaosWorker> => {
-      const w = new ChaosWorker(`w${++spawned}`, url, namespace, opts.leaseMs, stats, (dead, why) => {
+    // workers alternate between the two pools, and a replacement serves its predecessor's
+    const spawnWorker = async (served = POOLS[spawned % POOLS.length]!): Promise<ChaosWorker> => {
+      const w = new ChaosWorker(`w${++spawned}`, served, url, namespace, opts.leaseMs, stats, (dead, why) => {
         if (shuttingDown) return;
         unexpectedExits.push(why);
         console.error(`\n${why}`);
@@ -188,7 +189,7 @@ async function main(): Promise<number> {
     const replaceWorker = async (old: ChaosWorker): Promise<ChaosWorker> => {
       const i = pool.indexOf(old);
       if (i >= 0) pool.splice(i, 1);
-      return spawnWorker();
+      return spawnWorker(old.pool);
     };
     process.once('exit', () => pool.forEach((w) => w.signal('SIGKILL')));
     const exitCodes: string[] = [];
@@ -196,11 +197,14 @@ async function main(): Promise<number> {
       shuttingDown = true;
       exitCodes.push(...(await Promise.all(pool.map((w) => w.stop()))));
     });
-    console.log(`starting ${opts.workers} worker processes (--lease-ms ${opts.leaseMs})`);
+    const served = Array.from({ length: opts.workers }, (_, i) => POOLS[i % POOLS.length]!);
+    console.log(
+      `starting ${opts.workers} worker processes (--lease-ms ${opts.leaseMs}), serving pools ${served.join(', ')}`,
+    );
     await Promise.all(Array.from({ length: opts.workers }, () => spawnWorker()));
 
     // 3. Watch every actor's context: applied count, and when each fault has recovered.
-    const refs = Array.from({ length: opts.actors }, (_, i) => client.ref(ChaosLedger, actorId(i)));
+    const refs = Array.from({ length: opts.actors }, (_, i) => client.ref(ledgerOf(i), actorId(i)));
     let latest: ChaosCtx[] = refs.map(() => ({ count: 0, runs: {} }));
     const faults: Fault[] = [];
     const t0 = Date.now();
