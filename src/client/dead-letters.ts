@@ -90,7 +90,6 @@ export interface DeadLetterDeps {
   redis: Redis;
   scripted: ScriptedRedis;
   keys: Keys;
-  partitions: number;
   /** Throws ClosedError once the owning client is closed (the CLI's short-lived use has none). */
   assertOpen?: () => void;
 }

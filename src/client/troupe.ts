@@ -129,7 +129,6 @@ export class Troupe {
       redis,
       scripted,
       keys,
-      partitions,
       assertOpen: () => this.assertOpen(),
     });
     this.admin = new Admin({ redis, keys, assertOpen: () => this.assertOpen() });
