@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
+import { Redis } from 'ioredis';
 import { connect } from '../src/index.ts';
 import { Counter } from './fixtures/actors.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
@@ -21,7 +22,11 @@ interface Seen {
 
 /** Records every command Redis executes, including those run inside Lua scripts. */
 async function record(): Promise<{ seen: Seen[]; stop: () => void }> {
-  const monitor = await redis.client().monitor();
+  // no ready check: its INFO can reach the duplicated monitor connection after MONITOR, which
+  // ioredis then fails as a "Command queue state error" (taskforcesh/bullmq#2505)
+  const base = new Redis(redis.url, { enableReadyCheck: false });
+  const monitor = await base.monitor();
+  base.disconnect();
   const seen: Seen[] = [];
   monitor.on('monitor', (_time: string, args: string[], source: string) => {
     seen.push({ cmd: args[0]!.toLowerCase(), args: args.slice(1), source });
@@ -29,7 +34,7 @@ async function record(): Promise<{ seen: Seen[]; stop: () => void }> {
   return { seen, stop: () => monitor.disconnect() };
 }
 
-it('an idle worker issues only lease renewals (with its heartbeat) and its blocking wait', async () => {
+it('an idle worker issues only lease renewals (with its heartbeat) and its blocking wait', async (t) => {
   const troupe = await connect({
     redis: redis.url,
     namespace: uniqueNamespace(),
@@ -37,9 +42,14 @@ it('an idle worker issues only lease renewals (with its heartbeat) and its block
     partitions: 4,
   });
   const worker = await troupe.work({ leaseMs: 600 });
+  t.after(async () => {
+    await worker.stop();
+    await troupe.close();
+  });
   await troupe.ref(Counter, 'warm').ask('value');
   const admin = redis.client();
   const { seen, stop } = await record();
+  t.after(stop);
   await admin.config('RESETSTAT');
   // several lease ticks (every leaseMs / 3) and BLPOP timeouts (every second)
   await new Promise((r) => setTimeout(r, 2100));
@@ -100,11 +110,9 @@ it('an idle worker issues only lease renewals (with its heartbeat) and its block
   ]);
   for (const cmd of inner) assert.ok(leaseWork.has(cmd), `unexpected command inside a script: ${cmd}`);
   assert.ok(inner.has('pexpire'), 'lease renewal seen');
-  await worker.stop();
-  await troupe.close();
 });
 
-it('turns of an already active actor read no context from Redis', async () => {
+it('turns of an already active actor read no context from Redis', async (t) => {
   const troupe = await connect({
     redis: redis.url,
     namespace: uniqueNamespace(),
@@ -112,11 +120,16 @@ it('turns of an already active actor read no context from Redis', async () => {
     partitions: 4,
   });
   const worker = await troupe.work({ leaseMs: 2000 });
+  t.after(async () => {
+    await worker.stop();
+    await troupe.close();
+  });
   const hot = troupe.ref(Counter, 'hot');
   await hot.tell('add', 1);
   assert.equal(await hot.ask('value'), 1);
 
   const { seen, stop } = await record();
+  t.after(stop);
   for (let i = 0; i < 50; i++) await hot.tell('add', 1);
   assert.equal(await hot.ask('value'), 51);
   stop();
@@ -133,6 +146,4 @@ it('turns of an already active actor read no context from Redis', async () => {
     onMailbox.some((s) => s.cmd === 'lrange'),
     'claims read the mailbox (so script commands are visible)',
   );
-  await worker.stop();
-  await troupe.close();
 });
