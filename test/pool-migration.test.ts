@@ -30,11 +30,12 @@ async function paymentKeysInDefaultPool(ns: string): Promise<string[]> {
   return found;
 }
 
-it('a namespace written before pools works after `troupe migrate --actors` moves a type to the pool its class names', async () => {
+it('a namespace written before pools works after `troupe migrate --actors` moves a type to the pool its class names', async (t) => {
   const ns = uniqueNamespace('prepools');
   const meta = `troupe:${ns}:meta`;
   // written as a version before pools would: every type in the default pool, nothing recorded
   const old = await connect({ redis: redis.url, namespace: ns, actors: [Payment], partitions: 4 });
+  t.after(() => old.close());
   const first = await old.work({ leaseMs: 2000, idleMs: 100 });
   for (const [i, id] of IDS.entries()) assert.equal(await old.ref(Payment, id).ask('pay', i), null);
   // idle actors' logs go to their log buckets: the move must carry those too
@@ -51,6 +52,7 @@ it('a namespace written before pools works after `troupe migrate --actors` moves
 
   // the class now names pool critical: workers and senders refuse until the type is moved
   const early = await connect({ redis: redis.url, namespace: ns, actors: [CriticalPayment] });
+  t.after(() => early.close());
   const fix = new RegExp(`predates pools.*troupe -n ${ns} migrate --actors`);
   await assert.rejects(early.work(), (err) => err instanceof ConfigError && fix.test(err.message));
   await assert.rejects(early.ref(CriticalPayment, 'p1').tell('pay', 5), fix);
