@@ -254,6 +254,9 @@ it('with two workers: owners, held, running and paused actors, dead letters', as
   assert.equal(info.mergesPending, 0);
   assert.deepEqual(info.recentEvents.map((e) => `${e.event} ${e.worker}`).sort(), ['born w-a', 'born w-b']);
 
+  const [pool] = info.pools;
+  assert.deepEqual([pool!.name, pool!.workers, pool!.running], ['default', ['w-a', 'w-b'], 1]);
+  assert.ok(pool!.types.includes('holder'), pool!.types.join());
   assert.equal(human.code, 0, human.stderr);
   const lines = human.stdout.split('\n');
   assert.equal(
@@ -279,6 +282,8 @@ it('with two workers: owners, held, running and paused actors, dead letters', as
     /^DEAD LETTERS {2}3$/,
     /^ {2}\S+Z +\d+-\d+ +ghost\/g-1 +unknown-type +1$/,
     /^PAUSED TYPES {2}counter /,
+    // the default pool: partitions 0-7, its types, 2 workers, 0 ready (held), 1 running
+    /^ {2}default +0-7 +\S*counter\S* +2 +0 +1 +- +[\d.]+$/,
   ]) {
     assert.ok(
       lines.some((l) => expected.test(l)),
