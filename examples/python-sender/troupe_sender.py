@@ -153,6 +153,8 @@ class Troupe:
         self._partitions = None
         # actor type -> (first partition, partition count) of its pool
         self._pools = {}
+        # actor type found unplaced -> when (time.monotonic()): routed to the default pool a while
+        self._unplaced = {}
         # the envelope's optional `tc`: W3C trace context that the worker continues (or ignores)
         traceparent = traceparent or os.environ.get("TRACEPARENT")
         tracestate = tracestate or os.environ.get("TRACESTATE")
@@ -184,12 +186,19 @@ class Troupe:
         return pools
 
     def pool_range(self, type_):
-        """(first partition, partition count) of the pool `type_` lives in. A type not placed yet
-        lives in the default pool; each type is looked up once per Troupe object."""
-        if type_ not in self._pools:
-            pools = self._read_meta()
-            self._pools.setdefault(type_, pools["default"])
-        return self._pools[type_]
+        """(first partition, partition count) of the pool `type_` lives in. A placed type is looked
+        up once per Troupe object; one not placed yet goes to the default pool and is looked up
+        again a second later (a worker starting meanwhile places it)."""
+        if type_ in self._pools:
+            return self._pools[type_]
+        seen = self._unplaced.get(type_)
+        if seen is None or time.monotonic() - seen >= 1:
+            self._read_meta()
+            if type_ in self._pools:
+                self._unplaced.pop(type_, None)
+                return self._pools[type_]
+            self._unplaced[type_] = time.monotonic()
+        return (0, self.partitions)
 
     def _missing_namespace(self):
         """The error for a namespace with no meta key, naming those that exist (a bounded SCAN)."""
