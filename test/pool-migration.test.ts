@@ -6,6 +6,7 @@ import { Payment as CriticalPayment } from './fixtures/pools/payment-critical.ts
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
 import { runCli } from './helpers/run.ts';
 import { uniqueNamespace, waitFor } from './helpers/wait.ts';
+import { spawnWorker } from './helpers/worker-process.ts';
 
 let redis: TestRedis;
 before(async () => {
@@ -76,8 +77,9 @@ it('a namespace written before pools works after `troupe migrate --actors` moves
   );
   assert.deepEqual(await paymentKeysInDefaultPool(ns), []);
 
+  // a worker process of the new class runs what waited, in the critical pool's partitions
+  const worker = await spawnWorker(redis.url, ns, './test/fixtures/pools/payment-critical.ts');
   const troupe = await connect({ redis: redis.url, namespace: ns, actors: [CriticalPayment] });
-  const worker = await troupe.work({ leaseMs: 2000 });
   try {
     for (const [i, id] of IDS.entries()) {
       const want = id === 'p0' ? [i, 100 + i, 1000] : [i, 100 + i];
@@ -86,17 +88,23 @@ it('a namespace written before pools works after `troupe migrate --actors` moves
         return JSON.stringify(paid) === JSON.stringify(want);
       });
     }
-    // the worker serves pool critical only: partitions after the default pool's 0..3
+    // it serves pool critical only: partitions after the default pool's 0..3
+    let held: number[] = [];
+    await waitFor('its heartbeat to report its partitions', async () => {
+      held = (await troupe.admin.workers())[0]?.partitions ?? [];
+      return held.length === 64;
+    });
     assert.ok(
-      worker.stats().partitions.every((p) => p >= 4),
-      String(worker.stats().partitions),
+      held.every((p) => p >= 4),
+      String(held),
     );
     const again = await migrate();
     // nothing left to move, so the running worker is no obstacle
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /already in their pools: payment/);
+    assert.deepEqual(await troupe.deadLetters.list(), []);
   } finally {
-    await worker.stop();
     await troupe.close();
+    await worker.terminate();
   }
 });

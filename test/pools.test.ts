@@ -137,6 +137,40 @@ describe('pools', () => {
     }
   });
 
+  it('a worker process dead-letters messages that waited past their time to live as expired, and never applies them', async () => {
+    const ns = uniqueNamespace('expiry');
+    const worker = await spawnWorker(redis.url, ns, './test/fixtures/pools/ranked.ts', ['-c', '1']);
+    const client = await connect({ redis: redis.url, namespace: ns, actors: [High, Low] });
+    try {
+      // one at a time, 300 ms each: whatever waits behind the first turn is 200 ms late
+      const MESSAGES = 5;
+      await Promise.all(
+        Array.from({ length: MESSAGES }, (_, i) =>
+          client.ref(Low, `t${i}`, { messageTtlMs: 200 }).tell('run', `ttl-${i}`, 300),
+        ),
+      );
+      let dead: Awaited<ReturnType<typeof client.deadLetters.list>> = [];
+      let ran: string[] = [];
+      await waitFor('every message run or dead-lettered', async () => {
+        dead = await client.deadLetters.list();
+        ran = [...worker.output().matchAll(/RAN (ttl-\d+)/g)].map((m) => m[1]!);
+        return dead.length + ran.length === MESSAGES;
+      });
+      assert.ok(dead.length >= MESSAGES - 1, `${dead.length} expired, ${ran.join(' ')} ran`);
+      for (const d of dead) {
+        assert.equal(d.reason, 'expired');
+        assert.match(d.error, /not started within its time to live of 200 ms/);
+        // never applied: its actor's context is untouched
+        const id = d.actor.slice('low/'.length);
+        assert.equal((await client.ref(Low, id).read()).runs, 0);
+        assert.ok(!ran.includes(`ttl-${id.slice(1)}`));
+      }
+    } finally {
+      await client.close();
+      await worker.terminate();
+    }
+  });
+
   it('says at start when a served pool has none of the worker’s classes', async () => {
     const ns = uniqueNamespace('lacking');
     const worker = await spawnWorker(redis.url, ns, './test/fixtures/pools/critical.ts', [
