@@ -1,9 +1,8 @@
 import type { Redis } from 'ioredis';
-import { decodeEnvelope } from '../protocol/envelope.ts';
-import type { Placement } from '../protocol/placement.ts';
-import { parsePoolRates } from '../protocol/registry-entry.ts';
 import type { Keys } from '../redis/keys.ts';
 import { readPlacement } from '../redis/placement-store.ts';
+import { fieldsOf, replies } from '../redis/replies.ts';
+import { poolInfo, type PoolInfo } from './pool-info.ts';
 import {
   liveWorkers,
   pausedTypes as readPausedTypes,
@@ -23,6 +22,8 @@ export interface InfoWorker extends WorkerInfo {
    */
   owns: number[];
 }
+
+export type { PoolInfo } from './pool-info.ts';
 
 /** One partition: its lease and the actors waiting in it. */
 export interface PartitionInfo {
@@ -51,29 +52,6 @@ export interface PartitionInfo {
   timers: number;
   /** Actors flagged for the owner's merge sweep. */
   mergesDue: number;
-}
-
-/** One pool: its partitions, the types placed in it, who serves it, and its backlog. */
-export interface PoolInfo {
-  name: string;
-  /** Its partitions are first .. first+partitions-1. */
-  first: number;
-  partitions: number;
-  /** Actor types placed in it (a type nobody placed yet is in `default` without being listed). */
-  types: string[];
-  /** Live workers serving it, by name. */
-  workers: string[];
-  /** Actors waiting for a turn in its partitions (ready queues). */
-  ready: number;
-  /** Actors claimed and not yet committed. */
-  running: number;
-  /**
-   * How long the oldest message at the head of one of its ready queues has waited (ms since it was
-   * sent, or fell due), on the Redis clock; null when nothing waits.
-   */
-  oldestWaitMs: number | null;
-  /** Turns per second its workers ran over their last heartbeat interval (a few seconds). */
-  turnRate: number;
 }
 
 /** One of the fullest mailboxes. */
@@ -162,29 +140,10 @@ export interface SystemInfoOptions {
   events?: number;
 }
 
-type Result = [Error | null, unknown][];
-
-/** Reads a pipeline's replies in order, throwing the first error. */
-function replies(res: Result | null): () => unknown {
-  let i = 0;
-  return () => {
-    const r = res?.[i++];
-    if (!r) throw new Error('missing pipeline reply');
-    if (r[0]) throw r[0];
-    return r[1];
-  };
-}
-
 /** HSCAN's reply: [cursor, [field, value, ...]]; the fields, and whether the scan covered all. */
 function scanFields(reply: unknown): { fields: string[]; all: boolean } {
   const [cursor, flat] = reply as [string, string[]];
   return { fields: flat.filter((_, i) => i % 2 === 0), all: cursor === '0' };
-}
-
-function flatFields(flat: string[]): Record<string, string> {
-  const f: Record<string, string> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) f[flat[i]!] = flat[i + 1]!;
-  return f;
 }
 
 /**
@@ -330,7 +289,7 @@ export async function systemInfo(deps: SystemInfoDeps, options: SystemInfoOption
   const mailbox = busiest.reduce((n, b) => n + b.mailbox, 0);
   busiest.sort((a, b) => b.mailbox - a.mailbox || (a.actor < b.actor ? -1 : a.actor > b.actor ? 1 : 0));
 
-  const pools = await poolInfo(redis, keys, placement, partitionList, at);
+  const pools = await poolInfo(redis, keys, placement, partitionList, workers, at);
   const sum = (f: (p: PartitionInfo) => number) => partitionList.reduce((n, p) => n + f(p), 0);
   const mergesDue = sum((p) => p.mergesDue);
   return {
@@ -360,7 +319,7 @@ export async function systemInfo(deps: SystemInfoDeps, options: SystemInfoOption
     deadLetters: {
       count: deadCount,
       newest: deadRows.map(([id, flat]) => {
-        const f = flatFields(flat);
+        const f = fieldsOf(flat);
         return {
           id,
           actor: f.actor ?? '',
@@ -374,80 +333,4 @@ export async function systemInfo(deps: SystemInfoDeps, options: SystemInfoOption
     mergesPending: mergesDue + workers.reduce((n, w) => n + w.mergesPending, 0),
     recentEvents,
   };
-}
-
-/**
- * Each pool's backlog: sums over its partitions, the age of the oldest message at the head of its
- * ready queues (one LINDEX per partition with actors waiting), and its workers' turn rates.
- */
-async function poolInfo(
-  redis: Redis,
-  keys: Keys,
-  placement: Placement,
-  partitionList: readonly PartitionInfo[],
-  now: number,
-): Promise<PoolInfo[]> {
-  const waiting = partitionList.filter((p) => p.ready > 0);
-  const heads = redis.pipeline();
-  for (const { partition } of waiting) heads.lindex(keys.ready(partition), 0);
-  const headOf = replies(await heads.exec());
-  const firsts = redis.pipeline();
-  const at: number[] = [];
-  for (const { partition } of waiting) {
-    const akey = headOf() as string | null;
-    if (akey === null) continue;
-    firsts.lindexBuffer(keys.mailbox(partition, akey), 0);
-    at.push(partition);
-  }
-  const firstOf = replies(await firsts.exec());
-  const oldest = new Map<string, number>();
-  for (const p of at) {
-    const bytes = firstOf() as Buffer | null;
-    let sent: number;
-    try {
-      if (!bytes) continue;
-      const env = decodeEnvelope(bytes);
-      sent = env.due ?? env.sentAt;
-    } catch {
-      continue;
-    }
-    if (!(sent > 0)) continue;
-    const pool = placement.rangeOf(p).name;
-    oldest.set(pool, Math.max(oldest.get(pool) ?? 0, now - sent));
-  }
-  const served = await redis.hgetall(keys.workerPools());
-  const rates = await poolRates(redis, keys, Object.keys(served));
-  const byPool = placement.typesByPool();
-  return placement.pools.map((r) => {
-    const mine = partitionList.filter((p) => p.pool === r.name);
-    return {
-      name: r.name,
-      first: r.first,
-      partitions: r.count,
-      types: (byPool.get(r.name) ?? []).sort(),
-      workers: Object.entries(served)
-        .filter(([, names]) => names.split(',').includes(r.name))
-        .map(([w]) => w)
-        .sort(),
-      ready: mine.reduce((n, p) => n + p.ready, 0),
-      running: mine.reduce((n, p) => n + p.running, 0),
-      oldestWaitMs: oldest.has(r.name) ? Math.max(0, oldest.get(r.name)!) : null,
-      turnRate: Math.round((rates.get(r.name) ?? 0) * 10) / 10,
-    };
-  });
-}
-
-/** Sum over the workers of their turn rate per pool, as their registry entries last said. */
-async function poolRates(redis: Redis, keys: Keys, workers: readonly string[]): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  if (workers.length === 0) return out;
-  const pipe = redis.pipeline();
-  for (const w of workers) pipe.hget(keys.workerInfo(w), 'poolRates');
-  const next = replies(await pipe.exec());
-  for (const _ of workers) {
-    for (const [pool, rate] of parsePoolRates(next() as string | null)) {
-      out.set(pool, (out.get(pool) ?? 0) + rate);
-    }
-  }
-  return out;
 }

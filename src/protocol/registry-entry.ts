@@ -27,6 +27,8 @@ export interface RegistryEntry {
   paused: string[];
   /** The pools it serves, in priority order (empty for a worker of a version before pools). */
   pools: string[];
+  /** Turns per second in each pool it serves, over its last heartbeat interval. */
+  poolRates: Record<string, number>;
   /** Written by the heartbeat, on the Redis clock (ms). */
   heartbeatAt: number;
   /** The entry is dropped if no heartbeat comes before this (ms, Redis clock). */
@@ -77,17 +79,18 @@ export function registryEntry(w: {
   };
 }
 
-/** The `poolRates` field of an entry: `pool=turns per second`, comma-separated. */
-export function parsePoolRates(field: string | null | undefined): [string, number][] {
-  if (!field) return [];
-  return field.split(',').map((part) => {
-    const eq = part.lastIndexOf('=');
-    return [part.slice(0, eq), Number(part.slice(eq + 1)) || 0];
-  });
-}
-
 const list = (v: string | undefined): string[] => (v ? v.split(',') : []);
 const num = (v: string | undefined): number => Number(v ?? 0) || 0;
+
+/** The `poolRates` field of an entry: `pool=turns per second`, comma-separated. */
+function parsePoolRates(field: string | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of list(field)) {
+    const eq = part.lastIndexOf('=');
+    out[part.slice(0, eq)] = Number(part.slice(eq + 1)) || 0;
+  }
+  return out;
+}
 
 /** An entry as HGETALL returns it. */
 export function readRegistryEntry(h: Record<string, string>): RegistryEntry {
@@ -108,6 +111,7 @@ export function readRegistryEntry(h: Record<string, string>): RegistryEntry {
     mergesPending: num(h.mergesPending),
     paused: list(h.paused),
     pools: list(h.pools),
+    poolRates: parsePoolRates(h.poolRates),
     heartbeatAt: num(h.heartbeatAt),
     expiresAt: num(h.expiresAt),
   };

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { ConfigError } from '../errors.ts';
 import { DEFAULT_POOL, Placement } from '../protocol/placement.ts';
 import type { Keys } from './keys.ts';
+import { fieldsOf } from './replies.ts';
 import type { ScriptedRedis } from './scripts.ts';
 
 /** Partitions of a pool created without a count of its own. */
@@ -12,12 +13,6 @@ export interface TypeInPool {
   type: string;
   pool: string;
   partitions?: number | undefined;
-}
-
-function fieldsOf(flat: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
-  return out;
 }
 
 /** The namespace's placement as its meta hash says now. */

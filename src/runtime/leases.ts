@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.ts';
 import type { Keys } from '../redis/keys.ts';
+import { fieldsOf } from '../redis/replies.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
 import { encodeControl } from '../protocol/control.ts';
 import { DEFAULT_POOL, Placement } from '../protocol/placement.ts';
@@ -46,9 +47,7 @@ export class Leases {
       [this.workerId, this.leaseMs, first ? '1' : '0', this.pools.join(','), ...Object.entries(entry).flat()],
     )) as [string[], string[], (string | null)[], string[]];
     const pools = new Map(live.map((w, i) => [w, served[i] ? served[i].split(',') : [DEFAULT_POOL]]));
-    const fields: Record<string, string> = {};
-    for (let i = 0; i + 1 < meta.length; i += 2) fields[meta[i]!] = meta[i + 1]!;
-    return { live, paused, pools, placement: Placement.fromMeta(fields) };
+    return { live, paused, pools, placement: Placement.fromMeta(fieldsOf(meta)) };
   }
 
   /** Takes partition p with a new epoch; returns the epoch, or 0 when another worker holds it. */

@@ -16,10 +16,12 @@ import type { Ownership } from './ownership.ts';
 import { claimReady, commitItems, type Claimed, type PartitionScriptDeps } from './partition-scripts.ts';
 import type { ClaimTicket, Partition } from './partition.ts';
 import { Capacity } from './capacity.ts';
+import { applyCommitted, type CommittedDeps } from './committed.ts';
+import { PoolShares } from './pool-shares.ts';
 import type { TimerFiring } from './timers.ts';
 import { runBatch, type TurnEnv } from './turn.ts';
 import type { ResolvedWorkOptions } from './worker-options.ts';
-import type { WorkerEvents, WorkerStats } from './worker-types.ts';
+import type { TurnCounters, WorkerEvents } from './worker-types.ts';
 
 /**
  * The most a partition's claim may take is at least this, even when many partitions wait: a claim
@@ -36,25 +38,6 @@ interface ClaimedBatch {
   c: Claimed;
   token: string;
 }
-
-/**
- * A served pool's place in the claim order and its limit, which bounds its batches running and,
- * as `concurrency` does for the worker, its batches claimed ahead (under way or waiting to run).
- */
-interface PoolShare {
-  rank: number;
-  limit: number;
-  ahead: number;
-  running: number;
-  /** Turns run (succeeded or failed) so far. */
-  turns: number;
-}
-
-/** What a worker counts about its turns (a part of WorkerStats). */
-export type TurnCounters = Omit<
-  WorkerStats,
-  'timersFired' | 'partitions' | 'activeActors' | 'inflight' | 'running'
->;
 
 export interface SchedulerDeps {
   commands: Redis;
@@ -90,29 +73,24 @@ export class Scheduler {
   private pumpFrom = 0;
   private stopping = false;
   private pumpQueued = false;
-  private readonly pools = new Map<string, PoolShare>();
+  private readonly pools: PoolShares;
+  private readonly committed: CommittedDeps;
 
   constructor(private readonly deps: SchedulerDeps) {
-    deps.opts.pools.forEach((p, rank) =>
-      this.pools.set(p.name, { rank, limit: p.concurrency, ahead: 0, running: 0, turns: 0 }),
-    );
+    const pools = new PoolShares(deps.opts.pools, deps.opts.concurrency);
+    this.pools = pools;
+    this.committed = {
+      counters: deps.counters,
+      timers: deps.timers,
+      upkeep: deps.upkeep,
+      clock: deps.clock,
+      events: deps.events,
+      counted: (pool, n) => pools.counted(pool, n),
+    };
     this.capacity = new Capacity(deps.opts.concurrency, {
-      rank: (b) => this.poolOf(b.s).rank,
-      mayRun: (b) => {
-        const pool = this.poolOf(b.s);
-        return pool.running < pool.limit;
-      },
+      rank: (b) => pools.rank(b.s.pool),
+      mayRun: (b) => pools.mayRun(b.s.pool),
     });
-  }
-
-  /** A partition's pool share; one outside every served pool (never owned) ranks last. */
-  private poolOf(s: Partition): PoolShare {
-    let share = this.pools.get(s.pool);
-    if (!share) {
-      share = { rank: this.pools.size, limit: this.deps.opts.concurrency, ahead: 0, running: 0, turns: 0 };
-      this.pools.set(s.pool, share);
-    }
-    return share;
   }
 
   /** Batches claimed and not yet committed: waiting to run, running or committing. */
@@ -127,7 +105,7 @@ export class Scheduler {
 
   /** Turns run so far in each pool served. */
   turnsByPool(): Map<string, number> {
-    return new Map([...this.pools].map(([name, share]) => [name, share.turns]));
+    return this.pools.turns();
   }
 
   /** Claims nothing more from now on. */
@@ -184,11 +162,10 @@ export class Scheduler {
     waiting = [...waiting.slice(start), ...waiting.slice(0, start)];
     // strict priority between pools: an earlier pool's partitions claim first (a stable sort keeps
     // the round robin within a pool)
-    if (this.pools.size > 1) waiting.sort((a, b) => this.poolOf(a).rank - this.poolOf(b).rank);
+    if (this.pools.several) waiting.sort((a, b) => this.pools.rank(a.pool) - this.pools.rank(b.pool));
     for (const s of waiting) {
       if (capacity <= 0) break;
-      const pool = this.poolOf(s);
-      const room = pool.limit - pool.ahead;
+      const room = this.pools.room(s.pool);
       if (room <= 0) continue;
       const ticket = s.startClaim(Math.min(capacity, share, room));
       void this.claim(s, ticket);
@@ -204,9 +181,8 @@ export class Scheduler {
   private async claim(s: Partition, ticket: ClaimTicket): Promise<void> {
     const token = nanoid(10);
     const n = ticket.hints.length;
-    const pool = this.poolOf(s);
     this.capacity.reserve(n);
-    pool.ahead += n;
+    this.pools.claiming(s.pool, n);
     let res: Awaited<ReturnType<typeof claimReady>>;
     try {
       res = await claimReady(this.deps.scripts, {
@@ -222,14 +198,14 @@ export class Scheduler {
     } catch (err) {
       s.claimFailed();
       this.reset(s, err);
-      pool.ahead -= n;
+      this.pools.claimed(s.pool, n, 0);
       this.capacity.unreserve(n);
       return;
     }
     if (this.deps.owned.get(s.p) !== s || res === 'fenced') {
       s.claimFailed();
       if (res === 'fenced') this.deps.ownership.lose(s, 'fenced at claim');
-      pool.ahead -= n;
+      this.pools.claimed(s.pool, n, 0);
       this.capacity.unreserve(n);
       return;
     }
@@ -239,7 +215,7 @@ export class Scheduler {
       this.capacity.claimed({ s, c, token });
     }
     // after the batches count: a claim's end must not look idle while its batches are still to run
-    pool.ahead += res.claimed.length - n;
+    this.pools.claimed(s.pool, n, res.claimed.length);
     this.capacity.unreserve(n);
     this.runClaimed();
     if (s.draining) void this.deps.ownership.finishDrain(s);
@@ -249,13 +225,11 @@ export class Scheduler {
   /** Starts claimed batches, oldest first, while turn slots are free. */
   private runClaimed(): void {
     for (let next = this.capacity.nextToRun(); next; next = this.capacity.nextToRun()) {
-      const pool = this.poolOf(next.s);
-      pool.ahead--;
-      pool.running++;
+      this.pools.started(next.s.pool);
       // its partition was lost while it waited: the next owner claims its mail again
       if (this.deps.owned.get(next.s.p) !== next.s) {
         this.capacity.ran();
-        pool.running--;
+        this.pools.ran(next.s.pool);
         this.finishItems(next.s, 1);
         continue;
       }
@@ -373,7 +347,7 @@ export class Scheduler {
   /** A batch's turns have run (or it never ran): its capacity is free for claims. */
   private ran(s: Partition): void {
     this.capacity.ran();
-    this.poolOf(s).running--;
+    this.pools.ran(s.pool);
     this.runClaimed();
     this.pumpSoon();
   }
@@ -408,46 +382,7 @@ export class Scheduler {
       this.finishItems(s, items.length);
       return;
     }
-    const { readyLen, stale, requeued } = res;
-    s.committed(requeued, readyLen);
-    this.deps.counters.commits++;
-    for (const akey of stale) {
-      this.deps.counters.staleCommits++;
-      s.forget(akey);
-    }
-    const staleSet = new Set(stale);
-    const pool = this.poolOf(s);
-    for (const it of items) {
-      if (staleSet.has(it.akey)) continue;
-      if (it.retryAt > 0) {
-        this.deps.counters.retries++;
-        this.deps.timers.note(s.p, it.retryAt);
-      }
-      for (const [due] of it.timers) this.deps.timers.note(s.p, due);
-      this.deps.counters.turnsSucceeded += it.succeeded;
-      this.deps.counters.turnsFailed += it.failed;
-      pool.turns += it.succeeded + it.failed;
-      const actor = s.actor(it.akey);
-      if (!actor) continue;
-      if (actor.tainted) {
-        s.forget(it.akey);
-        continue;
-      }
-      actor.busy = false;
-      actor.lastUsed = this.deps.clock.now();
-      if (it.segments.length > 0) {
-        actor.logAt = it.fresh ? 'stowed' : 'list';
-        actor.logSegments += it.segments.length;
-        for (const seg of it.segments) actor.logBytes += seg.length;
-        this.deps.upkeep.grew(s.p, actor);
-      }
-    }
-    if (this.deps.events.listenerCount('committed') > 0) {
-      const turns = items
-        .filter((it) => !staleSet.has(it.akey))
-        .map((it) => ({ actor: it.akey, messages: it.handled }));
-      this.deps.events.emit('committed', s.p, turns);
-    }
+    applyCommitted(this.committed, s, items, res);
     this.finishItems(s, items.length);
   }
 

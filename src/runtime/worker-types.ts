@@ -120,3 +120,9 @@ export interface CommittedTurn {
   /** Messages handled (succeeded, failed for good, or dead-lettered) and removed from the mailbox. */
   messages: number;
 }
+
+/** What a worker counts about its turns (a part of WorkerStats). */
+export type TurnCounters = Omit<
+  WorkerStats,
+  'timersFired' | 'partitions' | 'activeActors' | 'inflight' | 'running'
+>;

@@ -14,13 +14,13 @@ import { Leases } from './leases.ts';
 import { obey, type ControlTarget } from './worker-control.ts';
 import { checkNameFree } from './worker-name.ts';
 import { resolveWorkOptions, type ResolvedWorkOptions } from './worker-options.ts';
-import { Scheduler, type TurnCounters } from './scheduler.ts';
+import { Scheduler } from './scheduler.ts';
 import type { TurnEnv } from './turn.ts';
 import { Ownership, type OwnershipHooks } from './ownership.ts';
 import type { Partition } from './partition.ts';
 import { TimerFiring } from './timers.ts';
 import { Waker } from './waker.ts';
-import type { WorkerEvents, WorkerStats, WorkOptions } from './worker-types.ts';
+import type { TurnCounters, WorkerEvents, WorkerStats, WorkOptions } from './worker-types.ts';
 
 export type {
   CommittedTurn,
