@@ -13,12 +13,16 @@ export interface ResolvedPool {
 
 export type ResolvedWorkOptions = Required<Omit<WorkOptions, 'observer' | 'pools'>> &
   Pick<WorkOptions, 'observer'> & {
-    /** Empty until the worker knows its classes: then the pools of its classes. */
+    /** In priority order; when not given, the pools of the worker's classes. */
     pools: ResolvedPool[];
   };
 
-function resolvePools(pools: WorkOptions['pools'], concurrency: number): ResolvedPool[] {
-  if (pools === undefined) return [];
+function resolvePools(
+  pools: WorkOptions['pools'],
+  concurrency: number,
+  classPools: readonly string[],
+): ResolvedPool[] {
+  if (pools === undefined) return classPools.map((name) => ({ name, concurrency, partitions: undefined }));
   const list: readonly (string | PoolOptions)[] = pools;
   if (!Array.isArray(pools) || list.length === 0) {
     throw new ConfigError(
@@ -47,11 +51,12 @@ function positive(name: string, value: number): number {
   return value;
 }
 
-export function resolveWorkOptions(options: WorkOptions): ResolvedWorkOptions {
+/** `classPools`: the pools of the worker's classes, served when `options.pools` is left out. */
+export function resolveWorkOptions(options: WorkOptions, classPools: readonly string[]): ResolvedWorkOptions {
   const concurrency = positive('concurrency', options.concurrency ?? 64);
   const opts: ResolvedWorkOptions = {
     concurrency,
-    pools: resolvePools(options.pools, concurrency),
+    pools: resolvePools(options.pools, concurrency, classPools),
     leaseMs: positive('leaseMs', options.leaseMs ?? 10_000),
     name: checkName('worker name', options.name ?? defaultWorkerName()),
     batchSize: positive('batchSize', options.batchSize ?? 64),

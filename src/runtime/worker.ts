@@ -97,11 +97,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     options: WorkOptions = {},
   ) {
     super();
-    this.opts = resolveWorkOptions(options);
-    if (this.opts.pools.length === 0) {
-      const { concurrency } = this.opts;
-      this.opts.pools = deps.registry.pools().map((name) => ({ name, concurrency, partitions: undefined }));
-    }
+    this.opts = resolveWorkOptions(options, deps.registry.pools());
     this.placement = deps.placement;
     const placement = () => this.placement;
     this.id = this.opts.name;
