@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Keys } from '../src/redis/keys.ts';
 import { source } from '../src/redis/scripts.ts';
-import { DEAD_LETTERS_KEPT, encodeCommit } from '../src/runtime/commit-encoding.ts';
+import { deadLettersKept, encodeCommit } from '../src/runtime/commit-encoding.ts';
 import { emptyItem, type CommitItem } from '../src/runtime/commit-item.ts';
 import { encodeClaim } from '../src/runtime/partition-scripts.ts';
 
@@ -105,7 +105,7 @@ describe('commit.lua and its encoder agree', () => {
 
   it('on the fixed ARGV', () => {
     assert.match(lua, /ARGV\[5\] number of items/);
-    assert.deepEqual(call.args.slice(0, 5), ['w-1', 7, 60_000, DEAD_LETTERS_KEPT, items.length]);
+    assert.deepEqual(call.args.slice(0, 5), ['w-1', 7, 60_000, deadLettersKept(PARTITIONS), items.length]);
   });
 
   it('on each item, field by field', () => {

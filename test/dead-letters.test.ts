@@ -15,6 +15,7 @@ import {
 import { Keys } from '../src/redis/keys.ts';
 import { withScripts } from '../src/redis/scripts.ts';
 import { Counter, Tape } from './fixtures/actors.ts';
+import { deadCount as countDead } from './helpers/dead.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
 import { uniqueNamespace, waitFor } from './helpers/wait.ts';
 
@@ -42,7 +43,7 @@ async function tellBytes(troupe: Troupe, type: string, id: string, bytes: Buffer
 }
 
 async function deadCount(troupe: Troupe): Promise<number> {
-  return raw.xlen(troupe.keys.dead());
+  return countDead(raw, troupe.keys, troupe.partitions);
 }
 
 describe('troupe.deadLetters', () => {

@@ -19,7 +19,7 @@
  * no schemas: the worker checks the count). Inputs it calls runnable are dropped (counted,
  * never sent), so every input that is sent must be dead-lettered. Then, exactly:
  *   - each counter's count == the number of valid adds sent to it (nothing bad applied, no add lost);
- *   - XLEN of troupe:<ns>:dead == the number of bad inputs sent;
+ *   - dead letters in the partitions' streams == the number of bad inputs sent;
  *   - per actor, the dead letters' bytes are the bad inputs sent to it, in order.
  * Where the oracle and the worker disagree, one of these fails and says which input.
  */
@@ -30,6 +30,7 @@ import { Packr, Unpackr } from 'msgpackr';
 import { connect, partitionOf, type Troupe, type Worker } from '../src/index.ts';
 import { withScripts } from '../src/redis/scripts.ts';
 import { Counter } from './fixtures/actors.ts';
+import { deadCount, deadEntries } from './helpers/dead.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
 import { uniqueNamespace, waitFor } from './helpers/wait.ts';
 import { spawnWorker } from './helpers/worker-process.ts';
@@ -363,8 +364,8 @@ describe('fuzzing the mailboxes', () => {
       assert.deepEqual(Object.fromEntries(counts), Object.fromEntries(expected), 'counts per actor');
 
       // every bad input dead-lettered exactly once, with its original bytes, in mailbox order
-      assert.equal(await raw.xlen(k.dead()), bad, 'one dead letter per bad input');
-      const entries = await raw.xrangeBuffer(k.dead(), '-', '+');
+      assert.equal(await deadCount(raw, k, troupe.partitions), bad, 'one dead letter per bad input');
+      const entries = await deadEntries(raw, k, troupe.partitions);
       const byActor = new Map<string, { reason: string; bytes: Buffer }[]>();
       for (const [, fields] of entries) {
         const f = new Map<string, Buffer>();

@@ -6,6 +6,7 @@ import type { SystemInfo } from '../src/client/info.ts';
 import { systemInfo } from '../src/client/info.ts';
 import { connect, type Troupe } from '../src/index.ts';
 import { partitionOf } from '../src/protocol/partition.ts';
+import { deadCount } from './helpers/dead.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
 import { ROOT, runCli } from './helpers/run.ts';
 import { uniqueNamespace, waitFor } from './helpers/wait.ts';
@@ -176,7 +177,7 @@ it('with two workers: owners, held, running and paused actors, dead letters', as
   for (let i = 0; i < 3; i++) await troupe.ref('holder', 'h-1').tell('add', 1);
   await waitFor('three dead letters, p-1 paused, h-1 running', async () => {
     const [dead, paused, running] = await Promise.all([
-      client.xlen(troupe.keys.dead()),
+      deadCount(client, troupe.keys, troupe.partitions),
       client.hexists(troupe.keys.paused(p('pauser/p-1')), 'pauser/p-1'),
       client.hexists(troupe.keys.running(p('holder/h-1')), 'holder/h-1'),
     ]);
@@ -280,7 +281,7 @@ it('with two workers: owners, held, running and paused actors, dead letters', as
     /^ACTORS WITH MAIL {2}0 ready, 1 running, \d parked, 1 paused, 3 held; 15 messages in 5 mailboxes$/,
     /^TIMERS 1 {3}MERGES PENDING 0 {3}DEAD LETTERS 3$/,
     /^DEAD LETTERS {2}3$/,
-    /^ {2}\S+Z +\d+-\d+ +ghost\/g-1 +unknown-type +1$/,
+    /^ {2}\S+Z +\d+-\d+@\d+ +ghost\/g-1 +unknown-type +1$/,
     /^PAUSED TYPES {2}counter /,
     // the default pool: partitions 0-7, its types, 2 workers, 0 ready (held), 1 running
     /^ {2}default +0-7 +\S*counter\S* +2 +0 +1 +- +[\d.]+$/,

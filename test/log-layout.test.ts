@@ -4,10 +4,11 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import { ConfigError, connect, type Logger, type Troupe } from '../src/index.ts';
 import { packStowed, unpackStowed } from '../src/protocol/log.ts';
 import { Keys } from '../src/redis/keys.ts';
-import { LOG_LAYOUT } from '../src/redis/meta.ts';
+import { LAYOUT } from '../src/redis/meta.ts';
 import { withScripts } from '../src/redis/scripts.ts';
 import { MERGE_ON_IDLE_MIN } from '../src/runtime/actor-upkeep.ts';
 import { Tape } from './fixtures/actors.ts';
+import { deadCount, deadEntries } from './helpers/dead.ts';
 import { at, logShape } from './helpers/merging.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
 import { runCli } from './helpers/run.ts';
@@ -136,68 +137,102 @@ describe('stowed entries', () => {
   });
 });
 
-describe('log layout', () => {
+describe('namespace layout', () => {
   it('is the newest in a namespace created now', async (t) => {
     const troupe = await open(t);
-    assert.equal(await redis.client().hget(troupe.keys.meta(), 'layout'), String(LOG_LAYOUT));
+    assert.equal(await redis.client().hget(troupe.keys.meta(), 'layout'), String(LAYOUT));
   });
 
-  it('of an older namespace is kept until `troupe migrate`, which stows its logs and changes no context', async (t) => {
-    const lines: string[] = [];
-    const note = (_: object, msg?: string) => void lines.push(msg ?? '');
-    const troupe = await open(t, { logger: { debug: note, info: note, warn: note, error: note } });
+  it('older than this is refused by workers until `troupe migrate`, which moves keys, dead letters and logs and changes no context', async (t) => {
+    const troupe = await open(t);
     const ns = troupe.namespace;
-    // a namespace made before log buckets: no layout recorded
-    await redis.client().hdel(troupe.keys.meta(), 'layout');
+    const k = troupe.keys;
+    const client = redis.client();
     const ids = range(12).map((i) => `t-${i}`);
-    const old = await troupe.work({ leaseMs: 2_000, idleMs: 100 });
-    assert.ok(
-      lines.some((l) => l.includes(`layout 1`) && l.includes(`troupe -n ${ns} migrate`)),
-      `the worker says how to migrate: ${lines.join('\n')}`,
-    );
+    const worker = await troupe.work({ leaseMs: 2_000, idleMs: 100 });
     for (const [i, id] of ids.entries())
       for (const n of range((i % 3) + 1)) await troupe.ref(Tape, id).tell('push', n);
-    await waitFor('all idle', () => old.stats().turnsSucceeded === 24 && old.stats().activeActors === 0);
-    for (const id of ids) {
-      assert.deepEqual(
-        await logShape(redis.client(), troupe, at(troupe, 'tape', id)),
-        { stowed: 0, list: (ids.indexOf(id) % 3) + 2 },
-        'layout 1: each log stays in its own list',
-      );
-    }
-    await old.stop();
+    for (const id of ['t-0', 't-5', 't-7']) await troupe.ref('tape', id).tell('nope');
+    await waitFor('3 dead letters', async () => (await deadCount(client, k, 4)) === 3);
+    await whenStowed(troupe, ids);
+    await worker.stop();
+    await troupe.admin.pause('tape');
+    const dead = await troupe.deadLetters.list();
+    assert.equal(dead.length, 3);
 
+    // the same data as an older Troupe kept it: layout 1, logs in lists of their own, one
+    // dead-letter stream and untagged namespace keys, and an old worker still alive
+    await client.hdel(k.meta(), 'layout');
+    for (const id of ids) {
+      const { p, akey } = at(troupe, 'tape', id);
+      const bucket = k.logBucketOf(p, akey, 4);
+      const entries = unpackStowed((await client.hgetBuffer(bucket, akey))!);
+      await client.rpush(k.log(p, akey), ...entries);
+      await client.hdel(bucket, akey);
+    }
+    for (const [id, fields] of await deadEntries(client, k, 4))
+      await client.xadd(k.legacy.dead, id, ...fields);
+    await client.del(...range(4).map((p) => k.dead(p)));
+    await client.rename(k.pausedTypes(), k.legacy.pausedTypes);
+    await client.rename(k.workerEvents(), k.legacy.workerEvents);
+    await client.zadd(k.legacy.workers, Date.now() + 60_000, 'old-worker');
+
+    await assert.rejects(
+      troupe.work(),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        err.message.includes('layout 1, by an older Troupe') &&
+        err.message.includes(`npx troupe -n ${ns} migrate`),
+    );
+    const refused = await runCli(['-r', redis.url, '-n', ns, 'migrate']);
+    assert.notEqual(refused.code, 0);
+    assert.match(
+      refused.stderr,
+      /1 worker\(s\) of namespace .* are running \(old-worker\).*stop every worker/,
+    );
+    assert.equal(await client.exists(k.legacy.dead), 1, 'nothing moved while a worker runs');
+
+    await client.zrem(k.legacy.workers, 'old-worker');
     const run = await runCli(['-r', redis.url, '-n', ns, 'migrate']);
     assert.equal(run.code, 0, run.stderr);
     assert.match(
       run.stdout,
-      new RegExp(`log layout 1 -> ${LOG_LAYOUT}; 12 log\\(s\\) stowed in log buckets \\(36 entries\\)`),
+      new RegExp(
+        `layout 1 -> ${LAYOUT}, 3 dead letter\\(s\\) moved to their partitions' streams; 12 log\\(s\\) stowed in log buckets \\(36 entries\\)`,
+      ),
     );
-    assert.equal(await redis.client().hget(troupe.keys.meta(), 'layout'), String(LOG_LAYOUT));
+    assert.equal(await client.hget(k.meta(), 'layout'), String(LAYOUT));
+    for (const key of Object.values<string>({ ...k.legacy }))
+      assert.equal(await client.exists(key), 0, `${key} is gone`);
+    assert.deepEqual(
+      (await troupe.deadLetters.list()).map((d) => [d.id, d.actor, d.reason]),
+      dead.map((d) => [d.id, d.actor, d.reason]),
+      "each dead letter kept its id, in its actor's partition",
+    );
+    assert.deepEqual(await troupe.admin.pausedTypes(), ['tape']);
     await whenStowed(troupe, ids);
     for (const [i, id] of ids.entries()) {
       assert.deepEqual((await troupe.ref(Tape, id).read()).items, range((i % 3) + 1));
     }
     const again = await runCli(['-r', redis.url, '-n', ns, 'migrate']);
     assert.equal(again.code, 0, again.stderr);
-    assert.match(again.stdout, new RegExp(`already at log layout ${LOG_LAYOUT}; 0 log\\(s\\)`));
+    assert.match(again.stdout, new RegExp(`already at layout ${LAYOUT}; 0 log\\(s\\)`));
 
-    // a worker started now stows the logs of actors that go idle
+    // workers of this version serve it now
+    await troupe.admin.resume('tape');
     await troupe.work({ leaseMs: 2_000, idleMs: 100 });
-    await troupe.ref(Tape, 't-0').ask('push', 7);
-    await troupe.ref(Tape, 'fresh').ask('push', 1);
-    await whenStowed(troupe, ['t-0', 'fresh']);
-    assert.deepEqual((await troupe.ref(Tape, 't-0').read()).items, [0, 7]);
+    await troupe.ref(Tape, 't-1').ask('push', 7);
+    assert.deepEqual((await troupe.ref(Tape, 't-1').read()).items, [0, 1, 7]);
   });
 
   it('newer than this Troupe knows stops a worker with the fix', async (t) => {
     const troupe = await open(t);
-    await redis.client().hset(troupe.keys.meta(), 'layout', LOG_LAYOUT + 1);
+    await redis.client().hset(troupe.keys.meta(), 'layout', LAYOUT + 1);
     await assert.rejects(
       troupe.work(),
       (err: unknown) =>
         err instanceof ConfigError &&
-        new RegExp(`layout ${LOG_LAYOUT + 1}, newer than .*upgrade troupe`).test(err.message),
+        new RegExp(`layout ${LAYOUT + 1}, newer than .*upgrade troupe`).test(err.message),
     );
   });
 });

@@ -17,6 +17,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { connect, partitionOf, SendError, type Troupe } from '../src/index.ts';
 import { Tape } from './fixtures/actors.ts';
+import { deadCount } from './helpers/dead.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
 import { uniqueNamespace, waitFor } from './helpers/wait.ts';
 import { spawnWorker, type WorkerProcess } from './helpers/worker-process.ts';
@@ -148,7 +149,7 @@ async function outage(signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
       }
       return true;
     });
-    assert.equal(await raw.xlen(k.dead()), 0, 'no dead letters');
+    assert.equal(await deadCount(raw, k, troupe.partitions), 0, 'no dead letters');
     raw.disconnect();
   } finally {
     if (down) await redis.start();

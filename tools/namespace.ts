@@ -10,7 +10,7 @@ export function freshNamespace(prefix: string): string {
 }
 
 /**
- * Deletes the keys of `namespace` (`troupe:<ns>:*` and `{troupe:<ns>:<p>}:*`) with SCAN + UNLINK,
+ * Deletes the keys of `namespace` (`troupe:<ns>:*`, `{troupe:<ns>}:*` and `{troupe:<ns>:<p>}:*`) with SCAN + UNLINK,
  * never KEYS or FLUSHDB, so it is safe on a shared Redis. Returns how many keys it deleted.
  */
 export async function dropNamespace(redisUrl: string, namespace: string): Promise<number> {
@@ -21,7 +21,7 @@ export async function dropNamespace(redisUrl: string, namespace: string): Promis
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
   let deleted = 0;
   try {
-    for (const pattern of [`troupe:${namespace}:*`, `{troupe:${namespace}:*`]) {
+    for (const pattern of [`troupe:${namespace}:*`, `{troupe:${namespace}}:*`, `{troupe:${namespace}:*`]) {
       let cursor = '0';
       do {
         const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);

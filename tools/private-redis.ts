@@ -43,6 +43,8 @@ export interface PrivateRedisOptions {
   bin?: string;
   /** How long to wait for the first PING (default 10 000 ms). */
   startTimeoutMs?: number;
+  /** A Redis Cluster node: a port whose cluster bus port (port + 10000) is free too. */
+  clusterNode?: boolean;
 }
 
 /** Thrown when there is no redis-server to start; the message says how to get one. */
@@ -73,16 +75,31 @@ export function findExecutable(bin: string): string | undefined {
   return undefined;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** A port free on 127.0.0.1 now: the one the OS picks for `port` 0, else `port` if it is free. */
+async function probePort(port = 0): Promise<number | undefined> {
+  return new Promise((resolve) => {
     const srv = createServer();
     srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
+    srv.on('error', () => resolve(undefined));
+    srv.listen(port, '127.0.0.1', () => {
       const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : undefined));
     });
   });
+}
+
+/** Highest port a cluster node may use: its bus listens on port + 10000. */
+const MAX_CLUSTER_PORT = 55_535;
+
+/** A free port; for a cluster node, one at most MAX_CLUSTER_PORT whose bus port is free too. */
+async function freePort(cluster: boolean): Promise<number> {
+  for (let tries = 0; tries < 200; tries++) {
+    const port = cluster ? 20_000 + Math.floor(Math.random() * (MAX_CLUSTER_PORT - 20_000)) : 0;
+    const found = await probePort(port);
+    if (found === undefined) continue;
+    if (!cluster || (await probePort(found + 10_000)) !== undefined) return found;
+  }
+  throw new Error('no free port found for redis-server');
 }
 
 function tail(file: string, lines = 15): string {
@@ -112,7 +129,7 @@ async function waitForPing(
       throw new StartFailed(
         `redis-server exited (${proc.exitCode ?? proc.signalCode}) before answering PING` +
           (log ? `; its log (${logFile}):\n${log}` : ''),
-        /address already in use/i.test(log),
+        /address already in use|port \d+ .*in use/i.test(log),
       );
     }
     const r = new Redis({
@@ -174,7 +191,7 @@ export async function startPrivateRedis(options: PrivateRedisOptions = {}): Prom
 
   // The free port can be taken between probing and binding; try a few.
   for (let attempt = 1; ; attempt++) {
-    port = await freePort();
+    port = await freePort(options.clusterNode ?? false);
     try {
       await launch();
       break;

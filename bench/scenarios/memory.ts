@@ -190,11 +190,12 @@ async function keyLayout(admin: Redis, namespace: string): Promise<KeyPattern[]>
   const shape = (key: string) =>
     key
       .replace(new RegExp(`^\\{troupe:${escaped}:\\d+\\}`), '{troupe:<ns>:<p>}')
+      .replace(new RegExp(`^\\{troupe:${escaped}\\}:`), '{troupe:<ns>}:')
       .replace(new RegExp(`^troupe:${escaped}:`), 'troupe:<ns>:')
       .replace(/(bench-counter\/).*$/, '$1<id>')
       .replace(/:logs:\d+$/, ':logs:<bucket>');
   const byShape = new Map<string, { count: number; sample: string[] }>();
-  for (const match of [`troupe:${namespace}:*`, `{troupe:${namespace}:*`]) {
+  for (const match of [`troupe:${namespace}:*`, `{troupe:${namespace}}:*`, `{troupe:${namespace}:*`]) {
     let cursor = '0';
     do {
       const [nextCursor, keys] = await admin.scan(cursor, 'MATCH', match, 'COUNT', 10_000);

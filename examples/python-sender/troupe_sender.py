@@ -17,7 +17,7 @@ docs/protocol.md step by step:
    (falling back to EVAL when Redis does not know the script yet).
 
 An ask also sets `replyTo` (this object's client id) and `corr`, then BLPOPs the client's reply
-list `troupe:<ns>:reply:<client id>` until the reply with that `corr` arrives.
+list `{troupe:<ns>}:reply:<client id>` until the reply with that `corr` arrives.
 
 Tracing (docs/tracing.md): given a W3C `traceparent` (and optionally `tracestate`), every envelope
 carries it as `tc`, so the actor's turn span continues the caller's trace. By default they come
@@ -221,7 +221,7 @@ class Troupe:
 
     @property
     def reply_key(self):
-        return f"{self._prefix}reply:{self.client_id}"
+        return f"{{troupe:{self.namespace}}}:reply:{self.client_id}"
 
     def tell(self, type_, id_, method, *args, ttl_ms=None):
         """Sends `method(*args)` to actor (type_, id_) and returns the message id once the message

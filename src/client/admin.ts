@@ -123,7 +123,7 @@ export class Admin {
     const placement = await readPlacement(redis, keys);
     const owner = await redis.get(keys.owner(placement.partitionOf(type, id)));
     if (!owner) return { worker: undefined, outcome: 'no-owner' };
-    const replyTo = `${keys.nsPrefix}admin:${nanoid(12)}`;
+    const replyTo = keys.adminReply(nanoid(12));
     const target = (await this.workers()).find((w) => w.name === owner);
     const leaseMs = target?.leaseMs ?? 10_000;
     await this.send([{ name: owner, leaseMs }], { kind: 'abort', akey: actorKey(type, id), replyTo });

@@ -1,5 +1,11 @@
 import type { Redis } from 'ioredis';
 import { ConfigError, SendError } from '../errors.ts';
+import {
+  compareEntryIds,
+  deadLetterId,
+  parseDeadLetterId,
+  type DeadLetterRef,
+} from '../protocol/dead-letter-id.ts';
 import { decodeEnvelope, type Envelope } from '../protocol/envelope.ts';
 import { actorKey } from '../protocol/partition.ts';
 import { readPlacement } from '../redis/placement-store.ts';
@@ -7,7 +13,8 @@ import type { Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
 
 /**
- * One entry of the dead-letter stream (`troupe:<ns>:dead`): a message a worker could not handle.
+ * A dead letter: a message a worker could not handle, kept in the dead-letter stream of its actor's
+ * partition (`{troupe:<ns>:<p>}:dead`).
  *
  * @example
  * ```ts
@@ -17,7 +24,10 @@ import type { ScriptedRedis } from '../redis/scripts.ts';
  * ```
  */
 export interface DeadLetter {
-  /** The stream entry id, e.g. `1718000000000-0`; what `show`, `retry` and `purge` take. */
+  /**
+   * Its id, e.g. `1718000000000-0@12`: the stream entry id, then `@` and the partition whose stream
+   * holds it. What `show`, `retry` and `purge` take.
+   */
   id: string;
   /** `<type>/<id>` of the mailbox the message was taken from. */
   actor: string;
@@ -43,6 +53,10 @@ export interface DeadLetter {
    * place; purging it drops it; either way the actor resumes.
    */
   held: boolean;
+  /** The partition whose dead-letter stream holds it (the actor's partition when it was dead-lettered). */
+  partition: number;
+  /** Its entry id in that stream, `<ms>-<seq>`. */
+  entry: string;
 }
 
 /**
@@ -94,12 +108,14 @@ export interface DeadLetterDeps {
   assertOpen?: () => void;
 }
 
-const STREAM_ID = /^\d+(-\d+)?$/;
 const PAGE = 500;
+/** Entries read from each partition's stream at a time while listing: most lists are short. */
+const PARTITION_PAGE = 50;
 
 /**
- * The dead-letter stream of one namespace: list, show, retry and purge messages workers could not
- * handle. Reach it as `troupe.deadLetters`.
+ * The dead letters of one namespace: list, show, retry and purge messages workers could not handle.
+ * Each partition keeps its own stream (so a commit writes to its own Redis Cluster slot); listing
+ * merges them newest first. Reach it as `troupe.deadLetters`.
  *
  * @example
  * ```ts
@@ -133,20 +149,28 @@ export class DeadLetters {
   }
 
   /**
-   * One dead letter by its stream id, or undefined when there is none (purged, retried or trimmed).
+   * One dead letter by its id, or undefined when there is none (purged, retried or trimmed). An id
+   * without its partition (from before Troupe kept dead letters per partition) is looked for in every
+   * partition.
    *
    * @example
    * ```ts
-   * const d = await troupe.deadLetters.show('1718000000000-0');
+   * const d = await troupe.deadLetters.show('1718000000000-0@12');
    * if (d) console.log(d.reason, d.error);
    * ```
    */
   async show(id: string): Promise<DeadLetter | undefined> {
     this.deps.assertOpen?.();
-    checkId(id);
-    const rows = await this.deps.redis.xrangeBuffer(this.deps.keys.dead(), id, id);
-    const row = rows[0];
-    return row ? parse(row) : undefined;
+    const ref = checkId(id);
+    const { redis, keys } = this.deps;
+    const where = ref.p === undefined ? await this.partitions() : [ref.p];
+    const found = await Promise.all(
+      where.map(async (p) => {
+        const row = (await redis.xrangeBuffer(keys.dead(p), ref.entry, ref.entry))[0];
+        return row ? parse(p, row) : undefined;
+      }),
+    );
+    return found.find((d) => d !== undefined);
   }
 
   /**
@@ -167,7 +191,7 @@ export class DeadLetters {
    *
    * @example
    * ```ts
-   * await troupe.deadLetters.retry('1718000000000-0');
+   * await troupe.deadLetters.retry('1718000000000-0@12');
    * await troupe.deadLetters.retry({ all: true, reason: 'unknown-type', actor: 'invoice' });
    * ```
    */
@@ -187,7 +211,7 @@ export class DeadLetters {
             `Purge it instead (troupe dead-letters purge ${bad.id}).`,
         );
       }
-      entries.sort((a, b) => compareIds(a.id, b.id));
+      entries.sort(oldestFirst);
     }
     let done = 0;
     for (const d of entries.filter((e) => e.held)) done += await this.resume(d, 'retry');
@@ -202,39 +226,50 @@ export class DeadLetters {
    *
    * @example
    * ```ts
-   * await troupe.deadLetters.purge('1718000000000-0');
+   * await troupe.deadLetters.purge('1718000000000-0@12');
    * await troupe.deadLetters.purge({ all: true, actor: 'counter/c-1' });
    * ```
    */
   async purge(target: string | readonly string[] | AllDeadLetters): Promise<number> {
     this.deps.assertOpen?.();
-    const key = this.deps.keys.dead();
     if (!isAll(target)) {
       const ids = [...new Set(typeof target === 'string' ? [target] : target)];
       ids.forEach(checkId);
       // a held entry's message is still in its mailbox: dropping it must also resume the actor
-      const found = await Promise.all(ids.map((id) => this.show(id)));
+      const found = (await Promise.all(ids.map((id) => this.show(id)))).filter((d) => d !== undefined);
       let done = 0;
-      for (const d of found) if (d?.held) done += await this.resume(d, 'purge');
-      const plain = ids.filter((_, i) => !found[i]?.held);
-      return done + (plain.length === 0 ? 0 : await this.deps.redis.xdel(key, ...plain));
+      for (const d of found) if (d.held) done += await this.resume(d, 'purge');
+      return done + (await this.remove(found.filter((d) => !d.held)));
     }
-    // XDEL of the ids seen, never DEL: an entry added while purging is not lost unseen
+    // XDEL of the entries seen, never DEL: an entry added while purging is not lost unseen
     let done = 0;
-    let batch: string[] = [];
+    let batch: DeadLetter[] = [];
     for await (const d of this.scan('oldest', target)) {
       if (d.held) {
         done += await this.resume(d, 'purge');
         continue;
       }
-      batch.push(d.id);
+      batch.push(d);
       if (batch.length >= PAGE) {
-        done += await this.deps.redis.xdel(key, ...batch);
+        done += await this.remove(batch);
         batch = [];
       }
     }
-    if (batch.length > 0) done += await this.deps.redis.xdel(key, ...batch);
-    return done;
+    return done + (await this.remove(batch));
+  }
+
+  /** Deletes entries from their partitions' streams; resolves to how many were there. */
+  private async remove(entries: readonly DeadLetter[]): Promise<number> {
+    const byPartition = new Map<number, string[]>();
+    for (const d of entries) {
+      const list = byPartition.get(d.partition) ?? [];
+      list.push(d.entry);
+      byPartition.set(d.partition, list);
+    }
+    const counts = await Promise.all(
+      [...byPartition].map(([p, ids]) => this.deps.redis.xdel(this.deps.keys.dead(p), ...ids)),
+    );
+    return counts.reduce((a, b) => a + b, 0);
   }
 
   /** Answers a paused actor's held dead letter in one script: retry it in place, or drop it. */
@@ -249,9 +284,9 @@ export class DeadLetters {
       keys.ready(p),
       keys.wake(p),
       keys.mailbox(p, d.actor),
-      keys.dead(),
+      keys.dead(p),
     ];
-    return Number(await this.deps.scripted.run('resume', k, [d.actor, d.id, mode]));
+    return Number(await this.deps.scripted.run('resume', k, [d.actor, d.entry, mode]));
   }
 
   /** The named entries, all of which must exist. */
@@ -270,8 +305,8 @@ export class DeadLetters {
 
   /**
    * Re-sends one page of entries, then deletes the ones whose send was confirmed. Two round trips
-   * on purpose: one MULTI would still run XDEL after a failed tell (Redis has no rollback), and the
-   * dead-letter stream is not in the partitions' cluster slots anyway.
+   * on purpose: one MULTI would still run XDEL after a failed tell (Redis has no rollback), and a
+   * re-sent message may go to another partition than the stream its entry is in.
    */
   private async resend(entries: DeadLetter[]): Promise<number> {
     const { redis, keys } = this.deps;
@@ -284,13 +319,13 @@ export class DeadLetters {
       return this.deps.scripted
         .run('tell', [keys.mailbox(p, akey), keys.ready(p), keys.wake(p)], [akey, d.raw])
         .then(
-          () => d.id,
+          () => d,
           (err: unknown) => err as Error,
         );
     });
     const results = await Promise.all(sends);
-    const sent = results.filter((r): r is string => typeof r === 'string');
-    if (sent.length > 0) await redis.xdel(keys.dead(), ...sent);
+    const sent = results.filter((r): r is DeadLetter => !(r instanceof Error));
+    await this.remove(sent);
     const failed = results.find((r): r is Error => r instanceof Error);
     if (failed) {
       throw new SendError(
@@ -301,23 +336,47 @@ export class DeadLetters {
     return sent.length;
   }
 
-  /** Every entry matching the filter, paging through the stream in either direction. */
+  /** The partitions whose streams to look in: every partition of the namespace, in every pool. */
+  private async partitions(): Promise<number[]> {
+    const placement = await readPlacement(this.deps.redis, this.deps.keys);
+    return [...Array(placement.total).keys()];
+  }
+
+  /**
+   * Every entry matching the filter, newest or oldest first across the partitions' streams: each
+   * stream is read a page at a time, and the next entry is the newest (oldest) of their heads.
+   */
   private async *scan(order: 'newest' | 'oldest', filter: DeadLetterFilter): AsyncGenerator<DeadLetter> {
     const { redis, keys } = this.deps;
-    let cursor = order === 'newest' ? '+' : '-';
-    for (;;) {
+    const streams = (await this.partitions()).map((p) => ({
+      p,
+      cursor: order === 'newest' ? '+' : '-',
+      rows: [] as DeadLetter[],
+      done: false,
+    }));
+    const refill = async (s: (typeof streams)[number]): Promise<void> => {
       const rows =
         order === 'newest'
-          ? await redis.xrevrangeBuffer(keys.dead(), cursor, '-', 'COUNT', PAGE)
-          : await redis.xrangeBuffer(keys.dead(), cursor, '+', 'COUNT', PAGE);
-      for (const row of rows) {
-        const d = parse(row);
-        if (matches(d, filter)) yield d;
-      }
-      const last = rows[rows.length - 1];
-      if (!last || rows.length < PAGE) return;
+          ? await redis.xrevrangeBuffer(keys.dead(s.p), s.cursor, '-', 'COUNT', PARTITION_PAGE)
+          : await redis.xrangeBuffer(keys.dead(s.p), s.cursor, '+', 'COUNT', PARTITION_PAGE);
+      s.rows = rows.map((row) => parse(s.p, row));
+      s.done = rows.length < PARTITION_PAGE;
       // exclusive ranges (Redis 6.2+): continue after the last id seen
-      cursor = `(${last[0].toString()}`;
+      const last = s.rows[s.rows.length - 1];
+      if (last) s.cursor = `(${last.entry}`;
+    };
+    const before = order === 'newest' ? (a: DeadLetter, b: DeadLetter) => oldestFirst(b, a) : oldestFirst;
+    await Promise.all(streams.map(refill));
+    for (;;) {
+      let next: (typeof streams)[number] | undefined;
+      for (const s of streams) {
+        const head = s.rows[0];
+        if (head && (!next || before(head, next.rows[0]!) < 0)) next = s;
+      }
+      if (!next) return;
+      const d = next.rows.shift()!;
+      if (next.rows.length === 0 && !next.done) await refill(next);
+      if (matches(d, filter)) yield d;
     }
   }
 }
@@ -326,18 +385,19 @@ function isAll(target: unknown): target is AllDeadLetters {
   return typeof target === 'object' && target !== null && !Array.isArray(target);
 }
 
-function checkId(id: string): void {
-  if (typeof id !== 'string' || !STREAM_ID.test(id)) {
+function checkId(id: string): DeadLetterRef {
+  const ref = parseDeadLetterId(id);
+  if (!ref) {
     throw new ConfigError(
-      `"${String(id)}" is not a dead-letter id: expected a stream id like 1718000000000-0`,
+      `"${String(id)}" is not a dead-letter id: expected one like 1718000000000-0@12 (as \`troupe dead-letters list\` shows them)`,
     );
   }
+  return ref;
 }
 
-function compareIds(a: string, b: string): number {
-  const [am = 0n, as = 0n] = a.split('-').map(BigInt);
-  const [bm = 0n, bs = 0n] = b.split('-').map(BigInt);
-  return am === bm ? Number(as - bs) : am < bm ? -1 : 1;
+/** Oldest first by time, then by partition: one stream's entries keep their order. */
+function oldestFirst(a: DeadLetter, b: DeadLetter): number {
+  return compareEntryIds(a.entry, b.entry) || a.partition - b.partition;
 }
 
 function matches(d: DeadLetter, f: DeadLetterFilter): boolean {
@@ -346,12 +406,12 @@ function matches(d: DeadLetter, f: DeadLetterFilter): boolean {
   return f.actor.includes('/') ? d.actor === f.actor : d.actor.startsWith(`${f.actor}/`);
 }
 
-/** One XRANGE row: [id, [field, value, field, value, ...]] with Buffers throughout. */
-function parse([idBuf, flat]: [Buffer, Buffer[]]): DeadLetter {
+/** One XRANGE row of partition p's stream: [id, [field, value, ...]] with Buffers throughout. */
+function parse(p: number, [idBuf, flat]: [Buffer, Buffer[]]): DeadLetter {
   const fields = new Map<string, Buffer>();
   for (let i = 0; i + 1 < flat.length; i += 2) fields.set(flat[i]!.toString(), flat[i + 1]!);
   const text = (name: string) => fields.get(name)?.toString() ?? '';
-  const id = idBuf.toString();
+  const entry = idBuf.toString();
   const raw = fields.get('envelope') ?? Buffer.alloc(0);
   let envelope: Envelope | undefined;
   let decodeError: string | undefined;
@@ -361,13 +421,15 @@ function parse([idBuf, flat]: [Buffer, Buffer[]]): DeadLetter {
     decodeError = (err as Error).message;
   }
   return {
-    id,
+    id: deadLetterId(p, entry),
+    partition: p,
+    entry,
     actor: text('actor'),
     reason: text('reason'),
     error: text('error'),
     attempts: Number(text('attempts')) || 0,
     worker: text('worker'),
-    at: Number(id.split('-')[0]),
+    at: Number(entry.split('-')[0]),
     envelope,
     ...(decodeError !== undefined ? { decodeError } : {}),
     raw,

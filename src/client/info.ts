@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Keys } from '../redis/keys.ts';
 import { readPlacement } from '../redis/placement-store.ts';
 import { fieldsOf, replies } from '../redis/replies.ts';
+import { compareEntryIds, deadLetterId } from '../protocol/dead-letter-id.ts';
 import { poolInfo, type PoolInfo } from './pool-info.ts';
 import {
   liveWorkers,
@@ -171,9 +172,10 @@ export async function systemInfo(deps: SystemInfoDeps, options: SystemInfoOption
   // 1. every per-partition read and the namespace-wide ones, in one pipeline
   const pipe = redis.pipeline();
   pipe.time();
-  pipe.xlen(keys.dead());
-  pipe.xrevrange(keys.dead(), '+', '-', 'COUNT', options.deadLetters ?? 5);
+  const newestDead = options.deadLetters ?? 5;
   for (const p of parts) {
+    pipe.xlen(keys.dead(p));
+    pipe.xrevrange(keys.dead(p), '+', '-', 'COUNT', newestDead);
     pipe.get(keys.owner(p));
     pipe.get(keys.epoch(p));
     pipe.llen(keys.ready(p));
@@ -197,8 +199,8 @@ export async function systemInfo(deps: SystemInfoDeps, options: SystemInfoOption
   const next = replies(res);
   const [sec, micro] = next() as [string, string];
   const at = Number(sec) * 1000 + Math.floor(Number(micro) / 1000);
-  const deadCount = next() as number;
-  const deadRows = next() as [string, string[]][];
+  let deadCount = 0;
+  const deadLetters: { entry: string; brief: DeadLetterBrief }[] = [];
 
   let complete = true;
   /** akey -> [partition, state]; the first state found wins, in the order read below. */
@@ -210,6 +212,20 @@ export async function systemInfo(deps: SystemInfoDeps, options: SystemInfoOption
   const heldTypes: { p: number; type: string }[] = [];
   const parkedLater: { p: number; akeys: string[]; unscanned: number }[] = [];
   for (const p of parts) {
+    deadCount += next() as number;
+    for (const [entry, flat] of next() as [string, string[]][]) {
+      const f = fieldsOf(flat);
+      deadLetters.push({
+        entry,
+        brief: {
+          id: deadLetterId(p, entry),
+          actor: f.actor ?? '',
+          reason: f.reason ?? '',
+          attempts: Number(f.attempts) || 0,
+          at: Number(entry.split('-')[0]),
+        },
+      });
+    }
     const owner = next() as string | null;
     const epoch = Number(next() ?? 0);
     const ready = next() as number;
@@ -318,16 +334,10 @@ export async function systemInfo(deps: SystemInfoDeps, options: SystemInfoOption
     busiest: busiest.slice(0, top),
     deadLetters: {
       count: deadCount,
-      newest: deadRows.map(([id, flat]) => {
-        const f = fieldsOf(flat);
-        return {
-          id,
-          actor: f.actor ?? '',
-          reason: f.reason ?? '',
-          attempts: Number(f.attempts) || 0,
-          at: Number(id.split('-')[0]),
-        };
-      }),
+      newest: deadLetters
+        .sort((a, b) => compareEntryIds(b.entry, a.entry))
+        .slice(0, newestDead)
+        .map((d) => d.brief),
     },
     pausedTypes,
     mergesPending: mergesDue + workers.reduce((n, w) => n + w.mergesPending, 0),

@@ -16,7 +16,7 @@ import {
   openRedis,
   type RedisInput,
 } from '../redis/connection.ts';
-import { LOG_LAYOUT, logLayout as readLogLayout } from '../redis/meta.ts';
+import { requireLayout } from '../redis/meta.ts';
 import { readLog } from '../redis/context-log.ts';
 import { checkName, Keys } from '../redis/keys.ts';
 import { loadFunctions } from '../redis/functions.ts';
@@ -186,15 +186,8 @@ export class Troupe {
     if (this.registry.size === 0) {
       throw new ConfigError('a worker needs actor classes: pass them in connect({ actors: [MyActor] })');
     }
-    // before any connection opens: a namespace in a newer layout is refused
-    const logLayout = await readLogLayout(this.redis, this.keys);
-    if (logLayout < LOG_LAYOUT) {
-      (this.options.logger ?? silentLogger).info(
-        { layout: logLayout },
-        `namespace ${this.namespace} keeps context logs in layout ${logLayout}: each idle actor keeps a key of its own. ` +
-          `Once no worker older than this one runs, \`troupe -n ${this.namespace} migrate\` moves them to log buckets (docs/context-log.md)`,
-      );
-    }
+    // before any connection opens: a namespace in another layout is refused, naming the fix
+    await requireLayout(this.redis, this.keys, 'a worker');
     const { Worker } = await import('../runtime/worker.ts');
     const commands = this.open({ enableAutoPipelining: true });
     await this.installFunctions(commands);
@@ -208,7 +201,6 @@ export class Troupe {
         scripted: withScripts(commands),
         keys: this.keys,
         placement: this.placements.current,
-        logLayout,
         registry: this.registry,
         clock: this.options.clock ?? systemClock,
         logger: this.options.logger ?? silentLogger,

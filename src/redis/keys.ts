@@ -16,7 +16,12 @@ export function checkName(kind: string, value: string): string {
 
 /**
  * Every Redis key Troupe uses, in one place. All keys of one partition share the hash tag
- * `{troupe:<ns>:<p>}` so a partition lives in one cluster slot and its scripts stay single-slot.
+ * `{troupe:<ns>:<p>}` so a partition lives in one cluster slot and its scripts stay single-slot;
+ * the namespace-wide keys (worker registry and events, paused types, control and reply lists)
+ * share the tag `{troupe:<ns>}`, so every script or transaction over them is single-slot too
+ * (layout 4; before, they were named `troupe:<ns>:…`, see `legacy`). The meta hash keeps its name
+ * `troupe:<ns>:meta` from layout 1 on: every version and language finds a namespace by it, and no
+ * script touches it beside another key.
  */
 export class Keys {
   readonly ns: string;
@@ -29,16 +34,20 @@ export class Keys {
     this.ns = namespace;
   }
 
-  /** `troupe:<ns>:` */
+  /** `{troupe:<ns>}:` */
   get nsPrefix(): string {
-    return `troupe:${this.ns}:`;
+    return `{troupe:${this.ns}}:`;
+  }
+  /** Namespace-wide keys as layouts before 4 named them, for detection and `troupe migrate`. */
+  get legacy(): LegacyKeys {
+    return legacyKeys(this.ns);
   }
   /** `{troupe:<ns>:` — a partition tag without its number. */
   get tagOpener(): string {
     return `{troupe:${this.ns}:`;
   }
   meta(): string {
-    return `${this.nsPrefix}meta`;
+    return `troupe:${this.ns}:meta`;
   }
   workers(): string {
     return `${this.nsPrefix}workers`;
@@ -65,8 +74,9 @@ export class Keys {
   replies(clientId: string): string {
     return `${this.nsPrefix}reply:${clientId}`;
   }
-  dead(): string {
-    return `${this.nsPrefix}dead`;
+  /** Where an admin command's answer comes back (a list, one per command). */
+  adminReply(id: string): string {
+    return `${this.nsPrefix}admin:${id}`;
   }
 
   /** `{troupe:<ns>:<p>}:` */
@@ -147,8 +157,32 @@ export class Keys {
   held(p: number, type: string): string {
     return `${this.partition(p)}held:${type}`;
   }
+  /** Dead letters of the partition's actors (stream); listing merges the partitions' streams. */
+  dead(p: number): string {
+    return `${this.partition(p)}dead`;
+  }
   /** Actors whose log passed the merge threshold, for the owner's merge sweep. */
   mergeDue(p: number): string {
     return `${this.partition(p)}merge`;
   }
+}
+
+/** Namespace-wide keys of layouts 1–3, which `troupe migrate` renames. */
+export interface LegacyKeys {
+  workers: string;
+  workerPools: string;
+  workerEvents: string;
+  pausedTypes: string;
+  dead: string;
+}
+
+function legacyKeys(ns: string): LegacyKeys {
+  const prefix = `troupe:${ns}:`;
+  return {
+    workers: `${prefix}workers`,
+    workerPools: `${prefix}worker-pools`,
+    workerEvents: `${prefix}worker-events`,
+    pausedTypes: `${prefix}paused-types`,
+    dead: `${prefix}dead`,
+  };
 }

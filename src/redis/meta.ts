@@ -5,14 +5,14 @@ import type { Keys } from './keys.ts';
 export const DEFAULT_PARTITIONS = 64;
 
 /**
- * The newest namespace layout this Troupe reads and writes: 1, each context log in a list of its
- * own; 2, idle actors' logs stowed in per-partition log buckets too (docs/context-log.md); 3, actor
- * types placed in pools, each pool with partitions of its own (docs/protocol.md "Pools"). Readers
- * of a layout read the older ones; a namespace records its layout (field `layout` of the meta hash,
- * absent for 1) so that workers only stow once every worker can read what they stow, and only
- * place a type outside the default pool once no worker routes without pools.
+ * The namespace layout this Troupe reads and writes, recorded in field `layout` of the meta hash
+ * (absent for 1): 1, each context log in a list of its own; 2, idle actors' logs stowed in
+ * per-partition log buckets (docs/context-log.md); 3, actor types placed in pools (docs/protocol.md
+ * "Pools"); 4, the namespace-wide keys under one hash tag `{troupe:<ns>}` and dead letters kept per
+ * partition, so every script is single-slot on a Redis Cluster (docs/protocol.md "Layouts").
+ * Workers of this version serve only layout 4: `troupe migrate` moves an older namespace to it.
  */
-export const LOG_LAYOUT = 3;
+export const LAYOUT = 4;
 
 /**
  * Reads the system's partition count, creating the meta key on first use. P is fixed at creation:
@@ -24,7 +24,7 @@ export async function ensureMeta(redis: Redis, keys: Keys, wanted?: number): Pro
   }
   // a namespace created now has the newest log layout; an older one keeps its own until migrated
   if ((await redis.hsetnx(keys.meta(), 'partitions', wanted ?? DEFAULT_PARTITIONS)) === 1) {
-    await redis.hset(keys.meta(), 'layout', LOG_LAYOUT);
+    await redis.hset(keys.meta(), 'layout', LAYOUT);
   }
   const stored = Number(await redis.hget(keys.meta(), 'partitions'));
   if (wanted !== undefined && stored !== wanted) {
@@ -36,15 +36,26 @@ export async function ensureMeta(redis: Redis, keys: Keys, wanted?: number): Pro
 }
 
 /**
- * The namespace's log layout (1 when not recorded). A layout newer than this Troupe's is a
- * ConfigError: its workers would miss the logs it does not know how to read.
+ * The namespace's layout (1 when not recorded). A layout newer than this Troupe's is a ConfigError:
+ * its workers would miss data they do not know how to read.
  */
-export async function logLayout(redis: Redis, keys: Keys): Promise<number> {
+export async function namespaceLayout(redis: Redis, keys: Keys): Promise<number> {
   const layout = Number((await redis.hget(keys.meta(), 'layout')) ?? 1);
-  if (!(layout <= LOG_LAYOUT)) {
+  if (!(layout <= LAYOUT)) {
     throw new ConfigError(
-      `namespace "${keys.ns}" stores context logs in layout ${String(layout)}, newer than this Troupe reads (${LOG_LAYOUT}): upgrade troupe in this service`,
+      `namespace "${keys.ns}" is stored in layout ${String(layout)}, newer than this Troupe reads (${LAYOUT}): upgrade troupe in this service`,
     );
   }
   return layout;
+}
+
+/** Throws a ConfigError naming the fix unless the namespace is in this Troupe's layout. */
+export async function requireLayout(redis: Redis, keys: Keys, what: string): Promise<void> {
+  const layout = await namespaceLayout(redis, keys);
+  if (layout < LAYOUT) {
+    throw new ConfigError(
+      `namespace "${keys.ns}" is stored in layout ${layout}, by an older Troupe; ${what} needs layout ${LAYOUT}. ` +
+        `Stop the namespace's workers, then run \`npx troupe -n ${keys.ns} migrate\` (it is safe to run again), and start workers of this version.`,
+    );
+  }
 }

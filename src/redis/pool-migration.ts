@@ -131,6 +131,7 @@ async function moveType(
           .exec();
       }
     }
+    await moveDeadLetters(redis, keys, p, prefix, home);
     for await (const [member, score] of scanPairs(redis, 'zscanBuffer', keys.timers(p), `${prefix}*`)) {
       const akey = member.subarray(0, member.indexOf(0)).toString();
       await redis
@@ -177,6 +178,40 @@ async function moveType(
     progress();
   }
   return { actors: actors.size, messages };
+}
+
+/**
+ * Moves the dead letters of a type's actors from partition p's stream to their new partitions'. An
+ * entry gets a new id there (ids only grow within a stream); a held one's paused record follows it.
+ */
+async function moveDeadLetters(
+  redis: Redis,
+  keys: Keys,
+  p: number,
+  prefix: string,
+  home: (akey: string) => number,
+): Promise<void> {
+  let cursor = '-';
+  for (;;) {
+    const rows = await redis.xrangeBuffer(keys.dead(p), cursor, '+', 'COUNT', 500);
+    for (const [id, flat] of rows) {
+      const at = flat.findIndex((v, i) => i % 2 === 0 && v.toString() === 'actor');
+      const akey = at < 0 ? '' : (flat[at + 1]?.toString() ?? '');
+      if (!akey.startsWith(prefix)) continue;
+      const q = home(akey);
+      const res = await redis
+        .multi()
+        .xadd(keys.dead(q), '*', ...flat)
+        .xdel(keys.dead(p), id)
+        .hget(keys.paused(q), akey)
+        .exec();
+      const moved = res?.[0]?.[1] as string | undefined;
+      if (moved && res?.[2]?.[1] === id.toString()) await redis.hset(keys.paused(q), akey, moved);
+    }
+    const last = rows[rows.length - 1];
+    if (!last || rows.length < 500) return;
+    cursor = `(${last[0].toString()}`;
+  }
 }
 
 /**

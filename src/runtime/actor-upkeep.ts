@@ -25,11 +25,6 @@ export interface UpkeepDeps {
   keys: Keys;
   /** Where actors live now (an actor's partition, and its log bucket, depend on its pool). */
   placement: () => Placement;
-  /**
-   * Stow idle actors' logs in their partitions' log buckets: the namespace's log layout has them
-   * (every worker reads them); see docs/context-log.md.
-   */
-  stowIdle: boolean;
   registry: ActorRegistry;
   clock: Clock;
   logger: Logger;
@@ -127,7 +122,7 @@ export class ActorUpkeep {
    * merge beside it reads and writes the same log), so a failure only leaves them where they were.
    */
   private stow(p: number, akeys: string[]): void {
-    if (!this.deps.stowIdle || akeys.length === 0) return;
+    if (akeys.length === 0) return;
     const { scripted, keys, placement, logger } = this.deps;
     stowLogs(scripted, keys, placement().countAt(p), p, akeys).catch((err: unknown) => {
       logger.debug({ err, partition: p }, 'stowing idle logs failed: they stay in their own keys');

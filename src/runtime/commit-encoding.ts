@@ -7,8 +7,13 @@ import type { Keys } from '../redis/keys.ts';
 import type { ScriptArg, ScriptCall } from '../redis/scripts.ts';
 import type { CommitItem } from './commit-item.ts';
 
-/** Dead letters kept in the namespace's stream (approximately: MAXLEN ~). */
-export const DEAD_LETTERS_KEPT = 100_000;
+/** Dead letters kept per namespace, spread over its partitions' streams (approximately: MAXLEN ~). */
+const DEAD_LETTERS_KEPT = 100_000;
+
+/** What one partition's dead-letter stream keeps: its share of DEAD_LETTERS_KEPT, at least 1,000. */
+export function deadLettersKept(partitions: number): number {
+  return Math.max(1_000, Math.ceil(DEAD_LETTERS_KEPT / partitions));
+}
 
 /**
  * The call that commits `items` on partition p (of `partitions`) for `workerId` holding it at
@@ -30,13 +35,13 @@ export function encodeCommit(
     keys.epoch(p),
     keys.ready(p),
     keys.running(p),
-    keys.dead(),
+    keys.dead(p),
     keys.timers(p),
     keys.attempts(p),
     keys.paused(p),
     keys.mergeDue(p),
   ];
-  const args: ScriptArg[] = [workerId, epoch, replyTtlMs, DEAD_LETTERS_KEPT, items.length];
+  const args: ScriptArg[] = [workerId, epoch, replyTtlMs, deadLettersKept(partitions), items.length];
   for (const it of items) {
     k.push(mailboxPrefix + it.akey, logPrefix + it.akey, keys.logBucketOf(p, it.akey, partitions));
     args.push(it.akey, it.token, it.handled, it.mergeAt, it.fresh, it.segments.length);

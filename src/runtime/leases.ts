@@ -1,6 +1,5 @@
 import type { Clock } from '../clock.ts';
 import type { Keys } from '../redis/keys.ts';
-import { fieldsOf } from '../redis/replies.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
 import { encodeControl } from '../protocol/control.ts';
 import { DEFAULT_POOL, Placement } from '../protocol/placement.ts';
@@ -34,20 +33,24 @@ export class Leases {
    */
   async heartbeat(entry: Record<string, string | number>, first: boolean): Promise<Heartbeat> {
     const k = this.keys;
-    const [live, paused, served, meta] = (await this.r.run(
-      'heartbeat',
-      [
-        k.workers(),
-        k.workerInfo(this.workerId),
-        k.workerEvents(),
-        k.pausedTypes(),
-        k.workerPools(),
-        k.meta(),
-      ],
-      [this.workerId, this.leaseMs, first ? '1' : '0', this.pools.join(','), ...Object.entries(entry).flat()],
-    )) as [string[], string[], (string | null)[], string[]];
+    // sent together: the meta hash is in another slot than the registry's keys
+    const [beat, meta] = await Promise.all([
+      this.r.run(
+        'heartbeat',
+        [k.workers(), k.workerInfo(this.workerId), k.workerEvents(), k.pausedTypes(), k.workerPools()],
+        [
+          this.workerId,
+          this.leaseMs,
+          first ? '1' : '0',
+          this.pools.join(','),
+          ...Object.entries(entry).flat(),
+        ],
+      ),
+      this.r.redis.hgetall(k.meta()),
+    ]);
+    const [live, paused, served] = beat as [string[], string[], (string | null)[]];
     const pools = new Map(live.map((w, i) => [w, served[i] ? served[i].split(',') : [DEFAULT_POOL]]));
-    return { live, paused, pools, placement: Placement.fromMeta(fieldsOf(meta)) };
+    return { live, paused, pools, placement: Placement.fromMeta(meta) };
   }
 
   /** Takes partition p with a new epoch; returns the epoch, or 0 when another worker holds it. */

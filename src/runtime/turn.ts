@@ -18,11 +18,6 @@ import type { TurnOutcome, WorkerObserver } from './worker-types.ts';
 export interface TurnEnv {
   /** Where actors live now (an actor's partition, and its log bucket, depend on its pool). */
   placement: () => Placement;
-  /**
-   * The namespace's log layout has log buckets: an actor's first segments are committed straight
-   * into its bucket (CommitItem.fresh).
-   */
-  logsBornStowed: boolean;
   /** Larger envelopes are dead-lettered unread. */
   maxMessageBytes: number;
   now: () => number;
@@ -96,7 +91,7 @@ class Batch {
     private readonly env: TurnEnv,
   ) {
     this.item = emptyItem(actor.akey, token, mail.length, flagAt(actor.entry.merge));
-    this.item.fresh = env.logsBornStowed && actor.logAt === 'none' ? 1 : 0;
+    this.item.fresh = actor.logAt === 'none' ? 1 : 0;
     // a record from an earlier failure is cleared by the commit unless the actor parks again
     this.item.retryRecord = attempts;
   }

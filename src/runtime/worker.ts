@@ -42,8 +42,6 @@ export interface WorkerDeps {
   keys: Keys;
   /** Where actor types live, as the worker's client last read it. */
   placement: Placement;
-  /** The namespace's context log layout (see LOG_LAYOUT): from 2 on, idle actors' logs are stowed. */
-  logLayout: number;
   registry: ActorRegistry;
   clock: Clock;
   logger: Logger;
@@ -106,7 +104,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.rejections = new DeadLetterLog(this.log, deps.clock);
     const turnEnv: TurnEnv = {
       placement,
-      logsBornStowed: deps.logLayout >= 2,
       maxMessageBytes: this.opts.maxMessageBytes,
       now: () => deps.clock.now(),
       observer: this.observer,
@@ -155,7 +152,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
       scripted: deps.scripted,
       keys: deps.keys,
       placement,
-      stowIdle: deps.logLayout >= 2,
       registry: deps.registry,
       clock: deps.clock,
       logger: this.log,

@@ -17,8 +17,8 @@ export function deadLettersCommand(program: Command): void {
 Examples:
   $ troupe dead-letters list                          newest 50 as a table
   $ troupe dead-letters list --reason handler-error --actor counter --json
-  $ troupe dead-letters show 1718000000000-0
-  $ troupe dead-letters retry 1718000000000-0 1718000000001-0
+  $ troupe dead-letters show 1718000000000-0@12
+  $ troupe dead-letters retry 1718000000000-0@12 1718000000001-0@3
   $ troupe dead-letters retry --all --reason unknown-type
   $ troupe dead-letters purge --all --actor counter/c-1
 
@@ -48,14 +48,14 @@ The table shows time, id, actor, reason, attempts, method and the first line of 
 
   dl.command('show')
     .description('one dead letter in full: error, envelope and arguments')
-    .argument('<id>', 'stream id, as listed, e.g. 1718000000000-0')
+    .argument('<id>', 'dead-letter id, as listed, e.g. 1718000000000-0@12')
     .option('--json', 'print one JSON object instead of text')
     .addHelpText(
       'after',
       `
 Examples:
-  $ troupe dead-letters show 1718000000000-0
-  $ troupe dead-letters show 1718000000000-0 --json | jq .envelope.args`,
+  $ troupe dead-letters show 1718000000000-0@12
+  $ troupe dead-letters show 1718000000000-0@12 --json | jq .envelope.args`,
     )
     .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
       const g = globalOptions(cmd);
@@ -99,7 +99,7 @@ function bulk(
 ): void {
   dl.command(name)
     .description(description)
-    .argument('[ids...]', 'stream ids, as listed')
+    .argument('[ids...]', 'dead-letter ids, as listed')
     .option('--all', 'every dead letter (narrow with --actor and --reason)')
     .option('--actor <actor>', 'with --all: only this actor (<type>/<id>) or type (<type>)')
     .option('--reason <reason>', 'with --all: only this reason')
@@ -108,7 +108,7 @@ function bulk(
       name === 'retry'
         ? `
 Examples:
-  $ troupe dead-letters retry 1718000000000-0
+  $ troupe dead-letters retry 1718000000000-0@12
   $ troupe dead-letters retry --all --reason unknown-type --actor invoice
 
 Re-sends the original message bytes to the actor the envelope names, oldest first, then removes
@@ -116,7 +116,7 @@ the entry. At-least-once: a crash between the two leaves it listed, and retrying
 twice. Undecodable entries cannot be retried (they would be dead-lettered again): purge them.`
         : `
 Examples:
-  $ troupe dead-letters purge 1718000000000-0 1718000000001-0
+  $ troupe dead-letters purge 1718000000000-0@12 1718000000001-0@3
   $ troupe dead-letters purge --all --reason undecodable
   $ troupe dead-letters purge --all                   everything in the namespace`,
     )

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { ActorRegistry } from '../../actor/registry.ts';
-import { migrateLogLayout, type LayoutMigration } from '../../redis/log-layout.ts';
+import { migrateLayout, type LayoutMigration } from '../../redis/layout-migration.ts';
 import { movePools, type PoolMigration } from '../../redis/pool-migration.ts';
 import { withScripts } from '../../redis/scripts.ts';
 import { loadActors } from '../load-actors.ts';
@@ -22,9 +22,10 @@ export function migrateCommand(program: Command): void {
     .addHelpText(
       'after',
       `
-Stop every worker older than this version first: it cannot read logs in the new layout. Workers of
-this version may keep running while logs are stowed, and the command is safe to run again; it
-never changes what a log reads. A namespace created by this version needs no layout migration.
+Stop every worker of the namespace first when it was created by an older Troupe: workers of this
+version refuse to start until it is migrated, and older ones would keep writing to the keys it
+moves. Run it again any time: it then only stows idle logs that went back to keys of their own,
+which is safe beside running workers and never changes what a log reads.
 
 With --actors, each type whose class names another pool than the one its actors live in (before
 pools, every type lived in pool "default") is moved there: mailboxes, logs, timers and records.
@@ -40,15 +41,17 @@ Examples:
       const wanted = types.types().map((type) => ({ type, pool: types.require(type).pool }));
       const done = await withNamespace(cmd, (troupe, g) =>
         withCliRedis(g, async (redis) => {
-          const pools = await movePools(redis, withScripts(redis), troupe.keys, wanted, (n, of) => {
-            if (n === of || n % 16 === 0) process.stderr.write(`moving types: ${n}/${of} partitions\n`);
-          });
           const bar = progressBar();
+          let logs: LayoutMigration;
           try {
-            return { pools, logs: await migrateLogLayout(redis, troupe.keys, bar.update) };
+            logs = await migrateLayout(redis, troupe.keys, bar.update);
           } finally {
             bar.stop();
           }
+          const pools = await movePools(redis, withScripts(redis), troupe.keys, wanted, (n, of) => {
+            if (n === of || n % 16 === 0) process.stderr.write(`moving types: ${n}/${of} partitions\n`);
+          });
+          return { pools, logs };
         }),
       );
       process.stdout.write(summary(done.pools, done.logs));
@@ -61,10 +64,9 @@ function summary(pools: PoolMigration, m: LayoutMigration): string {
       `moved type ${t.type} from pool ${t.from} to pool ${t.to}: ${t.actors} actor(s), ${t.messages} message(s) waiting`,
   );
   if (pools.recorded.length > 0) lines.push(`already in their pools: ${pools.recorded.join(', ')}`);
-  const layout = m.from === m.to ? `already at log layout ${m.to}` : `log layout ${m.from} -> ${m.to}`;
-  lines.push(
-    `${layout}; ${m.logs} log(s) stowed in log buckets (${m.entries} entries). Restart workers of this version that ran before, so they stow idle logs too.`,
-  );
+  const layout = m.from === m.to ? `already at layout ${m.to}` : `layout ${m.from} -> ${m.to}`;
+  const dead = m.from === m.to ? '' : `, ${m.deadLetters} dead letter(s) moved to their partitions' streams`;
+  lines.push(`${layout}${dead}; ${m.logs} log(s) stowed in log buckets (${m.entries} entries).`);
   return lines.join('\n') + '\n';
 }
 

@@ -13,7 +13,7 @@
   KEYS[2] epoch     {troupe:<ns>:<p>}:epoch
   KEYS[3] ready     {troupe:<ns>:<p>}:ready
   KEYS[4] running   {troupe:<ns>:<p>}:running (hash: akey -> claim token)
-  KEYS[5] dead      troupe:<ns>:dead (stream)
+  KEYS[5] dead      {troupe:<ns>:<p>}:dead (stream)
   KEYS[6] timers    {troupe:<ns>:<p>}:timers
   KEYS[7] attempts  {troupe:<ns>:<p>}:attempts
   KEYS[8] paused    {troupe:<ns>:<p>}:paused (hash: akey -> id of the dead letter it waits on)
@@ -21,7 +21,7 @@
   ARGV[1] worker id
   ARGV[2] epoch
   ARGV[3] reply ttl in ms
-  ARGV[4] max dead letters kept (approximate)
+  ARGV[4] max dead letters kept in the partition's stream (approximate)
   ARGV[5] number of items; then each item's ARGV, and from KEYS[10] on each item's KEYS:
   item ARGV: akey token handled merge_at fresh #segments segment* #sends (akey envelope)* #replies payload* #dead (reason error attempts envelope held)* #timers (due envelope)* retry_at retry_record
   item KEYS: mailbox log log_bucket (send_mailbox send_ready send_wake)* reply*
@@ -29,7 +29,7 @@
   then the segments) instead of in a list; if the bucket has a field for the actor after all, the
   segments go to the list as usual.
   A send goes to the mailbox of the target actor, which may be in another partition (its ready and
-  wake keys are that partition's); a reply goes to the asking client's list troupe:<ns>:reply:<id>.
+  wake keys are that partition's); a reply goes to the asking client's list {troupe:<ns>}:reply:<id>.
 
   Returns: -1 when fenced; otherwise { length of the ready queue, { akeys skipped as stale },
            { akeys requeued, in order } }.

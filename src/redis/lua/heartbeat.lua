@@ -5,15 +5,14 @@
   A worker's entry expires at the very time its score in the registry does (PEXPIREAT to the same
   ms), so dropping an expired worker needs no DEL of its entry, whose key the script cannot name.
 
-  Cluster: these are namespace-wide keys in different slots; the Cluster issue must give them one
-  hash tag (e.g. {troupe:<ns>}) before this script can run there.
+  Cluster: every key has the namespace's hash tag {troupe:<ns>}, so the script runs in one slot.
+  The meta hash, which is not in that slot, is read beside it (Leases.heartbeat).
 
-  KEYS[1] workers   troupe:<ns>:workers (sorted set: worker id -> expiry ms)
-  KEYS[2] info      troupe:<ns>:worker:<id> (hash: the worker's registry entry)
-  KEYS[3] events    troupe:<ns>:worker-events (stream: born, returned, left, expired)
-  KEYS[4] paused    troupe:<ns>:paused-types (set)
-  KEYS[5] pools     troupe:<ns>:worker-pools (hash: worker id -> the pools it serves, comma-separated)
-  KEYS[6] meta      troupe:<ns>:meta (hash: where actor types live; read only)
+  KEYS[1] workers   {troupe:<ns>}:workers (sorted set: worker id -> expiry ms)
+  KEYS[2] info      {troupe:<ns>}:worker:<id> (hash: the worker's registry entry)
+  KEYS[3] events    {troupe:<ns>}:worker-events (stream: born, returned, left, expired)
+  KEYS[4] paused    {troupe:<ns>}:paused-types (set)
+  KEYS[5] pools     {troupe:<ns>}:worker-pools (hash: worker id -> the pools it serves, comma-separated)
   ARGV[1] worker id
   ARGV[2] time to live in ms
   ARGV[3] '1' on the worker's first heartbeat
@@ -21,8 +20,7 @@
   ARGV[5..] field, value, ... of the worker's entry
 
   Returns: { ids of the live workers sorted, paused actor types, the pools of each live worker (in
-  the order of the ids; false for a worker of a version before pools, which serves the default pool),
-  the fields and values of meta (so a worker learns of new pools and types without another call) }.
+  the order of the ids; false for a worker of a version before pools, which serves the default pool) }.
 ]]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -50,4 +48,4 @@ local live = redis.call('ZRANGE', KEYS[1], 0, -1)
 table.sort(live)
 local pools = {}
 if #live > 0 then pools = redis.call('HMGET', KEYS[5], unpack(live)) end
-return { live, redis.call('SMEMBERS', KEYS[4]), pools, redis.call('HGETALL', KEYS[6]) }
+return { live, redis.call('SMEMBERS', KEYS[4]), pools }

@@ -8,7 +8,7 @@
   KEYS[3] ready     {troupe:<ns>:<p>}:ready
   KEYS[4] wake      {troupe:<ns>:<p>}:wake
   KEYS[5] mailbox   {troupe:<ns>:<p>}:mb:<type>/<id>
-  KEYS[6] dead      troupe:<ns>:dead
+  KEYS[6] dead      {troupe:<ns>:<p>}:dead
   ARGV[1] actor key <type>/<id>
   ARGV[2] dead letter id
   ARGV[3] 'retry' or 'purge'
