@@ -159,7 +159,9 @@ describe('troupe --help', () => {
     assert.ok(
       help.includes(
         ' -r, --redis <url> Redis URL (default: $REDIS_URL, else redis://127.0.0.1:6379) ' +
-          '-n, --namespace <ns> namespace of the system (default: $TROUPE_NAMESPACE, else "default") -h,',
+          '-n, --namespace <ns> namespace of the system (default: $TROUPE_NAMESPACE, else "default") ' +
+          '--wait-replicas <n> replicas every write waits for before it counts (Redis WAIT; default: ' +
+          '$TROUPE_WAIT_REPLICAS, else 0) -h,',
       ),
       help,
     );

@@ -92,14 +92,71 @@ function sampleItem(): CommitItem {
   return it;
 }
 
+/** The ARGV and KEYS the header says the items take, from the test's own model of them. */
+function expectedItems(
+  lua: string,
+  items: CommitItem[],
+  outbox: boolean,
+): { args: unknown[]; keys: unknown[] } {
+  const argv = layout(lua, 'item ARGV:');
+  const keyLayout = layout(lua, 'item KEYS:');
+  const args: unknown[] = [];
+  const itemKeys: unknown[] = [];
+  for (const it of items) {
+    const fields: Row = {
+      akey: it.akey,
+      token: it.token,
+      handled: it.handled,
+      merge_at: it.mergeAt,
+      fresh: it.fresh,
+      retry_at: it.retryAt,
+      retry_record: it.retryRecord,
+      mailbox: keys.mailbox(P, it.akey),
+      log: keys.log(P, it.akey),
+      log_bucket: keys.logBucketOf(P, it.akey, PARTITIONS),
+    };
+    // on a cluster, a send to another partition and every reply go through the outbox
+    const relayed = ([q]: [number, ...unknown[]]) => outbox && q !== P;
+    const lists: Record<string, Row[]> = {
+      segments: it.segments.map((segment) => ({ segment })),
+      sends: it.sends
+        .filter((s) => !relayed(s))
+        .map(([q, akey, envelope]) => ({
+          akey,
+          envelope,
+          send_mailbox: keys.mailbox(q, akey),
+          send_ready: keys.ready(q),
+          send_wake: keys.wake(q),
+        })),
+      relays: it.sends.filter(relayed).map(([partition, akey, envelope]) => ({ partition, akey, envelope })),
+      replies: (outbox ? [] : it.replies).map(([client, payload]) => ({
+        payload,
+        reply: keys.replies(client),
+      })),
+      reply_relays: (outbox ? it.replies : []).map(([client, payload]) => ({ client, payload })),
+      dead: it.dead.map(([reason, error, attempts, envelope, held]) => ({
+        reason,
+        error,
+        attempts,
+        envelope,
+        held,
+      })),
+      timers: it.timers.map(([due, envelope]) => ({ due, envelope })),
+    };
+    args.push(...expand(argv, fields, lists));
+    itemKeys.push(...expand(keyLayout, fields, lists));
+  }
+  return { args, keys: itemKeys };
+}
+
 describe('commit.lua and its encoder agree', () => {
   const lua = source('commit.lua');
   const items = [sampleItem(), emptyItem('Order/o-3', 'tok', 1, 0)];
   const call = encodeCommit(keys, PARTITIONS, P, 'w-1', 7, 60_000, items);
+  const fixed = fixedKeys(lua);
 
   it('on the fixed KEYS', () => {
-    const fixed = fixedKeys(lua);
-    assert.equal(fixed.size, 9);
+    assert.equal(fixed.size, 10);
     for (const [n, key] of fixed) assert.equal(call.keys[n - 1], key, `KEYS[${n}]`);
   });
 
@@ -109,47 +166,20 @@ describe('commit.lua and its encoder agree', () => {
   });
 
   it('on each item, field by field', () => {
-    const argv = layout(lua, 'item ARGV:');
-    const keyLayout = layout(lua, 'item KEYS:');
-    const wantArgs: unknown[] = [];
-    const wantKeys: unknown[] = [];
-    for (const it of items) {
-      const fields: Row = {
-        akey: it.akey,
-        token: it.token,
-        handled: it.handled,
-        merge_at: it.mergeAt,
-        fresh: it.fresh,
-        retry_at: it.retryAt,
-        retry_record: it.retryRecord,
-        mailbox: keys.mailbox(P, it.akey),
-        log: keys.log(P, it.akey),
-        log_bucket: keys.logBucketOf(P, it.akey, PARTITIONS),
-      };
-      const lists: Record<string, Row[]> = {
-        segments: it.segments.map((segment) => ({ segment })),
-        sends: it.sends.map(([q, akey, envelope]) => ({
-          akey,
-          envelope,
-          send_mailbox: keys.mailbox(q, akey),
-          send_ready: keys.ready(q),
-          send_wake: keys.wake(q),
-        })),
-        replies: it.replies.map(([client, payload]) => ({ payload, reply: keys.replies(client) })),
-        dead: it.dead.map(([reason, error, attempts, envelope, held]) => ({
-          reason,
-          error,
-          attempts,
-          envelope,
-          held,
-        })),
-        timers: it.timers.map(([due, envelope]) => ({ due, envelope })),
-      };
-      wantArgs.push(...expand(argv, fields, lists));
-      wantKeys.push(...expand(keyLayout, fields, lists));
-    }
-    assert.deepEqual(call.args.slice(5), wantArgs);
-    assert.deepEqual(call.keys.slice(9), wantKeys);
+    const want = expectedItems(lua, items, false);
+    assert.deepEqual(call.args.slice(5), want.args);
+    assert.deepEqual(call.keys.slice(fixed.size), want.keys);
+  });
+
+  it('on each item with the outbox (a cluster): sends to other partitions and replies are relayed', () => {
+    const relayed = encodeCommit(keys, PARTITIONS, P, 'w-1', 7, 60_000, items, true);
+    const want = expectedItems(lua, items, true);
+    assert.deepEqual(relayed.keys.slice(0, fixed.size), call.keys.slice(0, fixed.size));
+    assert.deepEqual(relayed.args.slice(5), want.args);
+    assert.deepEqual(relayed.keys.slice(fixed.size), want.keys);
+    // the sample's send to partition 5 and its reply name no key outside partition P's slot
+    const tag = `{troupe:${keys.ns}:${P}}`;
+    for (const key of relayed.keys) assert.ok(key.startsWith(tag), `${key} is in partition ${P}'s slot`);
   });
 });
 

@@ -204,6 +204,7 @@ it('with two workers: owners, held, running and paused actors, dead letters', as
     assert.deepEqual(w.types.sort(), [
       'counter',
       'flaky',
+      'forwarder',
       'history',
       'holder',
       'ledger',

@@ -170,8 +170,13 @@ describe('namespace layout', () => {
       await client.rpush(k.log(p, akey), ...entries);
       await client.hdel(bucket, akey);
     }
-    for (const [id, fields] of await deadEntries(client, k, 4))
-      await client.xadd(k.legacy.dead, id, ...fields);
+    // one stream: entries of different partitions may share an id, so each gets a new one here
+    const legacyIds: string[] = [];
+    for (const [, fields] of await deadEntries(client, k, 4)) {
+      const actor = fields[fields.findIndex((f) => f.toString() === 'actor') + 1]!.toString();
+      const id = (await client.xadd(k.legacy.dead, '*', ...fields))!;
+      legacyIds.unshift(`${id}@${at(troupe, 'tape', actor.slice('tape/'.length)).p}`);
+    }
     await client.del(...range(4).map((p) => k.dead(p)));
     await client.rename(k.pausedTypes(), k.legacy.pausedTypes);
     await client.rename(k.workerEvents(), k.legacy.workerEvents);
@@ -206,7 +211,7 @@ describe('namespace layout', () => {
       assert.equal(await client.exists(key), 0, `${key} is gone`);
     assert.deepEqual(
       (await troupe.deadLetters.list()).map((d) => [d.id, d.actor, d.reason]),
-      dead.map((d) => [d.id, d.actor, d.reason]),
+      dead.map((d, i) => [legacyIds[i], d.actor, d.reason]),
       "each dead letter kept its id, in its actor's partition",
     );
     assert.deepEqual(await troupe.admin.pausedTypes(), ['tape']);

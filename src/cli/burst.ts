@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { Worker } from '../runtime/worker.ts';
 
@@ -7,7 +7,7 @@ import type { Worker } from '../runtime/worker.ts';
  * for a retry, or timers already due. Future timers and actors paused on a dead letter do not
  * count: they wait for time or for an operator, not for this worker.
  */
-async function hasWork(redis: Redis, keys: Keys, p: number, now: number): Promise<boolean> {
+async function hasWork(redis: RedisClient, keys: Keys, p: number, now: number): Promise<boolean> {
   const res = await redis
     .multi()
     .llen(keys.ready(p))
@@ -28,7 +28,12 @@ async function hasWork(redis: Redis, keys: Keys, p: number, now: number): Promis
  * apart (a tell landing between two looks is caught by the second): what `troupe worker --burst`
  * waits for before it stops.
  */
-export async function untilDrained(worker: Worker, redis: Redis, keys: Keys, pollMs = 200): Promise<void> {
+export async function untilDrained(
+  worker: Worker,
+  redis: RedisClient,
+  keys: Keys,
+  pollMs = 200,
+): Promise<void> {
   let quiet = 0;
   for (;;) {
     await new Promise((r) => setTimeout(r, pollMs));

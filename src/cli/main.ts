@@ -23,6 +23,10 @@ const program = new Command()
   // no commander defaults: it would print its own "(default: ...)" after ours; options.ts applies them
   .option('-r, --redis <url>', 'Redis URL (default: $REDIS_URL, else redis://127.0.0.1:6379)')
   .option('-n, --namespace <ns>', 'namespace of the system (default: $TROUPE_NAMESPACE, else "default")')
+  .option(
+    '--wait-replicas <n>',
+    'replicas every write waits for before it counts (Redis WAIT; default: $TROUPE_WAIT_REPLICAS, else 0)',
+  )
   .showHelpAfterError()
   // Commander's own usage errors get the same prefix and exit code as ours, so scripts see one convention.
   .configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'troupe: ')) })

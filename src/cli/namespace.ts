@@ -28,6 +28,7 @@ export async function openNamespace(cmd: Command, options: OpenOptions = {}): Pr
     return await connect({
       redis: g.redis,
       namespace: g.namespace,
+      waitReplicas: g.waitReplicas,
       create: options.create ?? false,
       ...(options.actors ? { actors: options.actors } : {}),
       ...(options.logger ? { logger: options.logger } : {}),

@@ -1,16 +1,25 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { ConfigError } from '../errors.ts';
 
 export interface GlobalOptions {
   redis: string | undefined;
   namespace: string;
+  /** connect()'s waitReplicas. */
+  waitReplicas: number;
 }
 
 /** The options every command shares, set on the program, with their defaults from the environment. */
 export function globalOptions(cmd: Command): GlobalOptions {
-  const o = cmd.optsWithGlobals<{ redis?: string; namespace?: string }>();
+  const o = cmd.optsWithGlobals<{ redis?: string; namespace?: string; waitReplicas?: string }>();
+  const replicas = o.waitReplicas ?? process.env.TROUPE_WAIT_REPLICAS ?? '0';
+  const waitReplicas = Number(replicas);
+  if (!Number.isInteger(waitReplicas) || waitReplicas < 0) {
+    throw new ConfigError(`--wait-replicas expects a whole number >= 0; got "${replicas}"`);
+  }
   return {
     redis: o.redis ?? process.env.REDIS_URL,
     namespace: o.namespace ?? process.env.TROUPE_NAMESPACE ?? 'default',
+    waitReplicas,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.ts';
 import { nanoid } from 'nanoid';
 import { ConfigError, TimeoutError } from '../errors.ts';
 import { actorKey } from '../protocol/partition.ts';
@@ -43,7 +43,7 @@ export class Admin {
   /** @internal Use `troupe.admin`. */
   constructor(
     private readonly deps: {
-      redis: Redis;
+      redis: RedisClient;
       keys: Keys;
       assertOpen: () => void;
     },

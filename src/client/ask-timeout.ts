@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.ts';
 import { TimeoutError } from '../errors.ts';
 import type { Keys } from '../redis/keys.ts';
 
@@ -10,7 +10,7 @@ import type { Keys } from '../redis/keys.ts';
  */
 export async function explainAskTimeout(
   err: unknown,
-  redis: Redis,
+  redis: RedisClient,
   keys: Keys,
   ask: { type: string; what: string; timeoutMs: number },
 ): Promise<unknown> {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.ts';
 import { ConfigError, SendError } from '../errors.ts';
 import {
   compareEntryIds,
@@ -101,7 +101,7 @@ export interface AllDeadLetters extends DeadLetterFilter {
 
 /** @internal What DeadLetters needs; the CLI builds one without a full client. */
 export interface DeadLetterDeps {
-  redis: Redis;
+  redis: RedisClient;
   scripted: ScriptedRedis;
   keys: Keys;
   /** Throws ClosedError once the owning client is closed (the CLI's short-lived use has none). */

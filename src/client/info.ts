@@ -1,9 +1,10 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import { readPlacement } from '../redis/placement-store.ts';
 import { fieldsOf, replies } from '../redis/replies.ts';
 import { compareEntryIds, deadLetterId } from '../protocol/dead-letter-id.ts';
 import { poolInfo, type PoolInfo } from './pool-info.ts';
+import { anySlotPipeline } from '../redis/fan-out.ts';
 import {
   liveWorkers,
   pausedTypes as readPausedTypes,
@@ -125,7 +126,7 @@ export interface SystemInfo {
 
 /** What `systemInfo` reads from. */
 export interface SystemInfoDeps {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
 }
 
@@ -170,7 +171,7 @@ export async function systemInfo(deps: SystemInfoDeps, options: SystemInfoOption
   const parts = [...Array(partitions).keys()];
 
   // 1. every per-partition read and the namespace-wide ones, in one pipeline
-  const pipe = redis.pipeline();
+  const pipe = anySlotPipeline(redis);
   pipe.time();
   const newestDead = options.deadLetters ?? 5;
   for (const p of parts) {
@@ -267,7 +268,7 @@ export async function systemInfo(deps: SystemInfoDeps, options: SystemInfoOption
 
   // 2. the held lists (only partitions with a paused type's actors have any)
   if (heldTypes.length > 0) {
-    const held = redis.pipeline();
+    const held = anySlotPipeline(redis);
     for (const { p, type } of heldTypes) {
       held.llen(keys.held(p, type));
       held.lrange(keys.held(p, type), 0, sample - 1);
@@ -292,7 +293,7 @@ export async function systemInfo(deps: SystemInfoDeps, options: SystemInfoOption
   const actors = [...seen.entries()];
   let busiest: BusyActor[] = [];
   if (actors.length > 0) {
-    const llen = redis.pipeline();
+    const llen = anySlotPipeline(redis);
     for (const [akey, { p }] of actors) llen.llen(keys.mailbox(p, akey));
     const nextLen = replies(await llen.exec());
     busiest = actors.map(([actor, { p, state }]) => ({

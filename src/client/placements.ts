@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.ts';
 import type { ActorRegistry } from '../actor/registry.ts';
 import type { Placement } from '../protocol/placement.ts';
 import type { Keys } from '../redis/keys.ts';
@@ -12,7 +12,7 @@ import type { ScriptedRedis } from '../redis/scripts.ts';
 const ASK_AGAIN_MS = 1_000;
 
 export interface PlacementsDeps {
-  redis: Redis;
+  redis: RedisClient;
   scripted: ScriptedRedis;
   keys: Keys;
   registry: ActorRegistry;

@@ -1,9 +1,10 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.ts';
 import { decodeEnvelope } from '../protocol/envelope.ts';
 import type { Placement } from '../protocol/placement.ts';
 import type { Keys } from '../redis/keys.ts';
 import { replies } from '../redis/replies.ts';
 import type { WorkerInfo } from './registry.ts';
+import { anySlotPipeline } from '../redis/fan-out.ts';
 
 /** One pool: its partitions, the types placed in it, who serves it, and its backlog. */
 export interface PoolInfo {
@@ -41,16 +42,16 @@ export interface PartitionLoad {
  * with actors waiting, then one for each head actor's first message.
  */
 async function oldestWaits(
-  redis: Redis,
+  redis: RedisClient,
   keys: Keys,
   partitions: readonly PartitionLoad[],
   now: number,
 ): Promise<Map<string, number>> {
   const waiting = partitions.filter((p) => p.ready > 0);
-  const heads = redis.pipeline();
+  const heads = anySlotPipeline(redis);
   for (const { partition } of waiting) heads.lindex(keys.ready(partition), 0);
   const headOf = replies(await heads.exec());
-  const firsts = redis.pipeline();
+  const firsts = anySlotPipeline(redis);
   const pools: string[] = [];
   for (const { partition, pool } of waiting) {
     const akey = headOf() as string | null;
@@ -80,7 +81,7 @@ async function oldestWaits(
  * and the workers serving it with their turn rates (from their registry entries, already read).
  */
 export async function poolInfo(
-  redis: Redis,
+  redis: RedisClient,
   keys: Keys,
   placement: Placement,
   partitions: readonly PartitionLoad[],

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import { readRegistryEntry, type RegistryEntry } from '../protocol/registry-entry.ts';
 
@@ -14,7 +14,7 @@ export interface WorkerEvent {
 }
 
 /** The live workers, sorted by name: those whose heartbeat has not expired on the Redis clock. */
-export async function liveWorkers(redis: Redis, keys: Keys): Promise<WorkerInfo[]> {
+export async function liveWorkers(redis: RedisClient, keys: Keys): Promise<WorkerInfo[]> {
   const [sec, micro] = await redis.time();
   const now = Number(sec) * 1000 + Math.floor(Number(micro) / 1000);
   const ids = await redis.zrangebyscore(keys.workers(), `(${now}`, '+inf');
@@ -32,7 +32,7 @@ export async function liveWorkers(redis: Redis, keys: Keys): Promise<WorkerInfo[
 }
 
 /** The newest worker events first. */
-export async function workerEvents(redis: Redis, keys: Keys, limit: number): Promise<WorkerEvent[]> {
+export async function workerEvents(redis: RedisClient, keys: Keys, limit: number): Promise<WorkerEvent[]> {
   const entries = await redis.xrevrange(keys.workerEvents(), '+', '-', 'COUNT', limit);
   return entries.map(([, fields]) => {
     const f: Record<string, string> = {};
@@ -42,6 +42,6 @@ export async function workerEvents(redis: Redis, keys: Keys, limit: number): Pro
 }
 
 /** The actor types paused now, sorted. */
-export async function pausedTypes(redis: Redis, keys: Keys): Promise<string[]> {
+export async function pausedTypes(redis: RedisClient, keys: Keys): Promise<string[]> {
   return (await redis.smembers(keys.pausedTypes())).sort();
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.ts';
 import { HandlerError, TimeoutError } from '../errors.ts';
 import { decodeReply } from '../protocol/reply.ts';
 
@@ -18,11 +18,11 @@ export class ReplyListener {
   private closed = false;
 
   constructor(
-    private readonly open: () => Redis,
+    private readonly open: () => RedisClient,
     private readonly replyKey: string,
   ) {}
 
-  private conn: Redis | undefined;
+  private conn: RedisClient | undefined;
 
   expect(corr: string, timeoutMs: number, what: string): Promise<unknown> {
     return new Promise((resolve, reject) => {

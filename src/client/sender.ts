@@ -9,7 +9,8 @@ import type { ScriptedRedis } from '../redis/scripts.ts';
 import { activeCarrier } from '../tracing/carrier.ts';
 import type { TellOnceOptions } from './ref.ts';
 import type { Placements } from './placements.ts';
-import { TellBatcher } from './tell-batcher.ts';
+import { replicated, TellBatcher } from './tell-batcher.ts';
+import type { Replicas } from '../redis/replicas.ts';
 
 /** How long `tellOnce` drops a repeat of an id, unless the caller says otherwise: a day. */
 const DEDUPE_MS = 86_400_000;
@@ -42,6 +43,8 @@ export interface SenderDeps {
   redis: RedisInput | undefined;
   clock: Clock | undefined;
   maxMessageBytes: number | undefined;
+  /** Replicas a send waits for (`waitReplicas`), if any. */
+  replicas: Replicas | undefined;
   assertOpen: () => void;
 }
 
@@ -52,7 +55,7 @@ export class Sender {
   private readonly clock: Clock;
 
   constructor(private readonly deps: SenderDeps) {
-    this.tells = new TellBatcher(deps.scripted, deps.keys);
+    this.tells = new TellBatcher(deps.scripted, deps.keys, deps.replicas);
     this.clock = deps.clock ?? systemClock;
   }
 
@@ -116,6 +119,7 @@ export class Sender {
     try {
       await this.tells.add(route.p, route.akey, bytes);
     } catch (cause) {
+      if (cause instanceof SendError) throw cause;
       throw new SendError(
         `could not confirm ${env.method} to ${route.akey} on Redis at ${describeRedis(this.deps.redis)}: it may or may not be stored. ` +
           'Check that Redis is reachable, then retry (handlers should tolerate a repeat).',
@@ -149,13 +153,14 @@ export class Sender {
     const { p, akey } = route;
     const k = this.deps.keys;
     try {
-      const len = await this.deps.scripted.run(
-        'tell_once',
-        [k.mailbox(p, akey), k.ready(p), k.wake(p), k.seen(p, messageId)],
-        [akey, bytes, dedupeMs],
-      );
+      const keys = [k.mailbox(p, akey), k.ready(p), k.wake(p), k.seen(p, messageId)];
+      const [len] = await Promise.all([
+        this.deps.scripted.run('tell_once', keys, [akey, bytes, dedupeMs]),
+        replicated(this.deps.replicas, keys[0]!, `${method} (id ${messageId}) to ${akey}`),
+      ]);
       return Number(len) > 0;
     } catch (cause) {
+      if (cause instanceof SendError) throw cause;
       throw new SendError(
         `could not confirm ${method} (id ${messageId}) to ${akey}: it may or may not be stored. ` +
           'Check that Redis is reachable, then send it again with the same id: a repeat is dropped.',
@@ -175,12 +180,13 @@ export class Sender {
     if (route.p < 0) await this.route(route);
     const { p, akey } = route;
     try {
-      await this.deps.scripted.run(
-        'tell_later',
-        [this.deps.keys.timers(p), this.deps.keys.timerWake(p)],
-        [akey, bytes, due],
-      );
+      const keys = [this.deps.keys.timers(p), this.deps.keys.timerWake(p)];
+      await Promise.all([
+        this.deps.scripted.run('tell_later', keys, [akey, bytes, due]),
+        replicated(this.deps.replicas, keys[0]!, `the delayed ${method} to ${akey}`),
+      ]);
     } catch (cause) {
+      if (cause instanceof SendError) throw cause;
       throw new SendError(
         `could not confirm the delayed ${method} to ${akey}: it may or may not be stored. Check Redis, then retry.`,
         { cause },

@@ -1,4 +1,6 @@
+import { SendError } from '../errors.ts';
 import type { Keys } from '../redis/keys.ts';
+import type { Replicas } from '../redis/replicas.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
 
 /** One script call carries at most this many messages or bytes, so no call holds Redis for long. */
@@ -43,6 +45,7 @@ export class TellBatcher {
   constructor(
     private readonly scripted: ScriptedRedis,
     private readonly keys: Keys,
+    private readonly replicas: Replicas | undefined,
   ) {}
 
   /** Resolves once the envelope is in the mailbox; rejects with the Redis error if that is unknown. */
@@ -73,6 +76,25 @@ export class TellBatcher {
 
   private send(p: number, batch: Batch): void {
     this.batches.delete(p);
-    this.scripted.run('tell_batch', batch.keys, batch.args).then(batch.settle.resolve, batch.settle.reject);
+    // sent in the same tick as the script, so the WAIT follows it on the connection
+    Promise.all([
+      this.scripted.run('tell_batch', batch.keys, batch.args),
+      replicated(this.replicas, batch.keys[0]!, `${batch.args.length / 2} message(s)`),
+    ]).then(batch.settle.resolve, batch.settle.reject);
   }
+}
+
+/**
+ * Resolves once `replicas` (when set) acknowledged the writes made so far on the server holding
+ * `key`; rejects with a SendError naming what was sent otherwise.
+ */
+export async function replicated(replicas: Replicas | undefined, key: string, what: string): Promise<void> {
+  if (!replicas) return;
+  const acked = await replicas.wait(key);
+  if (acked >= replicas.count) return;
+  throw new SendError(
+    `${what} stored on the primary, but only ${acked} of ${replicas.count} replica(s) acknowledged it within ` +
+      `${replicas.timeoutMs} ms (waitReplicas): a failover now could lose it. Check the replicas (INFO replication); ` +
+      'sending again may deliver it twice (handlers should tolerate a repeat, or use tellOnce).',
+  );
 }

@@ -12,11 +12,14 @@ import type { Placement } from '../protocol/placement.ts';
 import {
   BLOCKING,
   COMMAND_TIMEOUT_MS,
+  connectRedis,
   describeRedis,
   openRedis,
   type RedisInput,
 } from '../redis/connection.ts';
+import { isCluster, type RedisClient } from '../redis/client.ts';
 import { requireLayout } from '../redis/meta.ts';
+import { replicaWait, WAIT_TIMEOUT_MS, type Replicas } from '../redis/replicas.ts';
 import { readLog } from '../redis/context-log.ts';
 import { checkName, Keys } from '../redis/keys.ts';
 import { loadFunctions } from '../redis/functions.ts';
@@ -62,6 +65,22 @@ export interface ConnectOptions {
    * SendError instead of hanging when Redis goes away mid-command.
    */
   commandTimeoutMs?: number | undefined;
+  /**
+   * Replicas that must acknowledge a write before it counts (Redis `WAIT`; default 0): a `tell`
+   * resolves, and a worker counts a turn's commit as done, only once this many replicas have it, so
+   * a failover cannot lose it. When fewer acknowledge within `waitTimeoutMs`, the tell rejects with
+   * a SendError (the message is stored on the primary; sending it again may deliver it twice) and the
+   * worker treats the commit's outcome as unknown (it takes the partition afresh; the context stays
+   * exact). Works on a Redis Cluster and on a standalone Redis with replicas.
+   *
+   * @example
+   * ```ts
+   * const troupe = await connect({ redis: { cluster: seeds }, waitReplicas: 1 });
+   * ```
+   */
+  waitReplicas?: number | undefined;
+  /** How long a write waits for `waitReplicas` replicas (default 5 000 ms). */
+  waitTimeoutMs?: number | undefined;
 }
 
 /**
@@ -99,7 +118,7 @@ export class Troupe {
 
   /** @internal Use `connect()`. */
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly scripted: ScriptedRedis,
     readonly keys: Keys,
     /** The partition count of the default pool (every pool has its own: see docs/protocol.md "Pools"). */
@@ -117,6 +136,7 @@ export class Troupe {
       redis: options.redis,
       clock: options.clock,
       maxMessageBytes: options.maxMessageBytes,
+      replicas: replicasFor(options, redis),
       assertOpen: () => this.assertOpen(),
     });
     this.replies = new ReplyListener(() => this.openBlocking(), keys.replies(this.clientId));
@@ -135,12 +155,12 @@ export class Troupe {
   }
 
   /** A timed-out commit has an unknown outcome, which the worker handles by re-taking the partition. */
-  private open(extra: RedisOptions = {}): Redis {
+  private open(extra: RedisOptions = {}): RedisClient {
     const commandTimeout = this.options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS;
     return openRedis(this.options.redis, { commandTimeout, ...extra }, this.options.logger);
   }
 
-  private openBlocking(): Redis {
+  private openBlocking(): RedisClient {
     return openRedis(this.options.redis, BLOCKING, this.options.logger);
   }
 
@@ -192,7 +212,10 @@ export class Troupe {
     const commands = this.open({ enableAutoPipelining: true });
     await this.installFunctions(commands);
     const blocking = this.openBlocking();
-    const subscriber = this.openBlocking();
+    // on a cluster, one subscriber connection per shard: each partition's channels are in its slot
+    const subscriber = openRedis(this.options.redis, BLOCKING, this.options.logger, {
+      shardedSubscribers: true,
+    });
     const worker = new Worker(
       {
         commands,
@@ -201,6 +224,7 @@ export class Troupe {
         scripted: withScripts(commands),
         keys: this.keys,
         placement: this.placements.current,
+        replicas: replicasFor(this.options, commands),
         registry: this.registry,
         clock: this.options.clock ?? systemClock,
         logger: this.options.logger ?? silentLogger,
@@ -220,18 +244,30 @@ export class Troupe {
     return worker;
   }
 
-  /** Workers install the FCALL send path for senders in other languages; Node senders do not need it. */
-  private async installFunctions(redis: Redis): Promise<void> {
+  /**
+   * Workers install the FCALL send path for senders in other languages; Node senders do not need
+   * it. On a Redis Cluster, on every primary, and on each node that joins later (a function library
+   * is replicated, but a new shard starts without it).
+   */
+  private async installFunctions(redis: RedisClient): Promise<void> {
+    if (!isCluster(redis)) return this.installFunctionsOn(redis, undefined);
+    redis.on('+node', (node: Redis) => void this.installFunctionsOn(node, nodeName(node)));
+    await Promise.all(redis.nodes('master').map((node) => this.installFunctionsOn(node, nodeName(node))));
+  }
+
+  private async installFunctionsOn(redis: Redis, node: string | undefined): Promise<void> {
     const logger = this.options.logger ?? silentLogger;
     try {
       const res = await loadFunctions(redis);
       if (res.status === 'unsupported')
-        logger.info({ reason: res.reason }, 'no Redis Functions here: FCALL senders need Redis 7+');
+        logger.info({ reason: res.reason, node }, 'no Redis Functions here: FCALL senders need Redis 7+');
       else if (res.status !== 'current')
-        logger.info({ version: res.version }, `send functions ${res.status}`);
+        logger.info({ version: res.version, node }, `send functions ${res.status}`);
     } catch (err) {
+      // a replica refuses the load (READONLY): it gets the library from its primary
+      if (/READONLY/.test(String(err))) return;
       logger.warn(
-        { err },
+        { err, node },
         'could not install the send functions (FCALL troupe_tell); EVAL/EVALSHA senders are unaffected',
       );
     }
@@ -308,22 +344,25 @@ export class Troupe {
  * ```
  */
 export async function connect(options: ConnectOptions = {}): Promise<Troupe> {
+  replicaOptions(options);
   const keys = new Keys(options.namespace ?? 'default');
   const registry = new ActorRegistry(options.actors ?? []);
-  const redis = openRedis(
-    options.redis,
-    { enableAutoPipelining: true, commandTimeout: options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS },
-    options.logger,
-  );
+  let redis: RedisClient;
+  let input: RedisInput;
   try {
-    await redis.ping();
+    ({ redis, input } = await connectRedis(
+      options.redis,
+      { enableAutoPipelining: true, commandTimeout: options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS },
+      options.logger,
+    ));
   } catch (cause) {
-    redis.disconnect();
     throw new ConfigError(
       `cannot reach Redis at ${describeRedis(options.redis)}: start one (redis-server) or set REDIS_URL / connect({ redis })`,
       { cause },
     );
   }
+  // later connections (a worker's) open from what the first one found: a cluster's node is a seed
+  options = { ...options, redis: input };
   let partitions: number;
   try {
     partitions = await namespacePartitions(redis, keys, {
@@ -350,4 +389,29 @@ export async function connect(options: ConnectOptions = {}): Promise<Troupe> {
   }
   const placements = new Placements({ redis, scripted, keys, registry }, placement);
   return new Troupe(redis, scripted, keys, partitions, registry, placements, options);
+}
+
+function nodeName(node: Redis): string {
+  return `${node.options.host ?? '127.0.0.1'}:${node.options.port ?? 6379}`;
+}
+
+/** `waitReplicas` and `waitTimeoutMs`, checked; undefined when no write waits for replicas. */
+function replicaOptions(options: ConnectOptions): Omit<Replicas, 'wait'> | undefined {
+  const n = options.waitReplicas ?? 0;
+  if (!Number.isInteger(n) || n < 0) {
+    throw new ConfigError(
+      `waitReplicas must be a whole number >= 0 (replicas to wait for); got ${String(n)}`,
+    );
+  }
+  const timeoutMs = options.waitTimeoutMs ?? WAIT_TIMEOUT_MS;
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
+    throw new ConfigError(`waitTimeoutMs must be a whole number of ms > 0; got ${String(timeoutMs)}`);
+  }
+  return n === 0 ? undefined : { count: n, timeoutMs };
+}
+
+/** The WAIT each write on `redis` needs, per the options; undefined for none. */
+export function replicasFor(options: ConnectOptions, redis: RedisClient): Replicas | undefined {
+  const r = replicaOptions(options);
+  return r && { ...r, wait: replicaWait(redis, r.count, r.timeoutMs) };
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.ts';
 import { joinLog, type StoredLog } from '../protocol/log.ts';
 import type { Keys } from './keys.ts';
 import type { ScriptedRedis } from './scripts.ts';
@@ -17,7 +17,7 @@ export interface LogAt {
  * wholly or not at all. `upTo` bounds the list entries read (a merge folds a chunk at a time).
  */
 export async function readStoredLog(
-  redis: Redis,
+  redis: RedisClient,
   keys: Keys,
   at: LogAt,
   opts: { history?: boolean; upTo?: number } = {},
@@ -37,7 +37,7 @@ export async function readStoredLog(
 
 /** The log (base first) and history as readStoredLog reads them; a ProtocolError if unreadable. */
 export async function readLog(
-  redis: Redis,
+  redis: RedisClient,
   keys: Keys,
   at: LogAt,
   opts: { history?: boolean; upTo?: number } = {},

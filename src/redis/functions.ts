@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { isCluster, type RedisClient } from './client.ts';
 import { source } from './scripts.ts';
 
 /**
@@ -10,7 +11,7 @@ import { source } from './scripts.ts';
  * library only when it is older, so mixed versions of Troupe on one Redis never downgrade it.
  */
 export const LIBRARY = 'troupe';
-export const LIBRARY_VERSION = 2;
+export const LIBRARY_VERSION = 3;
 
 /** Function name → the script it runs. Every one is documented in docs/protocol.md. */
 const FUNCTIONS = {
@@ -54,4 +55,14 @@ export async function loadFunctions(redis: Redis): Promise<LoadResult> {
     return { status: 'current', version: installed };
   await redis.call('FUNCTION', 'LOAD', 'REPLACE', libraryCode());
   return { status: installed === undefined ? 'loaded' : 'replaced', version: LIBRARY_VERSION };
+}
+
+/**
+ * `loadFunctions` on a standalone server, or on every primary of a Redis Cluster (each shard keeps
+ * its own library; replicas get it from their primary). The result is the first primary's.
+ */
+export async function loadFunctionsEverywhere(redis: RedisClient): Promise<LoadResult> {
+  if (!isCluster(redis)) return loadFunctions(redis);
+  const results = await Promise.all(redis.nodes('master').map((node) => loadFunctions(node)));
+  return results[0] ?? { status: 'unsupported', reason: 'the cluster has no primary' };
 }

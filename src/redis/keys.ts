@@ -161,6 +161,17 @@ export class Keys {
   dead(p: number): string {
     return `${this.partition(p)}dead`;
   }
+  /**
+   * Sends and replies of the partition's turns that go to other slots, on a Redis Cluster (stream):
+   * written by the commit, relayed by the owner, then deleted.
+   */
+  outbox(p: number): string {
+    return `${this.partition(p)}outbox`;
+  }
+  /** The last outbox entry id applied here from each source partition (hash: source p -> id). */
+  relayed(p: number): string {
+    return `${this.partition(p)}relayed`;
+  }
   /** Actors whose log passed the merge threshold, for the owner's merge sweep. */
   mergeDue(p: number): string {
     return `${this.partition(p)}merge`;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.ts';
 import { ConfigError } from '../errors.ts';
 import { compareEntryIds } from '../protocol/dead-letter-id.ts';
 import type { Placement } from '../protocol/placement.ts';
@@ -7,6 +7,7 @@ import type { Keys } from './keys.ts';
 import { LAYOUT, namespaceLayout } from './meta.ts';
 import { readPlacement } from './placement-store.ts';
 import { withScripts } from './scripts.ts';
+import { scanKeys } from './fan-out.ts';
 
 /** Keys SCAN looks at per call, and dead letters copied per round trip. */
 const SCAN_COUNT = 1_000;
@@ -36,7 +37,7 @@ export interface LayoutMigration {
  * `progress` is called after each partition stowed.
  */
 export async function migrateLayout(
-  redis: Redis,
+  redis: RedisClient,
   keys: Keys,
   progress: (done: number, of: number, so: LayoutMigration) => void = () => {},
 ): Promise<LayoutMigration> {
@@ -56,20 +57,17 @@ export async function migrateLayout(
   const partitions = placement.total;
   for (let p = 0; p < partitions; p++) {
     const prefix = keys.logPrefix(p);
-    let cursor = '0';
-    do {
-      const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', SCAN_COUNT);
-      cursor = next;
+    for await (const found of scanKeys(redis, `${prefix}*`, SCAN_COUNT)) {
       const akeys = found.map((key) => key.slice(prefix.length));
       out.entries += await stowLogs(scripted, keys, placement.countAt(p), p, akeys);
       out.logs += akeys.length;
-    } while (cursor !== '0');
+    }
     progress(p + 1, partitions, out);
   }
   return out;
 }
 
-async function assertNoLegacyWorkers(redis: Redis, keys: Keys): Promise<void> {
+async function assertNoLegacyWorkers(redis: RedisClient, keys: Keys): Promise<void> {
   const [secs] = await redis.time();
   const live = await redis.zrangebyscore(keys.legacy.workers, Number(secs) * 1000, '+inf');
   if (live.length > 0) {
@@ -84,7 +82,7 @@ async function assertNoLegacyWorkers(redis: Redis, keys: Keys): Promise<void> {
  * The operator's paused types and the worker event log move under the namespace tag; the worker
  * registry is only of live workers, none of which run, so it is dropped (entries expire by themselves).
  */
-async function moveNamespaceKeys(redis: Redis, keys: Keys): Promise<void> {
+async function moveNamespaceKeys(redis: RedisClient, keys: Keys): Promise<void> {
   const old = keys.legacy;
   const paused = await redis.smembers(old.pausedTypes);
   if (paused.length > 0) await redis.sadd(keys.pausedTypes(), ...paused);
@@ -100,7 +98,7 @@ async function moveNamespaceKeys(redis: Redis, keys: Keys): Promise<void> {
  * deletes it from the old stream. An entry already copied by an interrupted run is not copied again:
  * a partition's stream gets entries in id order, and no worker writes to it meanwhile.
  */
-async function splitDeadLetters(redis: Redis, keys: Keys, placement: Placement): Promise<number> {
+async function splitDeadLetters(redis: RedisClient, keys: Keys, placement: Placement): Promise<number> {
   const lastIn = new Map<number, string>();
   const last = async (p: number): Promise<string> => {
     let id = lastIn.get(p);

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.ts';
 import { ConfigError } from '../errors.ts';
 import type { Keys } from './keys.ts';
 
@@ -18,7 +18,7 @@ export const LAYOUT = 4;
  * Reads the system's partition count, creating the meta key on first use. P is fixed at creation:
  * changing it would move every actor to another partition.
  */
-export async function ensureMeta(redis: Redis, keys: Keys, wanted?: number): Promise<number> {
+export async function ensureMeta(redis: RedisClient, keys: Keys, wanted?: number): Promise<number> {
   if (wanted !== undefined && (!Number.isInteger(wanted) || wanted < 1 || wanted > 16384)) {
     throw new ConfigError(`partitions must be an integer from 1 to 16384; got ${wanted}`);
   }
@@ -39,7 +39,7 @@ export async function ensureMeta(redis: Redis, keys: Keys, wanted?: number): Pro
  * The namespace's layout (1 when not recorded). A layout newer than this Troupe's is a ConfigError:
  * its workers would miss data they do not know how to read.
  */
-export async function namespaceLayout(redis: Redis, keys: Keys): Promise<number> {
+export async function namespaceLayout(redis: RedisClient, keys: Keys): Promise<number> {
   const layout = Number((await redis.hget(keys.meta(), 'layout')) ?? 1);
   if (!(layout <= LAYOUT)) {
     throw new ConfigError(
@@ -50,7 +50,7 @@ export async function namespaceLayout(redis: Redis, keys: Keys): Promise<number>
 }
 
 /** Throws a ConfigError naming the fix unless the namespace is in this Troupe's layout. */
-export async function requireLayout(redis: Redis, keys: Keys, what: string): Promise<void> {
+export async function requireLayout(redis: RedisClient, keys: Keys, what: string): Promise<void> {
   const layout = await namespaceLayout(redis, keys);
   if (layout < LAYOUT) {
     throw new ConfigError(

@@ -1,7 +1,8 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.ts';
 import { NamespaceNotFoundError } from '../errors.ts';
 import type { Keys } from './keys.ts';
 import { ensureMeta } from './meta.ts';
+import { scanKeys } from './fan-out.ts';
 
 /** `troupe:<ns>:meta` (Keys.meta). SCAN's `*` also crosses ':', so matches are checked against this. */
 const META_KEY = /^troupe:([A-Za-z0-9_.-]+):meta$/;
@@ -22,20 +23,18 @@ export interface NamespaceList {
  * The namespaces on this Redis (the current database), found by their meta keys. Bounded: it looks
  * at no more than `limit` keys, so an error about a mistyped namespace costs little on a big Redis.
  */
-export async function listNamespaces(redis: Redis, limit = SCAN_LIMIT): Promise<NamespaceList> {
+export async function listNamespaces(redis: RedisClient, limit = SCAN_LIMIT): Promise<NamespaceList> {
   const names = new Set<string>();
-  let cursor = '0';
   let looked = 0;
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', 'troupe:*:meta', 'COUNT', SCAN_COUNT);
+  for await (const batch of scanKeys(redis, 'troupe:*:meta', SCAN_COUNT)) {
     for (const key of batch) {
       const name = META_KEY.exec(key)?.[1];
       if (name !== undefined) names.add(name);
     }
-    cursor = next;
     looked += SCAN_COUNT;
-  } while (cursor !== '0' && looked < limit);
-  return { names: [...names].sort(), complete: cursor === '0' };
+    if (looked >= limit) return { names: [...names].sort(), complete: false };
+  }
+  return { names: [...names].sort(), complete: true };
 }
 
 /**
@@ -43,7 +42,7 @@ export async function listNamespaces(redis: Redis, limit = SCAN_LIMIT): Promise<
  * on a read-only replica; a namespace without a meta key is a NamespaceNotFoundError naming the
  * namespaces that do exist.
  */
-async function existingPartitions(redis: Redis, keys: Keys, where: string): Promise<number> {
+async function existingPartitions(redis: RedisClient, keys: Keys, where: string): Promise<number> {
   const stored = await redis.hget(keys.meta(), 'partitions');
   if (stored !== null) return Number(stored);
   const { names, complete } = await listNamespaces(redis);
@@ -56,7 +55,7 @@ async function existingPartitions(redis: Redis, keys: Keys, where: string): Prom
  * refused either way.
  */
 export async function namespacePartitions(
-  redis: Redis,
+  redis: RedisClient,
   keys: Keys,
   options: { create: boolean; partitions: number | undefined; where: string },
 ): Promise<number> {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.ts';
 import { ConfigError } from '../errors.ts';
 import { DEFAULT_POOL, Placement } from '../protocol/placement.ts';
 import type { Keys } from './keys.ts';
@@ -16,7 +16,7 @@ export interface TypeInPool {
 }
 
 /** The namespace's placement as its meta hash says now. */
-export async function readPlacement(redis: Redis, keys: Keys): Promise<Placement> {
+export async function readPlacement(redis: RedisClient, keys: Keys): Promise<Placement> {
   return Placement.fromMeta(await redis.hgetall(keys.meta()));
 }
 

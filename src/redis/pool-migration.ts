@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.ts';
 import { ConfigError } from '../errors.ts';
 import { DEFAULT_POOL, type Placement, type PoolRange } from '../protocol/placement.ts';
 import type { Keys } from './keys.ts';
@@ -24,7 +24,7 @@ export interface PoolMigration {
   recorded: string[];
 }
 
-async function* scanKeys(redis: Redis, match: string): AsyncGenerator<string> {
+async function* scanKeys(redis: RedisClient, match: string): AsyncGenerator<string> {
   let cursor = '0';
   do {
     const [next, found] = await redis.scan(cursor, 'MATCH', match, 'COUNT', SCAN_COUNT);
@@ -35,7 +35,7 @@ async function* scanKeys(redis: Redis, match: string): AsyncGenerator<string> {
 
 /** [field, value] pairs of a hash whose field matches, or [member, score] of a sorted set; binary safe. */
 async function* scanPairs(
-  redis: Redis,
+  redis: RedisClient,
   command: 'hscanBuffer' | 'zscanBuffer',
   key: string,
   match: string,
@@ -52,7 +52,7 @@ async function* scanPairs(
  * Moves a list element by element (LMOVE, pipelined a thousand at a time): a stop midway loses
  * nothing, and a second run finishes it.
  */
-async function moveList(redis: Redis, from: string, to: string): Promise<number> {
+async function moveList(redis: RedisClient, from: string, to: string): Promise<number> {
   let moved = 0;
   for (let left = await redis.llen(from); left > 0; left = await redis.llen(from)) {
     const pipe = redis.pipeline();
@@ -67,7 +67,7 @@ async function moveList(redis: Redis, from: string, to: string): Promise<number>
 }
 
 /** Refuses while any worker is alive: a worker would run the type in its old partitions meanwhile. */
-async function assertNoWorkers(redis: Redis, keys: Keys): Promise<void> {
+async function assertNoWorkers(redis: RedisClient, keys: Keys): Promise<void> {
   const [secs] = await redis.time();
   const live = await redis.zrangebyscore(keys.workers(), Number(secs) * 1000, '+inf');
   if (live.length > 0) {
@@ -80,7 +80,7 @@ async function assertNoWorkers(redis: Redis, keys: Keys): Promise<void> {
 
 /** Moves every key of type `type`'s actors from the partitions of pool `from` to those `after` gives them. */
 async function moveType(
-  redis: Redis,
+  redis: RedisClient,
   keys: Keys,
   type: string,
   from: PoolRange,
@@ -185,7 +185,7 @@ async function moveType(
  * entry gets a new id there (ids only grow within a stream); a held one's paused record follows it.
  */
 async function moveDeadLetters(
-  redis: Redis,
+  redis: RedisClient,
   keys: Keys,
   p: number,
   prefix: string,
@@ -221,7 +221,7 @@ async function moveDeadLetters(
  * loses nothing, and a second run moves the rest). `progress` hears of each partition looked at.
  */
 export async function movePools(
-  redis: Redis,
+  redis: RedisClient,
   scripted: ScriptedRedis,
   keys: Keys,
   types: readonly TypeInPool[],

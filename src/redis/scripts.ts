@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.ts';
 
 /**
  * Lua scripts live as .lua files beside this module. `-- @include lib/x.lua` lines are inlined at
@@ -25,6 +25,7 @@ const SCRIPTS = [
   'unlock',
   'relock',
   'place',
+  'relay',
 ] as const;
 
 export type ScriptName = (typeof SCRIPTS)[number];
@@ -63,12 +64,19 @@ export interface ScriptCall {
 
 /** A Redis client with Troupe's scripts defined on it (EVALSHA, falling back to EVAL on NOSCRIPT). */
 export interface ScriptedRedis {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   run(name: ScriptName, keys: string[], args: ScriptArg[]): Promise<unknown>;
   runBuffer(name: ScriptName, keys: string[], args: ScriptArg[]): Promise<unknown>;
 }
 
-export function withScripts(redis: Redis): ScriptedRedis {
+/**
+ * Defines every script on the client as an ioredis command: ioredis sends a script's first call on
+ * each socket as EVAL and later ones as EVALSHA, so calls on one connection run in the order made,
+ * even on a server that has not seen the script yet (a client falling back to EVAL after NOSCRIPT
+ * would let a later call overtake an earlier one). On a Redis Cluster they are routed by their first
+ * key and sent unpipelined (see `openRedis`).
+ */
+export function withScripts(redis: RedisClient): ScriptedRedis {
   for (const info of Object.values(scripts)) {
     // no fixed key count: a script's KEYS grow with its batch (every key it touches is declared)
     redis.defineCommand(info.command, { lua: info.lua });
@@ -84,3 +92,10 @@ export function withScripts(redis: Redis): ScriptedRedis {
     runBuffer: (name, keys, args) => call(`${scripts[name].command}Buffer`, keys, args),
   };
 }
+
+/**
+ * The scripts' command names. ioredis groups auto-pipelined commands by their first argument's
+ * slot, which for these (whose first argument is the key count) is no key at all: a cluster client
+ * must not auto-pipeline them.
+ */
+export const SCRIPT_COMMANDS: readonly string[] = Object.values(scripts).map((s) => s.command);

@@ -1,5 +1,5 @@
 import type { Placement } from '../protocol/placement.ts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.ts';
 import type { ActorRegistry } from '../actor/registry.ts';
 import type { Clock } from '../clock.ts';
 import { stowLogs } from '../redis/context-log.ts';
@@ -20,7 +20,7 @@ import type { Partition } from './partition.ts';
 export const MERGE_ON_IDLE_MIN = 8;
 
 export interface UpkeepDeps {
-  commands: Redis;
+  commands: RedisClient;
   scripted: ScriptedRedis;
   keys: Keys;
   /** Where actors live now (an actor's partition, and its log bucket, depend on its pool). */

@@ -17,7 +17,9 @@ export function deadLettersKept(partitions: number): number {
 
 /**
  * The call that commits `items` on partition p (of `partitions`) for `workerId` holding it at
- * `epoch`.
+ * `epoch`. With `outbox` (a Redis Cluster, where a script stays in its slot), sends to other
+ * partitions and replies go to the partition's outbox, to be relayed; otherwise they are written
+ * where they go.
  */
 export function encodeCommit(
   keys: Keys,
@@ -27,6 +29,7 @@ export function encodeCommit(
   epoch: number,
   replyTtlMs: number,
   items: readonly CommitItem[],
+  outbox = false,
 ): ScriptCall {
   const mailboxPrefix = keys.mailboxPrefix(p);
   const logPrefix = keys.logPrefix(p);
@@ -40,22 +43,32 @@ export function encodeCommit(
     keys.attempts(p),
     keys.paused(p),
     keys.mergeDue(p),
+    keys.outbox(p),
   ];
   const args: ScriptArg[] = [workerId, epoch, replyTtlMs, deadLettersKept(partitions), items.length];
   for (const it of items) {
     k.push(mailboxPrefix + it.akey, logPrefix + it.akey, keys.logBucketOf(p, it.akey, partitions));
     args.push(it.akey, it.token, it.handled, it.mergeAt, it.fresh, it.segments.length);
     for (const seg of it.segments) args.push(seg);
-    args.push(it.sends.length);
-    for (const [q, akey, envelope] of it.sends) {
+    const relayed = (q: number) => outbox && q !== p;
+    const direct = it.sends.filter(([q]) => !relayed(q));
+    const relays = it.sends.filter(([q]) => relayed(q));
+    args.push(direct.length);
+    for (const [q, akey, envelope] of direct) {
       k.push(keys.mailbox(q, akey), keys.ready(q), keys.wake(q));
       args.push(akey, envelope);
     }
-    args.push(it.replies.length);
-    for (const [client, payload] of it.replies) {
+    args.push(relays.length);
+    for (const [q, akey, envelope] of relays) args.push(q, akey, envelope);
+    const replies = outbox ? [] : it.replies;
+    args.push(replies.length);
+    for (const [client, payload] of replies) {
       k.push(keys.replies(client));
       args.push(payload);
     }
+    const replyRelays = outbox ? it.replies : [];
+    args.push(replyRelays.length);
+    for (const [client, payload] of replyRelays) args.push(client, payload);
     args.push(it.dead.length);
     for (const [reason, error, attempts, envelope, held] of it.dead) {
       args.push(reason, error, attempts, envelope, held);

@@ -65,8 +65,8 @@ export class Leases {
   }
 
   /**
-   * Extends the lease on p; tells whether it is still held, whether merges or actors wait there, and
-   * when its earliest timer is due (-1 for none). Actors held for a type no longer paused go back to
+   * Extends the lease on p; tells whether it is still held, whether merges, actors or outbox entries wait
+   * there, and when its earliest timer is due (-1 for none). Actors held for a type no longer paused go back to
    * the ready queue: renew.lua learns their lists' keys from its own reply, so a second call follows
    * at once when there are some.
    */
@@ -74,7 +74,7 @@ export class Leases {
     p: number,
     epoch: number,
     paused: readonly string[],
-  ): Promise<{ held: boolean; mergesDue: boolean; ready: boolean; nextTimer: number }> {
+  ): Promise<{ held: boolean; mergesDue: boolean; ready: boolean; outbox: boolean; nextTimer: number }> {
     const k = this.keys;
     let release: string[] = [];
     for (;;) {
@@ -87,6 +87,7 @@ export class Leases {
           k.ready(p),
           k.timers(p),
           k.heldTypes(p),
+          k.outbox(p),
           ...release.map((type) => k.held(p, type)),
         ],
         [this.workerId, epoch, this.leaseMs, ...release],
@@ -98,6 +99,7 @@ export class Leases {
         held: flags > 0,
         mergesDue: (flags & 2) !== 0,
         ready: (flags & 4) !== 0,
+        outbox: (flags & 8) !== 0,
         nextTimer: Number(next),
       };
     }

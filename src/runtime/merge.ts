@@ -1,6 +1,6 @@
 import type { Placement } from '../protocol/placement.ts';
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.ts';
 import { nanoid } from 'nanoid';
 import type { Actor } from '../actor/actor.ts';
 import type { RegisteredActor } from '../actor/registry.ts';
@@ -11,7 +11,7 @@ import type { ScriptedRedis } from '../redis/scripts.ts';
 
 /** What merging needs from its surroundings. */
 export interface MergeDeps {
-  redis: Redis;
+  redis: RedisClient;
   scripted: ScriptedRedis;
   keys: Keys;
   /** Where actors live now (an actor's partition, and its log bucket, depend on its pool). */

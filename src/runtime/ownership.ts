@@ -8,7 +8,7 @@ import { Partition } from './partition.ts';
 export interface OwnershipHooks {
   acquired(s: Partition): void;
   /** New partitions are owned; start serving them. */
-  gained(): Promise<void>;
+  gained(): void;
   /** p is being handed over: stop waiting on it. */
   draining(s: Partition): void;
   released(p: number): void;
@@ -189,6 +189,6 @@ export class Ownership {
         this.hooks.acquired(s);
       }
     });
-    if (gained) await this.hooks.gained();
+    if (gained) this.hooks.gained();
   }
 }

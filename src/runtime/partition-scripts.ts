@@ -15,6 +15,8 @@ export interface PartitionScriptDeps {
   /** Where actors live now (an actor's partition, and its log bucket, depend on its pool). */
   placement: () => Placement;
   workerId: string;
+  /** On a Redis Cluster: sends to other partitions and replies go through the outbox. */
+  outbox: boolean;
 }
 
 /** An actor the worker expects at the head of the ready queue, and whether it needs its log. */
@@ -109,6 +111,8 @@ function claimedLog([stowed, ...list]: [Buffer | 0, ...Buffer[]]): StoredLog {
 
 export interface CommitResult {
   readyLen: number;
+  /** Entries in the partition's outbox after the commit (only a cluster's commits write there). */
+  outboxLen: number;
   /** Actors whose claim was no longer current: nothing of theirs was written. */
   stale: string[];
   /** Actors put back on the ready queue (mail remains), in the order they were pushed. */
@@ -126,9 +130,18 @@ export async function commitItems(
   items: readonly CommitItem[],
   replyTtlMs: number,
 ): Promise<'fenced' | CommitResult> {
-  const call = encodeCommit(d.keys, d.placement().countAt(p), p, d.workerId, epoch, replyTtlMs, items);
+  const call = encodeCommit(
+    d.keys,
+    d.placement().countAt(p),
+    p,
+    d.workerId,
+    epoch,
+    replyTtlMs,
+    items,
+    d.outbox,
+  );
   const res = await d.scripted.run('commit', call.keys, call.args);
   if (res === -1) return 'fenced';
-  const [readyLen, stale, requeued] = res as [number, string[], string[]];
-  return { readyLen, stale, requeued };
+  const [readyLen, stale, requeued, outboxLen] = res as [number, string[], string[], number];
+  return { readyLen, stale, requeued, outboxLen };
 }

@@ -2,6 +2,13 @@ import type { ActiveActor } from './active-actor.ts';
 import type { CommitItem } from './commit-item.ts';
 import { ReadyHead } from './ready-head.ts';
 
+/**
+ * Outbox entries (a Redis Cluster's cross-slot sends and replies) past which a partition claims no
+ * more until they are relayed: a slow or unreachable target shard holds back its senders' turns
+ * rather than letting the outbox grow without bound.
+ */
+export const OUTBOX_LIMIT = 10_000;
+
 /** A claim under way on a partition: what it needs to know when its reply comes. */
 export interface ClaimTicket {
   /** Wakes seen before the claim started. */
@@ -28,6 +35,8 @@ export class Partition {
   /** Due ms of the earliest timer, as far as this worker knows (-1: none; 0: look now). */
   private timerDue = 0;
   private firing = false;
+  /** Outbox entries last seen waiting to be relayed. */
+  private outboxBacklog = 0;
 
   constructor(
     readonly p: number,
@@ -69,7 +78,7 @@ export class Partition {
 
   /** Whether a claim should start now. */
   get wantsClaim(): boolean {
-    return !this.handingOver && this.hasWork && !this.head.claiming;
+    return !this.handingOver && this.hasWork && !this.head.claiming && this.outboxBacklog < OUTBOX_LIMIT;
   }
 
   /** Starts a claim of at most n actors: names those known to be at the head of the ready queue. */
@@ -115,6 +124,16 @@ export class Partition {
   committed(requeued: readonly string[], readyLen: number): void {
     this.head.committed(requeued, readyLen);
     if (readyLen > 0) this.hasWork = true;
+  }
+
+  /** A commit left the outbox `length` entries long. */
+  outboxGrew(length: number): void {
+    this.outboxBacklog = length;
+  }
+
+  /** The outbox was relayed to its end as read. */
+  outboxRelayed(): void {
+    this.outboxBacklog = 0;
   }
 
   batchesEnded(n: number): void {

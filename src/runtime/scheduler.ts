@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.ts';
 import { nanoid } from 'nanoid';
 import type { ActorRegistry } from '../actor/registry.ts';
 import type { Clock } from '../clock.ts';
@@ -8,6 +8,7 @@ import type { StoredLog } from '../protocol/log.ts';
 import { readStoredLog } from '../redis/context-log.ts';
 import { DEFAULT_POOL, type Placement } from '../protocol/placement.ts';
 import type { Keys } from '../redis/keys.ts';
+import type { Replicas } from '../redis/replicas.ts';
 import { activate, type ActiveActor } from './active-actor.ts';
 import type { ActorUpkeep } from './actor-upkeep.ts';
 import { deadBatch, forwardBatch, type CommitItem } from './commit-item.ts';
@@ -40,7 +41,7 @@ interface ClaimedBatch {
 }
 
 export interface SchedulerDeps {
-  commands: Redis;
+  commands: RedisClient;
   keys: Keys;
   registry: ActorRegistry;
   clock: Clock;
@@ -56,6 +57,10 @@ export interface SchedulerDeps {
   refreshPlacement: () => Promise<void>;
   timers: TimerFiring;
   upkeep: ActorUpkeep;
+  /** Relays partition p's outbox (a Redis Cluster's commits leave cross-slot sends there). */
+  relay: (p: number) => void;
+  /** Replicas a commit waits for before it counts, if any. */
+  replicas: Replicas | undefined;
   counters: TurnCounters;
   /** The worker, whose `committed` and `fenced` events are emitted from here. */
   events: EventEmitter<WorkerEvents>;
@@ -374,6 +379,10 @@ export class Scheduler {
       this.reset(s, err);
       return;
     }
+    if (res !== 'fenced' && !(await this.replicated(s))) {
+      this.finishItems(s, items.length);
+      return;
+    }
     if (res === 'fenced') {
       this.deps.counters.fencedCommits++;
       this.deps.log.warn({ partition: s.p, epoch: s.epoch }, 'commit refused: fenced');
@@ -383,7 +392,36 @@ export class Scheduler {
       return;
     }
     applyCommitted(this.committed, s, items, res);
+    if (res.outboxLen > 0) {
+      s.outboxGrew(res.outboxLen);
+      this.deps.relay(s.p);
+    }
     this.finishItems(s, items.length);
+  }
+
+  /**
+   * Whether the replicas `waitReplicas` asks for acknowledged the partition's commit. When fewer did
+   * (or the WAIT failed), the commit's outcome is unknown, as after a lost reply: the partition is
+   * taken afresh, and what it did is read back from Redis.
+   */
+  private async replicated(s: Partition): Promise<boolean> {
+    const replicas = this.deps.replicas;
+    if (!replicas) return true;
+    let acked: number;
+    try {
+      acked = await replicas.wait(this.deps.keys.owner(s.p));
+    } catch (err) {
+      this.reset(s, err);
+      return false;
+    }
+    if (acked >= replicas.count) return true;
+    this.reset(
+      s,
+      new Error(
+        `only ${acked} of ${replicas.count} replica(s) acknowledged the commit within ${replicas.timeoutMs} ms`,
+      ),
+    );
+    return false;
   }
 
   private finishItems(s: Partition, n: number): void {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.ts';
 import { TurnAbortedError } from '../errors.ts';
 import type { Keys } from '../redis/keys.ts';
 import { decodeControl, type AbortOutcome, type ControlCommand } from '../protocol/control.ts';
@@ -8,7 +8,7 @@ import type { Partition } from './partition.ts';
 
 /** What a worker exposes to the commands it is sent (see protocol/control.ts). */
 export interface ControlTarget {
-  commands: Redis;
+  commands: RedisClient;
   keys: Keys;
   log: Logger;
   ownership: Ownership;

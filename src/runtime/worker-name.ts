@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.ts';
 import { ConfigError } from '../errors.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { Logger } from '../logger.ts';
@@ -26,7 +26,7 @@ export function defaultWorkerName(): string {
  * predecessor's leases are the new worker's to re-take at once.
  */
 export async function checkNameFree(
-  redis: Redis,
+  redis: RedisClient,
   keys: Keys,
   name: string,
   leaseMs: number,

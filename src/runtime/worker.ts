@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Redis } from 'ioredis';
+import { isCluster, type RedisClient } from '../redis/client.ts';
 import type { ActorRegistry } from '../actor/registry.ts';
 import type { Clock } from '../clock.ts';
 import { bindLogger, type Logger } from '../logger.ts';
@@ -19,8 +19,11 @@ import type { TurnEnv } from './turn.ts';
 import { Ownership, type OwnershipHooks } from './ownership.ts';
 import type { Partition } from './partition.ts';
 import { TimerFiring } from './timers.ts';
+import { OutboxRelay } from './outbox-relay.ts';
+import type { Replicas } from '../redis/replicas.ts';
 import { Waker } from './waker.ts';
 import type { TurnCounters, WorkerEvents, WorkerStats, WorkOptions } from './worker-types.ts';
+import { anySlotPipeline } from '../redis/fan-out.ts';
 
 export type {
   CommittedTurn,
@@ -34,10 +37,10 @@ export type {
 export { defaultWorkerName } from './worker-name.ts';
 
 export interface WorkerDeps {
-  commands: Redis;
-  blocking: Redis;
+  commands: RedisClient;
+  blocking: RedisClient;
   /** In subscriber mode: wake messages. */
-  subscriber: Redis;
+  subscriber: RedisClient;
   scripted: ScriptedRedis;
   keys: Keys;
   /** Where actor types live, as the worker's client last read it. */
@@ -45,6 +48,8 @@ export interface WorkerDeps {
   registry: ActorRegistry;
   clock: Clock;
   logger: Logger;
+  /** Replicas a commit (and a relay) waits for before it counts (`waitReplicas`), if any. */
+  replicas?: Replicas | undefined;
 }
 
 /**
@@ -87,6 +92,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
   };
   private readonly timers: TimerFiring;
   private readonly upkeep: ActorUpkeep;
+  /** On a Redis Cluster: delivers what commits left in their partitions' outboxes. */
+  private readonly relay: OutboxRelay;
+  private readonly onCluster: boolean;
   /** Logs messages dead-lettered without running, rate-limited. */
   private readonly rejections: DeadLetterLog;
 
@@ -102,6 +110,19 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.observer = this.opts.observer;
     this.log = bindLogger(deps.logger, { worker: this.id });
     this.rejections = new DeadLetterLog(this.log, deps.clock);
+    this.onCluster = isCluster(deps.commands);
+    this.relay = new OutboxRelay({
+      commands: deps.commands,
+      scripted: deps.scripted,
+      keys: deps.keys,
+      replyTtlMs: this.opts.replyTtlMs,
+      replicas: deps.replicas,
+      logger: this.log,
+      relayed: (p) => {
+        this.owned.get(p)?.outboxRelayed();
+        this.scheduler.pump();
+      },
+    });
     const turnEnv: TurnEnv = {
       placement,
       maxMessageBytes: this.opts.maxMessageBytes,
@@ -182,7 +203,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
       clock: deps.clock,
       log: this.log,
       opts: this.opts,
-      scripts: { scripted: deps.scripted, keys: deps.keys, placement, workerId: this.id },
+      scripts: {
+        scripted: deps.scripted,
+        keys: deps.keys,
+        placement,
+        workerId: this.id,
+        outbox: this.onCluster,
+      },
+      relay: (p) => this.relay.relay(p),
+      replicas: deps.replicas,
       turnEnv,
       owned: this.owned,
       ownership: this.ownership,
@@ -263,7 +292,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   /** Length of the ready queue (actors with mail waiting for a turn) of each partition held. */
   async queueDepths(): Promise<Map<number, number>> {
     const parts = [...this.owned.keys()];
-    const pipe = this.deps.commands.pipeline();
+    const pipe = anySlotPipeline(this.deps.commands);
     for (const p of parts) pipe.llen(this.deps.keys.ready(p));
     const res = (await pipe.exec()) ?? [];
     return new Map(parts.map((p, i) => [p, Number(res[i]?.[1] ?? 0)]));
@@ -300,6 +329,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.timers.stop();
     await this.ownership.stop(async () => {
       await this.scheduler.whenIdle();
+      await this.relay.whenIdle();
       await this.upkeep.drain();
     });
     await this.waker.stop();
@@ -322,23 +352,25 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private ownershipHooks(): OwnershipHooks {
     return {
       acquired: (s) => {
+        // what its previous owner committed and did not relay yet
+        if (this.onCluster) this.relay.relay(s.p);
         this.observer?.leaseMoved?.('acquired', s.p);
         this.emit('acquired', s.p, s.epoch);
       },
-      gained: async () => {
-        await this.waker.interrupt();
+      gained: () => {
+        this.waker.sync();
         this.scheduler.pump();
         this.timers.arm();
       },
-      // stop waiting on its wake list, so the next owner gets the tokens
-      draining: () => void this.waker.interrupt().catch(() => undefined),
+      // stop listening to its wakes: its next owner claims what they announce
+      draining: () => this.waker.sync(),
       released: (p) => {
         this.observer?.leaseMoved?.('released', p);
         this.emit('released', p);
       },
       lost: (s, reason) => {
         s.forgetAll();
-        void this.waker.interrupt().catch(() => undefined);
+        this.waker.sync();
         this.log.warn({ partition: s.p, reason }, 'partition lost');
         this.observer?.leaseMoved?.('lost', s.p);
         this.emit('lost', s.p, reason);
@@ -368,6 +400,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       renewed: (s, r) => {
         if (r.mergesDue && !s.draining) void this.upkeep.mergeFlagged(s.p);
         if (r.nextTimer >= 0) this.timers.note(s.p, r.nextTimer);
+        if (r.outbox) this.relay.relay(s.p);
         if (r.ready && !s.expectingWork) {
           // a wake token can be taken by a worker that just handed the partition over
           this.scheduler.onWake(s.p);

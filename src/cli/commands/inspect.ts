@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/client.ts';
 import type { Actor } from '../../actor/actor.ts';
 import { ActorRegistry, type RegisteredActor } from '../../actor/registry.ts';
 import type { ActorClass } from '../../actor/types.ts';
@@ -89,7 +89,7 @@ function findClass(type: string, classes: readonly ActorClass[]): RegisteredActo
 }
 
 async function inspect(
-  redis: Redis,
+  redis: RedisClient,
   k: Keys,
   type: string,
   id: string,

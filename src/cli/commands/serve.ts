@@ -2,7 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { pino } from 'pino';
 import { ConfigError } from '../../errors.ts';
 import { buildHttpApp } from '../../http/app.ts';
-import { openRedis } from '../../redis/connection.ts';
+import { connectRedis } from '../../redis/connection.ts';
 import { loadActors } from '../load-actors.ts';
 import { openNamespace } from '../namespace.ts';
 import { onParentExit } from '../parent-watch.ts';
@@ -55,7 +55,7 @@ So does the exit of the process that started it (npx, a shell script): no orphan
       const logger = pino({ level: opts.logLevel }, pino.destination(2));
       const actors = opts.actors ? await loadActors(opts.actors) : [];
       const troupe = await openNamespace(cmd, { actors, logger });
-      const health = openRedis(g.redis, { maxRetriesPerRequest: 1 });
+      const { redis: health } = await connectRedis(g.redis, { maxRetriesPerRequest: 1 });
       const app = buildHttpApp({
         troupe,
         token: opts.auth && token ? token : false,

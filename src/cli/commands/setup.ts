@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadFunctions } from '../../redis/functions.ts';
+import { loadFunctionsEverywhere } from '../../redis/functions.ts';
 import { Keys } from '../../redis/keys.ts';
 import { ensureMeta } from '../../redis/meta.ts';
 import { globalOptions, intOption } from '../options.ts';
@@ -26,7 +26,7 @@ too, so this is only needed before senders that use FCALL start ahead of any wor
       const g = globalOptions(cmd);
       await withCliRedis(g, async (redis) => {
         const partitions = await ensureMeta(redis, new Keys(g.namespace), opts.partitions);
-        const fns = await loadFunctions(redis);
+        const fns = await loadFunctionsEverywhere(redis);
         const functions =
           fns.status === 'unsupported'
             ? `not installed: this Redis has no functions (7.0+ needed; senders use EVAL/EVALSHA instead)`

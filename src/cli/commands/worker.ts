@@ -4,7 +4,7 @@ import { serveMetrics, type MetricsServer } from '../../metrics/serve-metrics.ts
 import { workerMetrics } from '../../metrics/worker-metrics.ts';
 import type { Logger } from '../../logger.ts';
 import type { PoolOptions } from '../../runtime/worker-types.ts';
-import { openRedis } from '../../redis/connection.ts';
+import { connectRedis } from '../../redis/connection.ts';
 import { untilDrained } from '../burst.ts';
 import { showWorkerTitle } from '../process-title.ts';
 import { loadActors } from '../load-actors.ts';
@@ -131,7 +131,7 @@ shell script), so a supervisor's SIGTERM to "npx troupe worker" never leaves an 
       worker.once('stopped', () => void exitGracefully());
       if (opts.burst) {
         // signals above still stop it gracefully while it works
-        const probe = openRedis(g.redis, { maxRetriesPerRequest: 1 });
+        const { redis: probe } = await connectRedis(g.redis, { maxRetriesPerRequest: 1 });
         await untilDrained(worker, probe, troupe.keys);
         probe.disconnect();
         logger.info({ stats: worker.stats() }, 'burst: no mail left, stopping');

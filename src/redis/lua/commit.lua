@@ -18,21 +18,26 @@
   KEYS[7] attempts  {troupe:<ns>:<p>}:attempts
   KEYS[8] paused    {troupe:<ns>:<p>}:paused (hash: akey -> id of the dead letter it waits on)
   KEYS[9] merge     {troupe:<ns>:<p>}:merge (set: actors whose log passed the merge threshold)
+  KEYS[10] outbox   {troupe:<ns>:<p>}:outbox (stream: sends and replies for other slots, to relay)
   ARGV[1] worker id
   ARGV[2] epoch
   ARGV[3] reply ttl in ms
   ARGV[4] max dead letters kept in the partition's stream (approximate)
-  ARGV[5] number of items; then each item's ARGV, and from KEYS[10] on each item's KEYS:
-  item ARGV: akey token handled merge_at fresh #segments segment* #sends (akey envelope)* #replies payload* #dead (reason error attempts envelope held)* #timers (due envelope)* retry_at retry_record
+  ARGV[5] number of items; then each item's ARGV, and from KEYS[11] on each item's KEYS:
+  item ARGV: akey token handled merge_at fresh #segments segment* #sends (akey envelope)* #relays (partition akey envelope)* #replies payload* #reply_relays (client payload)* #dead (reason error attempts envelope held)* #timers (due envelope)* retry_at retry_record
   item KEYS: mailbox log log_bucket (send_mailbox send_ready send_wake)* reply*
   fresh = 1: the actor's log is empty, and a new log is born stowed in its log bucket (an empty base,
   then the segments) instead of in a list; if the bucket has a field for the actor after all, the
   segments go to the list as usual.
   A send goes to the mailbox of the target actor, which may be in another partition (its ready and
   wake keys are that partition's); a reply goes to the asking client's list {troupe:<ns>}:reply:<id>.
+  On a Redis Cluster those other slots cannot be written here: such a send (a relay) or reply (a
+  reply relay) is appended to the partition's outbox instead, as an entry with fields
+  p (target partition), a (akey), e (envelope) or c (client id), r (reply), and its owner relays
+  it after the commit (relay.lua).
 
   Returns: -1 when fenced; otherwise { length of the ready queue, { akeys skipped as stale },
-           { akeys requeued, in order } }.
+           { akeys requeued, in order }, length of the outbox }.
 ]]
 -- @include lib/fence.lua
 -- @include lib/enqueue.lua
@@ -40,7 +45,7 @@
 if not holds_lease(KEYS[1], KEYS[2], ARGV[1], ARGV[2]) then return -1 end
 local reply_ttl = tonumber(ARGV[3])
 local stale, requeued = {}, {}
-local i, k = 6, 10
+local i, k = 6, 11
 for _ = 1, tonumber(ARGV[5]) do
   local akey = ARGV[i]
   local live = redis.call('HGET', KEYS[4], akey) == ARGV[i + 1]
@@ -88,6 +93,11 @@ for _ = 1, tonumber(ARGV[5]) do
     i = i + 2
     k = k + 3
   end
+  local nrelay = tonumber(ARGV[i]); i = i + 1
+  for _ = 1, nrelay do
+    if live then redis.call('XADD', KEYS[10], '*', 'p', ARGV[i], 'a', ARGV[i + 1], 'e', ARGV[i + 2]) end
+    i = i + 3
+  end
   local nreply = tonumber(ARGV[i]); i = i + 1
   for _ = 1, nreply do
     if live then
@@ -97,6 +107,11 @@ for _ = 1, tonumber(ARGV[5]) do
     end
     i = i + 1
     k = k + 1
+  end
+  local nreply_relay = tonumber(ARGV[i]); i = i + 1
+  for _ = 1, nreply_relay do
+    if live then redis.call('XADD', KEYS[10], '*', 'c', ARGV[i], 'r', ARGV[i + 1]) end
+    i = i + 2
   end
   local ndead = tonumber(ARGV[i]); i = i + 1
   for _ = 1, ndead do
@@ -132,4 +147,4 @@ for _ = 1, tonumber(ARGV[5]) do
     end
   end
 end
-return { redis.call('LLEN', KEYS[3]), stale, requeued }
+return { redis.call('LLEN', KEYS[3]), stale, requeued, redis.call('XLEN', KEYS[10]) }

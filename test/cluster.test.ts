@@ -1,0 +1,217 @@
+/**
+ * Troupe on a real Redis Cluster (3 primaries, 3 replicas, started here): one actor type spread
+ * over every shard; tells, asks, reads, timers, dead letters and admin as on standalone Redis; and
+ * sends between actors of different partitions (relayed through the outbox) exactly once, in
+ * order, even when the worker that committed them is killed before it relays them.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import { connect, type Troupe } from '../src/index.ts';
+import { partitionOf } from '../src/protocol/partition.ts';
+import { startPrivateCluster, type PrivateCluster } from '../tools/private-cluster.ts';
+import { Counter, Forwarder, Ledger, Reminder, Tape } from './fixtures/actors.ts';
+import { runCli } from './helpers/run.ts';
+import { uniqueNamespace, waitFor } from './helpers/wait.ts';
+import { spawnWorker } from './helpers/worker-process.ts';
+
+let cluster: PrivateCluster;
+
+before(async () => {
+  cluster = await startPrivateCluster({ primaries: 3, replicas: 1 });
+});
+
+after(async () => {
+  await cluster.stop();
+});
+
+const ACTORS = [Counter, Ledger, Tape, Reminder, Forwarder];
+
+async function open(
+  t: TestContext,
+  redis: string | { cluster: string[] } = { cluster: cluster.seeds },
+): Promise<Troupe> {
+  const troupe = await connect({
+    redis,
+    namespace: uniqueNamespace('cluster'),
+    actors: ACTORS,
+    askTimeoutMs: 10_000,
+    // every tell and commit waits for its shard's replica
+    waitReplicas: 1,
+  });
+  t.after(() => troupe.close());
+  return troupe;
+}
+
+/** Keys of namespace `ns` on each primary, by port. */
+async function keysByPrimary(ns: string): Promise<Map<number, string[]>> {
+  const out = new Map<number, string[]>();
+  for (const port of (await cluster.roles()).primaries) {
+    out.set(port, await cluster.node(port).client().keys(`*troupe:${ns}*`));
+  }
+  return out;
+}
+
+describe('on a Redis Cluster', () => {
+  it("spreads one actor type's mailboxes over every primary", async (t) => {
+    const troupe = await open(t);
+    for (let i = 0; i < 200; i++) await troupe.ref(Counter, `c-${i}`).tell('add', 1);
+    const byPrimary = await keysByPrimary(troupe.namespace);
+    assert.equal(byPrimary.size, 3);
+    for (const [port, keys] of byPrimary) {
+      const mailboxes = keys.filter((k) => k.includes(':mb:counter/'));
+      assert.ok(mailboxes.length > 20, `primary ${port} holds ${mailboxes.length} counter mailboxes`);
+    }
+  });
+
+  it('runs tells, asks, reads and timers with a worker', async (t) => {
+    const troupe = await open(t);
+    await troupe.work({ leaseMs: 3_000 });
+    const ids = Array.from({ length: 50 }, (_, i) => `c-${i}`);
+    await Promise.all(ids.map((id) => troupe.ref(Counter, id).tell('add', 2)));
+    for (const id of ids) assert.equal(await troupe.ref(Counter, id).ask('value'), 2);
+    assert.deepEqual(await troupe.ref(Counter, 'c-7').read(), { count: 2 });
+    await troupe.ref(Reminder, 'r-1').tell('start', 200, 'soon');
+    await troupe.ref(Tape, 't-1').tellLater(100, 'push', 9);
+    await waitFor('the timer and the delayed tell', async () => {
+      const rung = (await troupe.ref(Reminder, 'r-1').read()).rung;
+      const items = (await troupe.ref(Tape, 't-1').read()).items;
+      return rung.length === 1 && items.length === 1;
+    });
+  });
+
+  it('finds the cluster from one node URL, and from a comma-separated list of seeds', async (t) => {
+    const ns = uniqueNamespace('cluster-url');
+    const fromOne = await connect({ redis: cluster.seeds[2], namespace: ns, actors: ACTORS });
+    t.after(() => fromOne.close());
+    const fromList = await connect({
+      redis: cluster.seeds.slice(0, 2).join(','),
+      namespace: ns,
+      actors: ACTORS,
+    });
+    t.after(() => fromList.close());
+    await fromOne.work({ leaseMs: 3_000 });
+    await fromList.ref(Counter, 'a').tell('add', 5);
+    assert.equal(await fromOne.ref(Counter, 'a').ask('value'), 5);
+    assert.equal(await fromList.ref(Counter, 'a').ask('value'), 5);
+  });
+
+  it('dead-letters bad mail per partition, and retries and purges it', async (t) => {
+    const troupe = await open(t);
+    await troupe.work({ leaseMs: 3_000 });
+    for (let i = 0; i < 6; i++) await troupe.ref('counter', `d-${i}`).tell('nope');
+    await waitFor('6 dead letters', async () => (await troupe.deadLetters.list()).length === 6);
+    const dead = await troupe.deadLetters.list();
+    assert.ok(new Set(dead.map((d) => d.partition)).size > 1, 'in several partitions');
+    assert.equal((await troupe.deadLetters.show(dead[0]!.id))?.reason, 'unknown-method');
+    assert.equal(await troupe.deadLetters.purge({ all: true, actor: 'counter/d-0' }), 1);
+    assert.equal(await troupe.deadLetters.retry({ all: true }), 5);
+    await waitFor('retried, and dead again', async () => (await troupe.deadLetters.list()).length === 5);
+  });
+
+  it('shows the system to admin and `troupe info`, and pauses and resumes a type', async (t) => {
+    const troupe = await open(t);
+    const worker = await troupe.work({ leaseMs: 3_000 });
+    for (let i = 0; i < 20; i++) await troupe.ref(Counter, `i-${i}`).tell('add', 1);
+    await troupe.ref('counter', 'bad').tell('nope');
+    await waitFor('handled', async () => (await troupe.deadLetters.list()).length === 1);
+    const info = await troupe.admin.info();
+    assert.equal(info.workers.length, 1);
+    assert.equal(info.workers[0]!.name, worker.id);
+    assert.equal(info.partitionList.filter((p) => p.owner === worker.id).length, troupe.partitions);
+    assert.equal(info.deadLetters.count, 1);
+    assert.deepEqual(await troupe.admin.pause('counter'), [worker.id]);
+    await troupe.ref(Counter, 'i-0').tell('add', 1);
+    await waitFor('held', async () => (await troupe.admin.info()).totals.held === 1);
+    assert.deepEqual(await troupe.admin.resume('counter'), [worker.id]);
+    assert.equal(await troupe.ref(Counter, 'i-0').ask('value'), 2);
+    const cli = await runCli(['-r', cluster.seeds.join(','), '-n', troupe.namespace, 'info', '--json']);
+    assert.equal(cli.code, 0, cli.stderr);
+    const shown = JSON.parse(cli.stdout) as { workers: unknown[]; deadLetters: { count: number } };
+    assert.equal(shown.workers.length, 1);
+    assert.equal(shown.deadLetters.count, 1);
+  });
+
+  it('relays sends between partitions exactly once and in order', async (t) => {
+    const troupe = await open(t);
+    await troupe.work({ leaseMs: 3_000 });
+    const senders = ['f-1', 'f-2', 'f-3', 'f-4'];
+    const ledgers = ['l-1', 'l-2'];
+    const P = troupe.partitions;
+    // the senders and ledgers are spread over partitions: most sends cross slots
+    assert.ok(new Set([...senders, ...ledgers].map((id) => partitionOf('x', id, P))).size > 1);
+    for (let seq = 1; seq <= 25; seq++) {
+      for (const [i, f] of senders.entries())
+        await troupe.ref(Forwarder, f).tell('pass', ledgers[i % 2]!, seq);
+    }
+    await waitFor('every record', async () => {
+      let n = 0;
+      for (const l of ledgers) n += (await troupe.ref(Ledger, l).read()).count;
+      return n === 100;
+    });
+    for (const l of ledgers) {
+      const ledger = await troupe.ref(Ledger, l).read();
+      assert.equal(ledger.dupes, 0);
+      assert.equal(ledger.gaps, 0, `${l}: each sender's records in order`);
+    }
+  });
+
+  it('relays what a killed worker committed and did not relay, once', async (t) => {
+    const ns = uniqueNamespace('cluster-crash');
+    const troupe = await connect({
+      redis: { cluster: cluster.seeds },
+      namespace: ns,
+      actors: ACTORS,
+      waitReplicas: 1,
+    });
+    t.after(() => troupe.close());
+    const seeds = cluster.seeds.join(',');
+    const admin = cluster.client();
+    const senders = Array.from({ length: 20 }, (_, i) => `f-${i}`);
+    const ledger = (f: string) => `l-${f}`;
+    let sent = 0;
+    let caught = false;
+    for (let attempt = 1; attempt <= 5 && !caught; attempt++) {
+      const first = await spawnWorker(seeds, ns, './test/fixtures/actors.ts', [
+        '--lease-ms',
+        '2000',
+        '--wait-replicas',
+        '1',
+      ]);
+      for (let round = 0; round < 20; round++) {
+        sent++;
+        await Promise.all(senders.map((f) => troupe.ref(Forwarder, f).tell('pass', ledger(f), sent)));
+      }
+      // kill it while it works; what it committed and did not relay waits in the outboxes
+      first.proc.kill('SIGKILL');
+      await first.exited();
+      const lens = await Promise.all(
+        Array.from({ length: troupe.partitions }, (_, p) => admin.xlen(`{troupe:${ns}:${p}}:outbox`)),
+      );
+      caught = lens.some((n) => n > 0);
+    }
+    assert.ok(caught, 'a worker was killed with sends in an outbox');
+    const second = await spawnWorker(seeds, ns, './test/fixtures/actors.ts', [
+      '--lease-ms',
+      '2000',
+      '--wait-replicas',
+      '1',
+    ]);
+    try {
+      await waitFor(
+        'every record',
+        async () => {
+          for (const f of senders)
+            if ((await troupe.ref(Ledger, ledger(f)).read()).count !== sent) return false;
+          return true;
+        },
+        30_000,
+      );
+      for (const f of senders) {
+        const l = await troupe.ref(Ledger, ledger(f)).read();
+        assert.deepEqual([l.count, l.dupes, l.gaps], [sent, 0, 0], `${ledger(f)}`);
+      }
+    } finally {
+      await second.terminate();
+    }
+  });
+});
