@@ -3,16 +3,18 @@
  * freeze a worker past its lease (SIGSTOP, then SIGCONT), restart Redis (SIGTERM or SIGKILL, then
  * start it again on the same port and AOF), and inject poison and malformed messages.
  */
-import { Redis } from 'ioredis';
 import { Packr } from 'msgpackr';
 import type { Troupe } from '../src/index.ts';
 import { ENVELOPE_VERSION } from '../src/protocol/envelope.ts';
+import type { RedisClient } from '../src/redis/client.ts';
+import { openRedis } from '../src/redis/connection.ts';
 import { readPlacement } from '../src/redis/placement-store.ts';
 import { withScripts } from '../src/redis/scripts.ts';
 import type { PrivateRedis } from '../tools/private-redis.ts';
 import { ledgerOf } from './actors.ts';
 import type { ChaosWorker } from './cluster.ts';
 import { actorId, settleWithin } from './load.ts';
+import type { ClusterFaults } from './shards.ts';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
 
@@ -48,8 +50,33 @@ export class Rng {
   }
 }
 
-export const FAULT_KINDS = ['kill-worker', 'freeze-worker', 'restart-redis', 'poison', 'malformed'] as const;
+export const FAULT_KINDS = [
+  'kill-worker',
+  'freeze-worker',
+  'restart-redis',
+  'reshard',
+  'kill-primary',
+  'poison',
+  'malformed',
+] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** The faults of a run on one redis-server, and of a run on a Redis Cluster (`--cluster`). */
+export const STANDALONE_FAULTS: readonly FaultKind[] = [
+  'kill-worker',
+  'freeze-worker',
+  'restart-redis',
+  'poison',
+  'malformed',
+];
+export const CLUSTER_FAULTS: readonly FaultKind[] = [
+  'kill-worker',
+  'freeze-worker',
+  'reshard',
+  'kill-primary',
+  'poison',
+  'malformed',
+];
 
 export interface Fault {
   kind: FaultKind;
@@ -74,7 +101,12 @@ export interface BadMessage {
 const packr = new Packr({ useRecords: false });
 
 export interface InjectorDeps {
-  redis: PrivateRedis;
+  /** The Redis of the run: every node of a cluster, comma-separated. */
+  url: string;
+  /** The one redis-server, which `restart-redis` restarts; absent on a cluster. */
+  redis: PrivateRedis | undefined;
+  /** A cluster's faults; absent on one redis-server. */
+  shards: ClusterFaults | undefined;
   client: Troupe;
   actors: number;
   leaseMs: number;
@@ -85,14 +117,14 @@ export interface InjectorDeps {
 
 export class FaultInjector {
   readonly bad: BadMessage[] = [];
-  private raw: Redis;
+  private raw: RedisClient;
   private n = 0;
 
   constructor(
     private readonly deps: InjectorDeps,
     private readonly rng: Rng,
   ) {
-    this.raw = new Redis(deps.redis.url, { maxRetriesPerRequest: 1, autoResendUnfulfilledCommands: false });
+    this.raw = openRedis(deps.url, { maxRetriesPerRequest: 1 });
     this.raw.on('error', () => undefined); // down while Redis restarts: commands report it
   }
 
@@ -118,13 +150,19 @@ export class FaultInjector {
         return `SIGSTOP ${victim.name} (pid ${victim.pid}) for ${ms} ms (lease ${this.deps.leaseMs} ms), SIGCONT`;
       }
       case 'restart-redis': {
+        const redis = this.deps.redis;
+        if (!redis) throw new Error('restart-redis needs the one redis-server of a run without --cluster');
         const signal = this.rng.next() < 0.5 ? 'SIGKILL' : 'SIGTERM';
         const down = Math.round(this.rng.between(300, 1500));
-        await this.deps.redis.stop(signal);
+        await redis.stop(signal);
         await sleep(down);
-        await this.deps.redis.start();
+        await redis.start();
         return `redis-server ${signal}, down ${down} ms, restarted from its AOF`;
       }
+      case 'reshard':
+        return this.shards().reshard();
+      case 'kill-primary':
+        return this.shards().killPrimary();
       case 'poison': {
         const count = 1 + this.rng.int(3);
         const sent = await Promise.all(Array.from({ length: count }, () => this.poison()));
@@ -136,6 +174,11 @@ export class FaultInjector {
         return `${count} malformed: ${sent.join(', ')}`;
       }
     }
+  }
+
+  private shards(): ClusterFaults {
+    if (!this.deps.shards) throw new Error('cluster faults need a run with --cluster');
+    return this.deps.shards;
   }
 
   private async poison(): Promise<string> {

@@ -105,6 +105,8 @@ export async function connectClient(url: string, namespace: string, partitions?:
     redis: url,
     namespace,
     actors: LEDGERS,
+    // a --cluster run sets it for every client and worker process: failovers lose nothing confirmed
+    waitReplicas: Number(process.env.TROUPE_WAIT_REPLICAS ?? 0),
     ...(partitions ? { partitions } : {}),
   });
 }

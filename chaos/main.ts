@@ -6,6 +6,7 @@
  *   npm run chaos                                  # 60 s, 3 workers, a random seed (printed)
  *   npm run chaos -- --seconds 30 --seed 42        # replay a fault schedule
  *   npm run chaos -- --seconds 8 --workers 2 --json report.json
+ *   npm run chaos -- --cluster                     # on a 3+3 Redis Cluster: reshards and failovers too
  *
  * Always starts its own redis-server (AOF, appendfsync always), since it restarts it; REDIS_URL is
  * ignored. Exit code 0 on PASS, 1 on FAIL, 2 on bad flags or no redis-server.
@@ -18,7 +19,17 @@ import type { PrivateRedis } from '../tools/private-redis.ts';
 import { ledgerOf, maxApplied, POOLS, type ChaosCtx } from './actors.ts';
 import { allBadDeadLettered, checkContexts, checkDeadLetters } from './check.ts';
 import { ChaosWorker, startDurableRedis, type WorkerLogStats } from './cluster.ts';
-import { FAULT_KINDS, FaultInjector, Rng, sleep, type Fault, type FaultKind } from './faults.ts';
+import {
+  CLUSTER_FAULTS,
+  FAULT_KINDS,
+  FaultInjector,
+  Rng,
+  sleep,
+  STANDALONE_FAULTS,
+  type Fault,
+  type FaultKind,
+} from './faults.ts';
+import { ClusterFaults, startChaosCluster } from './shards.ts';
 import { actorId, connectClient, runSender, SendBook, sendFinalMarkers } from './load.ts';
 import { formatReport, problemsOf, recoveryStats, type Report } from './report.ts';
 
@@ -35,11 +46,14 @@ const HELP = `Usage: npm run chaos -- [options]
   --fault-every MS     mean pause between faults (default 2500)
   --recover-timeout S  longest wait for the system to drain after the load (default 60)
   --seed N             seed of the fault schedule and the load's actor choices (default random)
+  --cluster            run on a private Redis Cluster (3 primaries, 3 replicas, waitReplicas 1): the
+                       faults then include reshards of 1,000 slots and SIGKILLed primaries (failover,
+                       restart), and redis-cli --cluster check must pass at the end
   --json FILE          also write the report as JSON
   -h, --help           this text
 
-Starts its own redis-server (AOF, appendfsync always); REDIS_URL is ignored. Exit code 0 on PASS,
-1 on FAIL.`;
+Starts its own redis-server (AOF, appendfsync always), or cluster; REDIS_URL is ignored. Exit code
+0 on PASS, 1 on FAIL.`;
 
 function options() {
   const { values } = parseArgs({
@@ -56,6 +70,7 @@ function options() {
       'recover-timeout': { type: 'string', default: '60' },
       seed: { type: 'string' },
       json: { type: 'string' },
+      cluster: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -63,7 +78,7 @@ function options() {
     console.log(HELP);
     process.exit(0);
   }
-  const int = (name: Exclude<keyof typeof values, 'help' | 'json' | 'seed'>) => {
+  const int = (name: Exclude<keyof typeof values, 'help' | 'json' | 'seed' | 'cluster'>) => {
     const n = Number(values[name]);
     if (!Number.isInteger(n) || n <= 0) {
       console.error(`--${name} must be a positive whole number, got "${String(values[name])}"\n\n${HELP}`);
@@ -89,6 +104,7 @@ function options() {
     recoverTimeout: int('recover-timeout'),
     seed,
     json: values.json,
+    cluster: values.cluster,
   };
 }
 
@@ -130,27 +146,43 @@ async function main(): Promise<number> {
     'lease-ms': opts.leaseMs,
     partitions: opts.partitions,
     'fault-every': opts.faultEvery,
+    ...(opts.cluster ? { cluster: '' } : {}),
   };
   console.log(
     `chaos: seed ${opts.seed}; replay with: npm run chaos -- --seed ${opts.seed} ` +
       Object.entries(flags)
-        .map(([k, v]) => `--${k} ${v}`)
+        .map(([k, v]) => (v === '' ? `--${k}` : `--${k} ${v}`))
         .join(' '),
   );
 
   try {
-    // 1. A private, durable Redis.
-    let redis: PrivateRedis;
+    // 1. A private, durable Redis, or a private cluster.
+    const namespace = freshNamespace('chaos');
+    let redis: PrivateRedis | undefined;
+    let shards: ClusterFaults | undefined;
+    let url: string;
     try {
-      redis = await startDurableRedis();
+      if (opts.cluster) {
+        const cluster = await startChaosCluster();
+        cleanups.push(() => cluster.stop());
+        shards = new ClusterFaults(cluster, new Rng(opts.seed + 100));
+        url = cluster.seeds.join(',');
+        // every client and worker process of the run reads it (chaos/load.ts, the CLI)
+        process.env.TROUPE_WAIT_REPLICAS = '1';
+        console.log(`redis cluster ${url} (3 primaries, 3 replicas; waitReplicas 1), namespace ${namespace}`);
+      } else {
+        const server = await startDurableRedis();
+        redis = server;
+        cleanups.push(() => server.stop());
+        url = server.url;
+        console.log(
+          `redis-server ${url} (AOF, appendfsync always; dir ${server.dir}), namespace ${namespace}`,
+        );
+      }
     } catch (err) {
       console.error((err as Error).message);
       return 2;
     }
-    cleanups.push(() => redis.stop());
-    const url = redis.url;
-    const namespace = freshNamespace('chaos');
-    console.log(`redis-server ${url} (AOF, appendfsync always; dir ${redis.dir}), namespace ${namespace}`);
     const client = await connectClient(url, namespace, opts.partitions);
     cleanups.push(() => client.close());
 
@@ -260,7 +292,9 @@ async function main(): Promise<number> {
     const rng = new Rng(opts.seed);
     const injector = new FaultInjector(
       {
+        url,
         redis,
+        shards,
         client,
         actors: opts.actors,
         leaseMs: opts.leaseMs,
@@ -303,7 +337,10 @@ async function main(): Promise<number> {
     let cycle: FaultKind[] = [];
     await sleep(Math.min(opts.faultEvery, endAt - Date.now()) / 2); // some load before the first fault
     while (Date.now() < endAt) {
-      if (cycle.length === 0) cycle = rng.shuffle(FAULT_KINDS); // every kind once per cycle
+      // every kind once per cycle; a cluster's run starts with a reshard and a failover, so even a
+      // short run has both
+      if (opts.cluster && faults.length === 0) cycle = rng.shuffle(['reshard', 'kill-primary'] as const);
+      if (cycle.length === 0) cycle = rng.shuffle(opts.cluster ? CLUSTER_FAULTS : STANDALONE_FAULTS);
       const kind = cycle.shift()!;
       const fault: Fault = {
         kind,
@@ -405,6 +442,15 @@ async function main(): Promise<number> {
       examples: [...check.examples, ...dead.examples, ...book.hungExamples.map((e) => `hung: ${e}`)],
     };
     const problems = problemsOf(base, check);
+    if (shards) {
+      const checked = await shards.check();
+      console.log(`redis-cli --cluster check: ${checked.ok ? 'OK' : 'FAILED'}\n${checked.out}`);
+      if (!checked.ok) problems.push(`redis-cli --cluster check failed:\n${checked.out}`);
+      for (const kind of ['reshard', 'kill-primary'] as const) {
+        if (counts[kind] === 0)
+          problems.push(`no ${kind} happened: run longer (--seconds) or fault more often`);
+      }
+    }
     for (const c of exitCodes)
       if (c !== '0') problems.push(`a worker did not stop gracefully: ${c.split('\n')[0]}`);
     const report: Report = { ...base, problems, pass: problems.length === 0 };

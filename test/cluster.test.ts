@@ -129,6 +129,16 @@ describe('on a Redis Cluster', () => {
     const shown = JSON.parse(cli.stdout) as { workers: unknown[]; deadLetters: { count: number } };
     assert.equal(shown.workers.length, 1);
     assert.equal(shown.deadLetters.count, 1);
+    // every primary holds some of the partitions, and says so
+    const { primaries } = await cluster.roles();
+    assert.deepEqual(info.shards.map((s) => s.node).sort(), primaries.map((p) => `127.0.0.1:${p}`).sort());
+    assert.equal(
+      info.shards.reduce((n, s) => n + s.partitions.length, 0),
+      troupe.partitions,
+    );
+    const text = await runCli(['-r', cluster.seeds[0]!, '-n', troupe.namespace, 'info']);
+    assert.match(text.stdout, /^SHARDS$/m);
+    assert.match(text.stdout, /OUTBOX 0$/m);
   });
 
   it('relays sends between partitions exactly once and in order', async (t) => {

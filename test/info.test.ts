@@ -117,6 +117,7 @@ it('with no worker: the mail waits on the ready queues, no partition has an owne
       held: 0,
       timers: timers[i],
       mergesDue: 0,
+      outbox: 0,
     })),
   );
   assert.deepEqual(info.busiest, [
@@ -132,11 +133,13 @@ it('with no worker: the mail waits on the ready queues, no partition has an owne
     held: 0,
     timers: 1,
     mergesDue: 0,
+    outbox: 0,
     actorsSeen: 3,
     mailbox: 9,
     complete: true,
   });
   assert.deepEqual(info.deadLetters, { count: 0, newest: [] });
+  assert.deepEqual(info.shards, [], 'no shards on a single Redis');
   assert.deepEqual(info.pausedTypes, ['counter']);
   assert.equal(info.mergesPending, 0);
   assert.deepEqual(info.recentEvents, []);
@@ -241,6 +244,7 @@ it('with two workers: owners, held, running and paused actors, dead letters', as
     held: 3,
     timers: 1,
     mergesDue: 0,
+    outbox: 0,
     actorsSeen: 5,
     mailbox: 15,
     complete: true,

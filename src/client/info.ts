@@ -1,4 +1,5 @@
-import type { RedisClient } from '../redis/client.ts';
+import { isCluster, type RedisClient } from '../redis/client.ts';
+import { primaryKeyOf } from '../redis/slots.ts';
 import type { Keys } from '../redis/keys.ts';
 import { readPlacement } from '../redis/placement-store.ts';
 import { fieldsOf, replies } from '../redis/replies.ts';
@@ -54,6 +55,18 @@ export interface PartitionInfo {
   timers: number;
   /** Actors flagged for the owner's merge sweep. */
   mergesDue: number;
+  /** Sends and replies its turns committed, waiting in its outbox to be relayed (Redis Cluster). */
+  outbox: number;
+}
+
+/** A primary of a Redis Cluster, with the partitions whose slots it holds. */
+export interface ShardInfo {
+  /** `host:port` of the primary. */
+  node: string;
+  partitions: number[];
+  /** Sums over its partitions. */
+  ready: number;
+  outbox: number;
 }
 
 /** One of the fullest mailboxes. */
@@ -92,6 +105,8 @@ export interface SystemInfo {
   workers: InfoWorker[];
   /** Every partition, in order. */
   partitionList: PartitionInfo[];
+  /** On a Redis Cluster, each primary holding partitions, by address; empty on a single Redis. */
+  shards: ShardInfo[];
   /** Partitions no worker holds a lease on. */
   unowned: number[];
   /** Sums over the partitions. */
@@ -103,6 +118,7 @@ export interface SystemInfo {
     held: number;
     timers: number;
     mergesDue: number;
+    outbox: number;
     /** Actors looked at for the busiest list (every actor with mail, unless `complete` is false). */
     actorsSeen: number;
     /** Messages in the mailboxes of the actors looked at. */
@@ -190,6 +206,7 @@ export async function systemInfo(deps: SystemInfoDeps, options: SystemInfoOption
     pipe.smembers(keys.heldTypes(p));
     pipe.zcard(keys.timers(p));
     pipe.scard(keys.mergeDue(p));
+    pipe.xlen(keys.outbox(p));
   }
   const [res, workers, recentEvents, pausedTypes] = await Promise.all([
     pipe.exec(),
@@ -240,6 +257,7 @@ export async function systemInfo(deps: SystemInfoDeps, options: SystemInfoOption
     const types = next() as string[];
     const timers = next() as number;
     const mergesDue = next() as number;
+    const outbox = next() as number;
     if (readySample.length < ready || !runningScan.all || !parkedScan.all || !pausedScan.all)
       complete = false;
     // a running actor may also have an attempts entry (its head message failed before), and a
@@ -261,6 +279,7 @@ export async function systemInfo(deps: SystemInfoDeps, options: SystemInfoOption
       held: 0,
       timers,
       mergesDue,
+      outbox,
     });
     // parked is noted after the held lists are read, below
     parkedLater.push({ p, akeys: parkedScan.fields, unscanned: parked - parkedScan.fields.length });
@@ -319,6 +338,7 @@ export async function systemInfo(deps: SystemInfoDeps, options: SystemInfoOption
       owns: partitionList.filter((p) => p.owner === w.name).map((p) => p.partition),
     })),
     partitionList,
+    shards: shardsOf(redis, keys, partitionList),
     unowned: partitionList.filter((p) => p.owner === null).map((p) => p.partition),
     totals: {
       ready: sum((p) => p.ready),
@@ -328,6 +348,7 @@ export async function systemInfo(deps: SystemInfoDeps, options: SystemInfoOption
       held: sum((p) => p.held),
       timers: sum((p) => p.timers),
       mergesDue,
+      outbox: sum((p) => p.outbox),
       actorsSeen: actors.length,
       mailbox,
       complete,
@@ -344,4 +365,19 @@ export async function systemInfo(deps: SystemInfoDeps, options: SystemInfoOption
     mergesPending: mergesDue + workers.reduce((n, w) => n + w.mergesPending, 0),
     recentEvents,
   };
+}
+
+/** The partitions of each primary of a cluster, by the slot of their hash tag; none on a single Redis. */
+function shardsOf(redis: RedisClient, keys: Keys, partitions: readonly PartitionInfo[]): ShardInfo[] {
+  if (!isCluster(redis)) return [];
+  const byNode = new Map<string, ShardInfo>();
+  for (const p of partitions) {
+    const node = primaryKeyOf(redis, keys.owner(p.partition)) ?? 'unknown';
+    let shard = byNode.get(node);
+    if (!shard) byNode.set(node, (shard = { node, partitions: [], ready: 0, outbox: 0 }));
+    shard.partitions.push(p.partition);
+    shard.ready += p.ready;
+    shard.outbox += p.outbox;
+  }
+  return [...byNode.values()].sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
 }

@@ -6,6 +6,7 @@ import { encodeEnvelope, ENVELOPE_VERSION, newMessageId, type Envelope } from '.
 import { describeRedis, type RedisInput } from '../redis/connection.ts';
 import { checkName, type Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
+import { isCluster } from '../redis/client.ts';
 import { activeCarrier } from '../tracing/carrier.ts';
 import type { TellOnceOptions } from './ref.ts';
 import type { Placements } from './placements.ts';
@@ -55,7 +56,7 @@ export class Sender {
   private readonly clock: Clock;
 
   constructor(private readonly deps: SenderDeps) {
-    this.tells = new TellBatcher(deps.scripted, deps.keys, deps.replicas);
+    this.tells = new TellBatcher(deps.scripted, deps.keys, deps.replicas, isCluster(deps.scripted.redis));
     this.clock = deps.clock ?? systemClock;
   }
 

@@ -36,28 +36,34 @@ function newBatch(keys: Keys, p: number): Batch {
 /**
  * Coalesces the tells issued in one tick into one `tell_batch` call per partition: a sender that
  * fires many tells at once costs Redis one script run per partition instead of one per message.
- * Calls go out in order on one connection, so each actor's mail keeps its order.
+ *
+ * Calls go out in order on one connection, so on a single Redis each actor's mail keeps its order.
+ * A Redis Cluster client re-sends a call that was redirected (a slot moved: MOVED, ASK, TRYAGAIN)
+ * after calls made later may have gone straight to the slot's new node, so there (`ordered`) a
+ * partition has at most one call in flight: the tells made meanwhile wait, coalesced, and go once it
+ * has settled.
  */
 export class TellBatcher {
-  private batches = new Map<number, Batch>();
+  /** Per partition, batches not sent yet: the last one takes new tells until it is full. */
+  private readonly waiting = new Map<number, Batch[]>();
+  private readonly inflight = new Set<number>();
   private scheduled = false;
 
   constructor(
     private readonly scripted: ScriptedRedis,
     private readonly keys: Keys,
     private readonly replicas: Replicas | undefined,
+    private readonly ordered: boolean,
   ) {}
 
   /** Resolves once the envelope is in the mailbox; rejects with the Redis error if that is unknown. */
   add(p: number, akey: string, envelope: Buffer): Promise<unknown> {
-    let batch = this.batches.get(p);
-    if (batch && (batch.args.length >= 2 * MAX_MESSAGES || batch.bytes + envelope.length > MAX_BYTES)) {
-      this.send(p, batch);
-      batch = undefined;
-    }
-    if (!batch) {
+    let queue = this.waiting.get(p);
+    if (!queue) this.waiting.set(p, (queue = []));
+    let batch = queue[queue.length - 1];
+    if (!batch || batch.args.length >= 2 * MAX_MESSAGES || batch.bytes + envelope.length > MAX_BYTES) {
       batch = newBatch(this.keys, p);
-      this.batches.set(p, batch);
+      queue.push(batch);
     }
     batch.keys.push(batch.mailboxPrefix + akey);
     batch.args.push(akey, envelope);
@@ -71,16 +77,38 @@ export class TellBatcher {
 
   private flush(): void {
     this.scheduled = false;
-    for (const [p, batch] of this.batches) this.send(p, batch);
+    for (const p of [...this.waiting.keys()]) this.sendFrom(p);
   }
 
-  private send(p: number, batch: Batch): void {
-    this.batches.delete(p);
+  /** Sends p's waiting batches: all of them, or (ordered) the first, if none is in flight. */
+  private sendFrom(p: number): void {
+    const queue = this.waiting.get(p);
+    if (!queue) return;
+    if (!this.ordered) {
+      this.waiting.delete(p);
+      for (const batch of queue) void this.send(batch);
+      return;
+    }
+    if (this.inflight.has(p)) return;
+    const batch = queue.shift()!;
+    if (queue.length === 0) this.waiting.delete(p);
+    this.inflight.add(p);
+    void this.send(batch).finally(() => {
+      this.inflight.delete(p);
+      this.sendFrom(p);
+    });
+  }
+
+  /** Settles once both the script and the WAIT for replicas have, whichever fails first. */
+  private async send(batch: Batch): Promise<void> {
     // sent in the same tick as the script, so the WAIT follows it on the connection
-    Promise.all([
+    const [run, wait] = await Promise.allSettled([
       this.scripted.run('tell_batch', batch.keys, batch.args),
       replicated(this.replicas, batch.keys[0]!, `${batch.args.length / 2} message(s)`),
-    ]).then(batch.settle.resolve, batch.settle.reject);
+    ]);
+    if (run.status === 'rejected') batch.settle.reject(run.reason);
+    else if (wait.status === 'rejected') batch.settle.reject(wait.reason);
+    else batch.settle.resolve(run.value);
   }
 }
 

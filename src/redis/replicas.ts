@@ -1,6 +1,5 @@
-import calculateSlot from 'cluster-key-slot';
-import type { Redis } from 'ioredis';
 import { isCluster, type RedisClient } from './client.ts';
+import { primaryOf } from './slots.ts';
 
 /** How long a WAIT for replicas may take before the write counts as not replicated. */
 export const WAIT_TIMEOUT_MS = 5_000;
@@ -24,14 +23,9 @@ export interface Replicas {
 export function replicaWait(redis: RedisClient, replicas: number, timeoutMs = WAIT_TIMEOUT_MS): ReplicaWait {
   if (!isCluster(redis)) return () => redis.wait(replicas, timeoutMs);
   return async (key) => {
-    const node = primaryOf(redis.slots[calculateSlot(key)]?.[0], redis.nodes('master'));
+    const node = primaryOf(redis, key);
     // slots unknown (topology changing): not confirmed
     if (!node) return 0;
     return node.wait(replicas, timeoutMs);
   };
-}
-
-function primaryOf(nodeKey: string | undefined, primaries: Redis[]): Redis | undefined {
-  if (nodeKey === undefined) return undefined;
-  return primaries.find((n) => `${n.options.host}:${n.options.port}` === nodeKey);
 }

@@ -50,25 +50,24 @@ export function encodeCommit(
     k.push(mailboxPrefix + it.akey, logPrefix + it.akey, keys.logBucketOf(p, it.akey, partitions));
     args.push(it.akey, it.token, it.handled, it.mergeAt, it.fresh, it.segments.length);
     for (const seg of it.segments) args.push(seg);
-    const relayed = (q: number) => outbox && q !== p;
-    const direct = it.sends.filter(([q]) => !relayed(q));
-    const relays = it.sends.filter(([q]) => relayed(q));
+    // on a single Redis (no outbox) every send and reply is written where it goes
+    const direct = outbox ? it.sends.filter(([q]) => q === p) : it.sends;
     args.push(direct.length);
     for (const [q, akey, envelope] of direct) {
       k.push(keys.mailbox(q, akey), keys.ready(q), keys.wake(q));
       args.push(akey, envelope);
     }
-    args.push(relays.length);
-    for (const [q, akey, envelope] of relays) args.push(q, akey, envelope);
-    const replies = outbox ? [] : it.replies;
-    args.push(replies.length);
-    for (const [client, payload] of replies) {
-      k.push(keys.replies(client));
-      args.push(payload);
+    args.push(it.sends.length - direct.length);
+    if (outbox) for (const [q, akey, envelope] of it.sends) if (q !== p) args.push(q, akey, envelope);
+    args.push(outbox ? 0 : it.replies.length);
+    if (!outbox) {
+      for (const [client, payload] of it.replies) {
+        k.push(keys.replies(client));
+        args.push(payload);
+      }
     }
-    const replyRelays = outbox ? it.replies : [];
-    args.push(replyRelays.length);
-    for (const [client, payload] of replyRelays) args.push(client, payload);
+    args.push(outbox ? it.replies.length : 0);
+    if (outbox) for (const [client, payload] of it.replies) args.push(client, payload);
     args.push(it.dead.length);
     for (const [reason, error, attempts, envelope, held] of it.dead) {
       args.push(reason, error, attempts, envelope, held);

@@ -152,6 +152,20 @@ export function render(info: SystemInfo, redis: string, watchSeconds?: number): 
   for (const [owner, list] of byOwner(info.partitionList)) {
     out.push(`  ${(owner ?? '(no owner)').padEnd(16)} ${String(list.length).padStart(5)}  ${ranges(list)}`);
   }
+  if (info.shards.length > 0) {
+    out.push('', 'SHARDS');
+    out.push(
+      ...table(
+        ['PRIMARY', 'PARTITIONS', 'READY', 'OUTBOX'],
+        info.shards.map((s) => [
+          s.node,
+          `${s.partitions.length}: ${ranges(s.partitions)}`,
+          String(s.ready),
+          String(s.outbox),
+        ]),
+      ),
+    );
+  }
   const busy = info.partitionList.filter(hasWork);
   if (busy.length === 0) out.push('  no partition has work');
   else {
@@ -176,7 +190,8 @@ export function render(info: SystemInfo, redis: string, watchSeconds?: number): 
     `ACTORS WITH MAIL  ${t.ready} ready, ${t.running} running, ${t.parked} parked, ${t.paused} paused, ` +
       `${t.held} held; ${plural(t.mailbox, 'message')} in ${plural(t.actorsSeen, 'mailbox', 'mailboxes')}` +
       `${t.complete ? '' : ' sampled'}`,
-    `TIMERS ${t.timers}   MERGES PENDING ${info.mergesPending}   DEAD LETTERS ${info.deadLetters.count}`,
+    `TIMERS ${t.timers}   MERGES PENDING ${info.mergesPending}   DEAD LETTERS ${info.deadLetters.count}` +
+      (info.shards.length > 0 ? `   OUTBOX ${t.outbox}` : ''),
   );
 
   out.push('', 'FULLEST MAILBOXES');
@@ -223,7 +238,7 @@ export function render(info: SystemInfo, redis: string, watchSeconds?: number): 
 }
 
 function hasWork(p: PartitionInfo): boolean {
-  return p.ready + p.running + p.parked + p.paused + p.held + p.timers + p.mergesDue > 0;
+  return p.ready + p.running + p.parked + p.paused + p.held + p.timers + p.mergesDue + p.outbox > 0;
 }
 
 /** Owners with their partitions, owners by name, the unowned partitions last. */
