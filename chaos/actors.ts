@@ -29,8 +29,21 @@ export class ChaosLedger extends Actor<ChaosCtx, ChaosSeg> {
     return { count: ctx.count + 1, runs: { ...ctx.runs, [seg.s]: next } };
   }
 
-  record(sender: string, seq: number): void {
+  /**
+   * Records (sender, seq); with `forwardTo` (an actor's index, as the load sends it), also sends
+   * the record on to that actor, whose partition (and pool) is another: it books it as sender
+   * `<sender>><this actor>`. So every applied record is sent between actors exactly once too.
+   */
+  record(sender: string, seq: number, forwardTo = -1): void {
     this.append({ s: sender, q: seq });
+    if (forwardTo >= 0) {
+      this.send(
+        this.ref(ledgerOf(forwardTo), `a${forwardTo}`),
+        'record',
+        forwardedFrom(sender, this.id),
+        seq,
+      );
+    }
   }
 
   /** A poison message: always fails, and says retrying cannot help, so it goes to the dead letters. */
@@ -53,6 +66,16 @@ export const POOLS = ['default', 'urgent'];
 /** The ledger class of actor i: even ones in the default pool, odd ones in `urgent`. */
 export function ledgerOf(i: number): typeof ChaosLedger {
   return i % 2 === 0 ? ChaosLedger : UrgentLedger;
+}
+
+/** The sender name a forwarded record is booked under at its target. */
+export function forwardedFrom(sender: string, actor: string): string {
+  return `${sender}>${actor}`;
+}
+
+/** The actor the load asks actor i to forward its records to. */
+export function forwardTarget(i: number, actors: number): number {
+  return (i + 1) % actors;
 }
 
 /** Every applied sequence number of one sender, in apply order. */

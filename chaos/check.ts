@@ -7,14 +7,21 @@
  * - out of order: a seq applied after a larger one of the same sender;
  * - phantom: a seq (or sender) that was never sent, e.g. a rolled-back poison segment.
  * An unconfirmed seq (its tell rejected) may or may not be applied: both are right.
+ *
+ * Every record the load sends asks its actor to forward it to the next actor (chaos/actors.ts), in
+ * the same turn: the target's context must hold, under `<sender>><actor>`, exactly the seqs the
+ * actor applied, in the same order. Those count as lost, duplicated, out of order or phantom too.
  */
 import type { DeadLetter } from '../src/index.ts';
-import { expandRuns, type ChaosCtx } from './actors.ts';
+import { expandRuns, forwardedFrom, forwardTarget, type ChaosCtx } from './actors.ts';
 import type { BadMessage } from './faults.ts';
-import { CONFIRMED, UNCONFIRMED, type SendBook } from './load.ts';
+import { actorId, CONFIRMED, UNCONFIRMED, type SendBook } from './load.ts';
 
 export interface CheckResult {
+  /** Records applied from the senders (forwarded ones not counted). */
   applied: number;
+  /** Forwarded records applied. */
+  forwarded: number;
   appliedUnconfirmed: number;
   lost: number;
   duplicated: number;
@@ -27,6 +34,7 @@ export interface CheckResult {
 export function checkContexts(book: SendBook, contexts: ChaosCtx[]): CheckResult {
   const r: CheckResult = {
     applied: 0,
+    forwarded: 0,
     appliedUnconfirmed: 0,
     lost: 0,
     duplicated: 0,
@@ -38,9 +46,8 @@ export function checkContexts(book: SendBook, contexts: ChaosCtx[]): CheckResult
     if (r.examples.length < 12) r.examples.push(s);
   };
   contexts.forEach((ctx, a) => {
-    r.applied += ctx.count;
     for (const sender of Object.keys(ctx.runs)) {
-      if (!book.status.has(sender)) {
+      if (!book.status.has(sender) && !isForwarded(sender, book, contexts.length)) {
         const n = expandRuns(ctx.runs[sender]).length;
         r.phantom += n;
         example(`a${a}: ${n} segment(s) from "${sender}", which never sent a record`);
@@ -49,6 +56,8 @@ export function checkContexts(book: SendBook, contexts: ChaosCtx[]): CheckResult
     for (const sender of book.senders) {
       const status = book.status.get(sender)![a]!;
       const applied = expandRuns(ctx.runs[sender]);
+      r.applied += applied.length;
+      checkForward(r, example, contexts, a, sender, applied);
       const seen = new Set<number>();
       let max = 0;
       for (const q of applied) {
@@ -76,6 +85,65 @@ export function checkContexts(book: SendBook, contexts: ChaosCtx[]): CheckResult
     }
   });
   return r;
+}
+
+/** Whether a sender name is a forwarded one (`<sender>><actor>`) of this run. */
+function isForwarded(name: string, book: SendBook, actors: number): boolean {
+  const [sender, actor] = name.split('>');
+  return (
+    actor !== undefined &&
+    book.status.has(sender!) &&
+    Array.from({ length: actors }, (_, i) => actorId(i)).includes(actor)
+  );
+}
+
+/** The records actor a applied from `sender`, against what its forward target holds of them. */
+function checkForward(
+  r: CheckResult,
+  example: (s: string) => void,
+  contexts: ChaosCtx[],
+  a: number,
+  sender: string,
+  applied: number[],
+): void {
+  const b = forwardTarget(a, contexts.length);
+  const got = expandRuns(contexts[b]!.runs[forwardedFrom(sender, actorId(a))]);
+  r.forwarded += got.length;
+  const expected = new Set(applied);
+  const seen = new Set<number>();
+  let max = 0;
+  for (const q of got) {
+    if (seen.has(q)) {
+      r.duplicated++;
+      example(`a${b}: ${sender} #${q} forwarded by a${a} applied twice`);
+    } else if (q < max) {
+      r.outOfOrder++;
+      example(`a${b}: ${sender} #${q} forwarded by a${a} applied after #${max}`);
+    }
+    if (!expected.has(q)) {
+      r.phantom++;
+      example(`a${b}: ${sender} #${q} forwarded by a${a}, which never applied it`);
+    }
+    seen.add(q);
+    if (q > max) max = q;
+  }
+  for (const q of applied) {
+    if (!seen.has(q)) {
+      r.lost++;
+      example(`a${b}: ${sender} #${q} applied by a${a} but never forwarded`);
+    }
+  }
+}
+
+/** Whether every record each actor applied has reached its forward target (the drain waits for it). */
+export function forwardsArrived(senders: readonly string[], contexts: ChaosCtx[]): boolean {
+  return contexts.every((ctx, a) =>
+    senders.every((s) => {
+      const sent = expandRuns(ctx.runs[s]).length;
+      const b = contexts[forwardTarget(a, contexts.length)]!;
+      return expandRuns(b.runs[forwardedFrom(s, actorId(a))]).length >= sent;
+    }),
+  );
 }
 
 export interface DeadLetterCheck {

@@ -4,7 +4,7 @@
  * (tell resolved: the message is in Redis) or unconfirmed (tell rejected: it may or may not be).
  */
 import { connect, type Troupe } from '../src/index.ts';
-import { LEDGERS, ledgerOf } from './actors.ts';
+import { forwardTarget, LEDGERS, ledgerOf } from './actors.ts';
 import { sleep, type Rng } from './faults.ts';
 
 export const CONFIRMED = 1;
@@ -133,7 +133,8 @@ export async function runSender(o: SenderOptions): Promise<void> {
       const q = o.book.nextSeq(o.name, a);
       const sentAt = Date.now();
       const what = `tell record(${o.name}, ${q}) to ${actorId(a)}`;
-      const p: Promise<void> = settleWithin(refs[a]!.tell('record', o.name, q), what).then(
+      const forward = forwardTarget(a, o.book.actors);
+      const p: Promise<void> = settleWithin(refs[a]!.tell('record', o.name, q, forward), what).then(
         () => {
           o.book.settle(o.name, a, q, true);
           inflight.delete(p);
@@ -179,7 +180,11 @@ export async function sendFinalMarkers(
         for (;;) {
           const q = book.nextSeq(sender, a);
           try {
-            await settleWithin(client.ref(ledgerOf(a), actorId(a)).tell('record', sender, q), 'final tell');
+            const forward = forwardTarget(a, book.actors);
+            await settleWithin(
+              client.ref(ledgerOf(a), actorId(a)).tell('record', sender, q, forward),
+              'final tell',
+            );
             book.settle(sender, a, q, true);
             return;
           } catch (err) {

@@ -17,7 +17,7 @@ import { Presets, SingleBar } from 'cli-progress';
 import { freshNamespace } from '../tools/namespace.ts';
 import type { PrivateRedis } from '../tools/private-redis.ts';
 import { ledgerOf, maxApplied, POOLS, type ChaosCtx } from './actors.ts';
-import { allBadDeadLettered, checkContexts, checkDeadLetters } from './check.ts';
+import { allBadDeadLettered, checkContexts, checkDeadLetters, forwardsArrived } from './check.ts';
 import { ChaosWorker, startDurableRedis, type WorkerLogStats } from './cluster.ts';
 import {
   CLUSTER_FAULTS,
@@ -374,9 +374,10 @@ async function main(): Promise<number> {
       for (;;) {
         const ok = await sample();
         if (ok) {
-          const done = latest.every((ctx, a) =>
-            senders.every((s) => maxApplied(ctx.runs[s]) >= book.lastConfirmed(s, a)),
-          );
+          const done =
+            latest.every((ctx, a) =>
+              senders.every((s) => maxApplied(ctx.runs[s]) >= book.lastConfirmed(s, a)),
+            ) && forwardsArrived(senders, latest);
           if (done && allBadDeadLettered(injector.bad, await client.deadLetters.list({ limit: Infinity }))) {
             drainMs = Date.now() - drainStart;
             break;
@@ -424,6 +425,7 @@ async function main(): Promise<number> {
         unconfirmed: book.unconfirmed,
         hung: book.hung,
         applied: check.applied,
+        forwarded: check.forwarded,
         appliedUnconfirmed: check.appliedUnconfirmed,
       },
       lost: check.lost,

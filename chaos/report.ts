@@ -19,6 +19,8 @@ export interface Report extends Pick<CheckResult, 'lost' | 'duplicated' | 'outOf
     hung: number;
     applied: number;
     appliedUnconfirmed: number;
+    /** records actors sent on to other actors (of other partitions and pools), applied */
+    forwarded: number;
   };
   deadLetters: DeadLetterCheck;
   /** ms from the end of the load (and faults) until every confirmed message was applied. */
@@ -101,6 +103,10 @@ export function formatReport(r: Report): string {
     `${fmt(r.messages.unconfirmed)} (tell rejected${r.messages.hung ? ` or hung: ${fmt(r.messages.hung)} hung` : ''}; ${fmt(r.messages.appliedUnconfirmed)} of them applied anyway)`,
   );
   row('messages applied', fmt(r.messages.applied));
+  row(
+    'forwarded, applied',
+    `${fmt(r.messages.forwarded)} (each applied record sent on by its actor to the next)`,
+  );
   row('lost', fmt(r.lost));
   row('duplicated', fmt(r.duplicated));
   row('out of order', fmt(r.outOfOrder));
