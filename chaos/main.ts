@@ -475,3 +475,12 @@ async function main(): Promise<number> {
 }
 
 process.exitCode = await main();
+// Everything is stopped and closed by now. Should a connection still hold the event loop (a cluster
+// client reconnecting to a node that went away has done so), say what it is and exit all the same:
+// the verdict is in, and a run must end.
+setTimeout(() => {
+  console.error(
+    `chaos: still running after cleanup, exiting: ${process.getActiveResourcesInfo().join(', ')}`,
+  );
+  process.exit();
+}, 5_000).unref();
