@@ -224,4 +224,19 @@ describe('on a Redis Cluster', () => {
       await second.terminate();
     }
   });
+
+  // last: it kills a primary of the shared cluster
+  it('closes a client and its worker even when a primary died under them', { timeout: 30_000 }, async () => {
+    const troupe = await connect({
+      redis: { cluster: cluster.seeds },
+      namespace: uniqueNamespace('cluster-close'),
+      actors: ACTORS,
+    });
+    await troupe.work({ leaseMs: 2_000 });
+    for (let i = 0; i < 50; i++) await troupe.ref(Counter, `k-${i}`).tell('add', 1);
+    const { primaries } = await cluster.roles();
+    await cluster.node(primaries[0]!).stop('SIGKILL');
+    // a cluster client's QUIT waits on every node; the dead one never answers
+    await troupe.close();
+  });
 });

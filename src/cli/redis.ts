@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.ts';
-import { connectRedis, describeRedis } from '../redis/connection.ts';
+import { closeRedis, connectRedis, describeRedis } from '../redis/connection.ts';
 import type { RedisClient } from '../redis/client.ts';
 import type { GlobalOptions } from './options.ts';
 
@@ -19,6 +19,6 @@ export async function withCliRedis<T>(g: GlobalOptions, fn: (redis: RedisClient)
   try {
     return await fn(redis);
   } finally {
-    await redis.quit().catch(() => redis.disconnect());
+    await closeRedis(redis);
   }
 }

@@ -12,6 +12,7 @@ import type { Placement } from '../protocol/placement.ts';
 import {
   BLOCKING,
   COMMAND_TIMEOUT_MS,
+  closeRedis,
   connectRedis,
   describeRedis,
   openRedis,
@@ -279,7 +280,7 @@ export class Troupe {
     this.closed = true;
     await Promise.all([...this.workers].map((w) => w.stop()));
     await this.replies.close();
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await closeRedis(this.redis);
   }
 
   private assertOpen(): void {

@@ -216,3 +216,18 @@ export function describeRedis(input: RedisInput): string {
   if (isClusterInput(source)) return `cluster ${source.cluster.map(hide).join(',')}`;
   return source.path ?? `${source.host ?? '127.0.0.1'}:${source.port ?? 6379}`;
 }
+
+/**
+ * Closes a connection: QUIT (replies in flight still arrive), then a disconnect in any case. A
+ * cluster client's QUIT waits on every node it knows, and one that went away during a failover never
+ * answers: after `graceMs` the connections are dropped, so closing always ends.
+ */
+export async function closeRedis(redis: RedisClient, graceMs = 1_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    redis.quit().catch(() => undefined),
+    new Promise((resolve) => (timer = setTimeout(resolve, graceMs))),
+  ]);
+  clearTimeout(timer);
+  redis.disconnect();
+}

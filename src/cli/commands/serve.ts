@@ -2,7 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { pino } from 'pino';
 import { ConfigError } from '../../errors.ts';
 import { buildHttpApp } from '../../http/app.ts';
-import { connectRedis } from '../../redis/connection.ts';
+import { closeRedis, connectRedis } from '../../redis/connection.ts';
 import { loadActors } from '../load-actors.ts';
 import { openNamespace } from '../namespace.ts';
 import { onParentExit } from '../parent-watch.ts';
@@ -89,7 +89,7 @@ So does the exit of the process that started it (npx, a shell script): no orphan
         server
           .close()
           .then(() => troupe.close())
-          .then(() => health.quit())
+          .then(() => closeRedis(health))
           .then(() => process.exit(0))
           .catch((err: unknown) => {
             logger.error({ err }, 'graceful stop failed');
