@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { ConfigError, connect } from '../src/index.ts';
-import { Counter } from './fixtures/actors.ts';
+import { Counter, Ledger } from './fixtures/actors.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
 import { uniqueNamespace, waitFor } from './helpers/wait.ts';
 
@@ -61,4 +61,22 @@ it('refuses a bad id or window before sending', async () => {
   const keys = await redis.client().keys(`*${ns}*`);
   assert.deepEqual(keys, [`troupe:${ns}:meta`], 'only the namespace meta key exists: nothing was sent');
   await troupe.close();
+});
+
+it("keeps its place among the same client's tells: one actor's mail stays in the order sent", async (t) => {
+  const troupe = await connect({ redis: redis.url, namespace: uniqueNamespace(), actors: [Ledger] });
+  t.after(() => troupe.close());
+  await troupe.work({ leaseMs: 2_000 });
+  const ledger = troupe.ref(Ledger, 'l-1');
+  // all in one tick: tells are coalesced into one call, a tellOnce is a call of its own
+  await Promise.all(
+    Array.from({ length: 30 }, (_, i) =>
+      i % 3 === 2
+        ? ledger.tellOnce({ id: `m-${i + 1}` }, 'record', 's', i + 1)
+        : ledger.tell('record', 's', i + 1),
+    ),
+  );
+  await waitFor('30 records', async () => (await ledger.read()).count === 30);
+  const l = await ledger.read();
+  assert.deepEqual([l.dupes, l.gaps], [0, 0], 'each record once, in the order sent');
 });

@@ -155,10 +155,14 @@ export class Sender {
     const k = this.deps.keys;
     try {
       const keys = [k.mailbox(p, akey), k.ready(p), k.wake(p), k.seen(p, messageId)];
-      const [len] = await Promise.all([
-        this.deps.scripted.run('tell_once', keys, [akey, bytes, dedupeMs]),
-        replicated(this.deps.replicas, keys[0]!, `${method} (id ${messageId}) to ${akey}`),
-      ]);
+      // in its place among this client's tells to the partition, so one actor's mail keeps its order
+      const len = await this.tells.call(p, async () => {
+        const [n] = await Promise.all([
+          this.deps.scripted.run('tell_once', keys, [akey, bytes, dedupeMs]),
+          replicated(this.deps.replicas, keys[0]!, `${method} (id ${messageId}) to ${akey}`),
+        ]);
+        return n;
+      });
       return Number(len) > 0;
     } catch (cause) {
       if (cause instanceof SendError) throw cause;

@@ -20,9 +20,23 @@ interface Batch {
   settle: { resolve: (value: unknown) => void; reject: (err: unknown) => void };
 }
 
-function newBatch(keys: Keys, p: number): Batch {
+/** A send of its own (a `tellOnce`) that keeps its place among the tells to its partition. */
+interface Call {
+  run: () => Promise<unknown>;
+  done: Promise<unknown>;
+  settle: Batch['settle'];
+}
+
+type Job = Batch | Call;
+
+function settled(): { done: Promise<unknown>; settle: Batch['settle'] } {
   let settle!: Batch['settle'];
   const done = new Promise<unknown>((resolve, reject) => (settle = { resolve, reject }));
+  return { done, settle };
+}
+
+function newBatch(keys: Keys, p: number): Batch {
+  const { done, settle } = settled();
   return {
     keys: [keys.ready(p), keys.wake(p)],
     mailboxPrefix: keys.mailboxPrefix(p),
@@ -44,8 +58,8 @@ function newBatch(keys: Keys, p: number): Batch {
  * has settled.
  */
 export class TellBatcher {
-  /** Per partition, batches not sent yet: the last one takes new tells until it is full. */
-  private readonly waiting = new Map<number, Batch[]>();
+  /** Per partition, what is not sent yet, in order: the last batch takes new tells until full. */
+  private readonly waiting = new Map<number, Job[]>();
   private readonly inflight = new Set<number>();
   private scheduled = false;
 
@@ -60,7 +74,8 @@ export class TellBatcher {
   add(p: number, akey: string, envelope: Buffer): Promise<unknown> {
     let queue = this.waiting.get(p);
     if (!queue) this.waiting.set(p, (queue = []));
-    let batch = queue[queue.length - 1];
+    const last = queue[queue.length - 1];
+    let batch = last && !('run' in last) ? last : undefined;
     if (!batch || batch.args.length >= 2 * MAX_MESSAGES || batch.bytes + envelope.length > MAX_BYTES) {
       batch = newBatch(this.keys, p);
       queue.push(batch);
@@ -68,11 +83,27 @@ export class TellBatcher {
     batch.keys.push(batch.mailboxPrefix + akey);
     batch.args.push(akey, envelope);
     batch.bytes += envelope.length;
-    if (!this.scheduled) {
-      this.scheduled = true;
-      process.nextTick(() => this.flush());
-    }
+    this.schedule();
     return batch.done;
+  }
+
+  /**
+   * Runs `run` (a send of its own, e.g. `tell_once`) after the tells to partition p made before it
+   * and before those made after it. Resolves or rejects as `run` does.
+   */
+  call(p: number, run: () => Promise<unknown>): Promise<unknown> {
+    let queue = this.waiting.get(p);
+    if (!queue) this.waiting.set(p, (queue = []));
+    const job: Call = { run, ...settled() };
+    queue.push(job);
+    this.schedule();
+    return job.done;
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    process.nextTick(() => this.flush());
   }
 
   private flush(): void {
@@ -86,21 +117,28 @@ export class TellBatcher {
     if (!queue) return;
     if (!this.ordered) {
       this.waiting.delete(p);
-      for (const batch of queue) void this.send(batch);
+      for (const job of queue) void this.send(job);
       return;
     }
     if (this.inflight.has(p)) return;
-    const batch = queue.shift()!;
+    const job = queue.shift()!;
     if (queue.length === 0) this.waiting.delete(p);
     this.inflight.add(p);
-    void this.send(batch).finally(() => {
+    void this.send(job).finally(() => {
       this.inflight.delete(p);
       this.sendFrom(p);
     });
   }
 
   /** Settles once both the script and the WAIT for replicas have, whichever fails first. */
-  private async send(batch: Batch): Promise<void> {
+  private async send(job: Job): Promise<void> {
+    if ('run' in job) {
+      const [outcome] = await Promise.allSettled([job.run()]);
+      if (outcome.status === 'rejected') job.settle.reject(outcome.reason);
+      else job.settle.resolve(outcome.value);
+      return;
+    }
+    const batch = job;
     // sent in the same tick as the script, so the WAIT follows it on the connection
     const [run, wait] = await Promise.allSettled([
       this.scripted.run('tell_batch', batch.keys, batch.args),
