@@ -4,10 +4,8 @@
  * reshard`, which must exit 0) and the SIGKILL of a primary, its failover to its replica, and its
  * restart (it comes back as a replica). `check` is `redis-cli --cluster check` afterwards.
  */
-import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { startPrivateCluster, type PrivateCluster } from '../tools/private-cluster.ts';
-import { findExecutable } from '../tools/private-redis.ts';
+import { redisCli, startPrivateCluster, type PrivateCluster } from '../tools/private-cluster.ts';
 import { sleep, type Rng } from './faults.ts';
 
 /** Slots one reshard moves. */
@@ -15,19 +13,6 @@ const RESHARD_SLOTS = 1_000;
 
 export function startChaosCluster(): Promise<PrivateCluster> {
   return startPrivateCluster({ primaries: 3, replicas: 1, nodeTimeoutMs: 2_000 });
-}
-
-function redisCli(args: string[]): Promise<{ code: number | null; out: string }> {
-  const cli = findExecutable('redis-cli');
-  if (!cli) throw new Error('redis-cli not found on PATH (it comes with redis-server)');
-  return new Promise((resolve, reject) => {
-    const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, out }));
-  });
 }
 
 async function nodeId(port: number): Promise<string> {

@@ -43,9 +43,14 @@ export interface PrivateCluster {
   stop(): Promise<void>;
 }
 
-function run(cmd: string, args: string[]): Promise<{ code: number | null; out: string }> {
+const NO_CLI = 'cannot find redis-cli on PATH: it comes with redis-server (apt-get install redis-server)';
+
+/** Runs `redis-cli` with `args`: its exit code and its stdout and stderr together. */
+export function redisCli(args: string[]): Promise<{ code: number | null; out: string }> {
+  const cli = findExecutable('redis-cli');
+  if (!cli) return Promise.reject(new Error(NO_CLI));
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -86,11 +91,8 @@ async function nodeState(
 export async function startPrivateCluster(options: PrivateClusterOptions = {}): Promise<PrivateCluster> {
   const primaries = options.primaries ?? 3;
   const replicas = options.replicas ?? 1;
-  const cli = findExecutable('redis-cli');
-  if (!cli)
-    throw new Error(
-      'cannot find redis-cli on PATH: it comes with redis-server (apt-get install redis-server)',
-    );
+  // before starting any node
+  if (!findExecutable('redis-cli')) throw new Error(NO_CLI);
   const args = [
     '--cluster-enabled',
     'yes',
@@ -147,7 +149,7 @@ export async function startPrivateCluster(options: PrivateClusterOptions = {}): 
     stop,
   };
   try {
-    const created = await run(cli, [
+    const created = await redisCli([
       '--cluster',
       'create',
       ...nodes.map((n) => `127.0.0.1:${n.port}`),

@@ -20,7 +20,8 @@ import {
 } from '../redis/connection.ts';
 import { isCluster, type RedisClient } from '../redis/client.ts';
 import { requireLayout } from '../redis/meta.ts';
-import { replicaWait, WAIT_TIMEOUT_MS, type Replicas } from '../redis/replicas.ts';
+import { replicaOptions, replicasFor } from '../redis/replicas.ts';
+import { nodeKeyOf } from '../redis/slots.ts';
 import { readLog } from '../redis/context-log.ts';
 import { checkName, Keys } from '../redis/keys.ts';
 import { loadFunctions } from '../redis/functions.ts';
@@ -137,7 +138,7 @@ export class Troupe {
       redis: options.redis,
       clock: options.clock,
       maxMessageBytes: options.maxMessageBytes,
-      replicas: replicasFor(options, redis),
+      replicas: replicasFor(options.waitReplicas, options.waitTimeoutMs, redis),
       assertOpen: () => this.assertOpen(),
     });
     this.replies = new ReplyListener(() => this.openBlocking(), keys.replies(this.clientId));
@@ -225,7 +226,7 @@ export class Troupe {
         scripted: withScripts(commands),
         keys: this.keys,
         placement: this.placements.current,
-        replicas: replicasFor(this.options, commands),
+        replicas: replicasFor(this.options.waitReplicas, this.options.waitTimeoutMs, commands),
         registry: this.registry,
         clock: this.options.clock ?? systemClock,
         logger: this.options.logger ?? silentLogger,
@@ -252,8 +253,8 @@ export class Troupe {
    */
   private async installFunctions(redis: RedisClient): Promise<void> {
     if (!isCluster(redis)) return this.installFunctionsOn(redis, undefined);
-    redis.on('+node', (node: Redis) => void this.installFunctionsOn(node, nodeName(node)));
-    await Promise.all(redis.nodes('master').map((node) => this.installFunctionsOn(node, nodeName(node))));
+    redis.on('+node', (node: Redis) => void this.installFunctionsOn(node, nodeKeyOf(node)));
+    await Promise.all(redis.nodes('master').map((node) => this.installFunctionsOn(node, nodeKeyOf(node))));
   }
 
   private async installFunctionsOn(redis: Redis, node: string | undefined): Promise<void> {
@@ -345,7 +346,7 @@ export class Troupe {
  * ```
  */
 export async function connect(options: ConnectOptions = {}): Promise<Troupe> {
-  replicaOptions(options);
+  replicaOptions(options.waitReplicas, options.waitTimeoutMs);
   const keys = new Keys(options.namespace ?? 'default');
   const registry = new ActorRegistry(options.actors ?? []);
   let redis: RedisClient;
@@ -390,29 +391,4 @@ export async function connect(options: ConnectOptions = {}): Promise<Troupe> {
   }
   const placements = new Placements({ redis, scripted, keys, registry }, placement);
   return new Troupe(redis, scripted, keys, partitions, registry, placements, options);
-}
-
-function nodeName(node: Redis): string {
-  return `${node.options.host ?? '127.0.0.1'}:${node.options.port ?? 6379}`;
-}
-
-/** `waitReplicas` and `waitTimeoutMs`, checked; undefined when no write waits for replicas. */
-function replicaOptions(options: ConnectOptions): Omit<Replicas, 'wait'> | undefined {
-  const n = options.waitReplicas ?? 0;
-  if (!Number.isInteger(n) || n < 0) {
-    throw new ConfigError(
-      `waitReplicas must be a whole number >= 0 (replicas to wait for); got ${String(n)}`,
-    );
-  }
-  const timeoutMs = options.waitTimeoutMs ?? WAIT_TIMEOUT_MS;
-  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
-    throw new ConfigError(`waitTimeoutMs must be a whole number of ms > 0; got ${String(timeoutMs)}`);
-  }
-  return n === 0 ? undefined : { count: n, timeoutMs };
-}
-
-/** The WAIT each write on `redis` needs, per the options; undefined for none. */
-export function replicasFor(options: ConnectOptions, redis: RedisClient): Replicas | undefined {
-  const r = replicaOptions(options);
-  return r && { ...r, wait: replicaWait(redis, r.count, r.timeoutMs) };
 }

@@ -1,3 +1,4 @@
+import { ConfigError } from '../errors.ts';
 import { isCluster, type RedisClient } from './client.ts';
 import { primaryOf } from './slots.ts';
 
@@ -28,4 +29,32 @@ export function replicaWait(redis: RedisClient, replicas: number, timeoutMs = WA
     if (!node) return 0;
     return node.wait(replicas, timeoutMs);
   };
+}
+
+/** `waitReplicas` and `waitTimeoutMs` (connect options), checked; undefined when no write waits. */
+export function replicaOptions(
+  waitReplicas: number | undefined,
+  waitTimeoutMs: number | undefined,
+): Omit<Replicas, 'wait'> | undefined {
+  const n = waitReplicas ?? 0;
+  if (!Number.isInteger(n) || n < 0) {
+    throw new ConfigError(
+      `waitReplicas must be a whole number >= 0 (replicas to wait for); got ${String(n)}`,
+    );
+  }
+  const timeoutMs = waitTimeoutMs ?? WAIT_TIMEOUT_MS;
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
+    throw new ConfigError(`waitTimeoutMs must be a whole number of ms > 0; got ${String(timeoutMs)}`);
+  }
+  return n === 0 ? undefined : { count: n, timeoutMs };
+}
+
+/** The WAIT each write on `redis` needs, per the options; undefined for none. */
+export function replicasFor(
+  waitReplicas: number | undefined,
+  waitTimeoutMs: number | undefined,
+  redis: RedisClient,
+): Replicas | undefined {
+  const r = replicaOptions(waitReplicas, waitTimeoutMs);
+  return r && { ...r, wait: replicaWait(redis, r.count, r.timeoutMs) };
 }

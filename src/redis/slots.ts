@@ -10,5 +10,10 @@ export function primaryKeyOf(cluster: Cluster, key: string): string | undefined 
 export function primaryOf(cluster: Cluster, key: string): Redis | undefined {
   const nodeKey = primaryKeyOf(cluster, key);
   if (nodeKey === undefined) return undefined;
-  return cluster.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === nodeKey);
+  return cluster.nodes('master').find((n) => nodeKeyOf(n) === nodeKey);
+}
+
+/** A node's `host:port`, as the cluster client keys its slot table. */
+export function nodeKeyOf(node: Redis): string {
+  return `${node.options.host ?? '127.0.0.1'}:${node.options.port ?? 6379}`;
 }

@@ -379,7 +379,7 @@ export class Scheduler {
       this.reset(s, err);
       return;
     }
-    if (res !== 'fenced' && !(await this.replicated(s))) {
+    if (res !== 'fenced' && this.deps.replicas && !(await this.replicated(s, this.deps.replicas))) {
       this.finishItems(s, items.length);
       return;
     }
@@ -404,9 +404,7 @@ export class Scheduler {
    * (or the WAIT failed), the commit's outcome is unknown, as after a lost reply: the partition is
    * taken afresh, and what it did is read back from Redis.
    */
-  private async replicated(s: Partition): Promise<boolean> {
-    const replicas = this.deps.replicas;
-    if (!replicas) return true;
+  private async replicated(s: Partition, replicas: Replicas): Promise<boolean> {
     let acked: number;
     try {
       acked = await replicas.wait(this.deps.keys.owner(s.p));
