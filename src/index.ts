@@ -4,13 +4,13 @@
 export { Actor, type MergePolicy, type RetryPolicy } from './actor/actor.ts';
 export type { ActorClass, Address, ContextOf, MethodArgs, MethodName, MethodResult } from './actor/types.ts';
 export { connect, Troupe, type ConnectOptions } from './client/troupe.ts';
-export {
-  DeadLetters,
-  type DeadLetter,
-  type DeadLetterFilter,
-  type ListDeadLettersOptions,
-  type AllDeadLetters,
-} from './client/dead-letters.ts';
+export { DeadLetters } from './client/dead-letters.ts';
+export type {
+  DeadLetter,
+  DeadLetterFilter,
+  ListDeadLettersOptions,
+  AllDeadLetters,
+} from './client/dead-letter-entries.ts';
 export {
   Admin,
   type AbortResult,

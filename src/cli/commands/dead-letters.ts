@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import type { DeadLetter, DeadLetterFilter, DeadLetters } from '../../client/dead-letters.ts';
+import type { DeadLetter, DeadLetterFilter } from '../../client/dead-letter-entries.ts';
+import type { DeadLetters } from '../../client/dead-letters.ts';
 import { ConfigError } from '../../errors.ts';
 import { DEAD_LETTER_REASONS } from '../../protocol/dead-letter-reasons.ts';
 import { toJson } from '../json-output.ts';
