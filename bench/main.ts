@@ -26,9 +26,10 @@ import { cold } from './scenarios/cold.ts';
 import { cpuTarget } from './scenarios/cpu-target.ts';
 import { latency } from './scenarios/latency.ts';
 import { memory } from './scenarios/memory.ts';
+import { shards } from './scenarios/shards.ts';
 import { throughput } from './scenarios/throughput.ts';
 
-const SCENARIOS: Scenario[] = [throughput, cold, latency, activation, memory, ask];
+const SCENARIOS: Scenario[] = [throughput, cold, latency, activation, memory, ask, shards];
 
 const HELP = `Usage: npm run bench -- [options]
 

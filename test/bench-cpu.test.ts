@@ -23,6 +23,37 @@ it('reads utime + stime from a stat line, whatever the process name holds', () =
   assert.equal(processCpuMs(2 ** 30), undefined, 'a pid that does not exist reads as undefined');
 });
 
+it("reads several redis-servers node by node when the url lists them (a cluster's primaries)", async () => {
+  const second = await startRedis();
+  try {
+    const [a, b] = [redis.client(), second.client()];
+    await Promise.all([a.ping(), b.ping()]);
+    const meter = await startCpuMeter(`${redis.url},${second.url}`, []);
+    for (let i = 0; i < 3; i++) await a.set(`n${i}`, 'v');
+    for (let i = 0; i < 5; i++) await b.set(`n${i}`, 'v');
+    const use = await meter.stop(8);
+    assert.deepEqual(
+      use.nodes?.map((n) => [n.url, n.commands]),
+      [
+        [redis.url, 3],
+        [second.url, 5],
+      ],
+    );
+    assert.equal(use.redisCommands, 8, 'the total is the sum of the nodes');
+    assert.equal(use.commands?.set, 8);
+    assert.ok(
+      use.nodes?.every((n) => n.ms !== undefined && n.ms >= 0),
+      'both servers are local',
+    );
+    assert.equal(
+      use.ms.redis,
+      use.nodes!.reduce((s, n) => s + n.ms!, 0),
+    );
+  } finally {
+    await second.stop();
+  }
+});
+
 it('counts the commands run in the window, and reads redis-server and the processes given', async () => {
   const client = redis.client();
   await client.ping();

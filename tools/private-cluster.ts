@@ -16,7 +16,7 @@ import { Cluster, Redis } from 'ioredis';
 import { findExecutable, startPrivateRedis, type PrivateRedis } from './private-redis.ts';
 
 export interface PrivateClusterOptions {
-  /** Primaries (default 3; Redis Cluster needs at least 3). */
+  /** Primaries (default 3). One primary without replicas is a one-node cluster holding every slot. */
   primaries?: number;
   /** Replicas per primary (default 1). */
   replicas?: number;
@@ -102,6 +102,8 @@ export async function startPrivateCluster(options: PrivateClusterOptions = {}): 
     String(options.nodeTimeoutMs ?? 2_000),
     '--repl-diskless-sync-delay',
     '0',
+    // a node learns its own address from the others: alone, it would tell clients an empty host
+    ...(primaries === 1 && replicas === 0 ? ['--cluster-announce-ip', '127.0.0.1'] : []),
   ];
   const nodes = await Promise.all(
     Array.from({ length: primaries * (1 + replicas) }, () => startPrivateRedis({ args, clusterNode: true })),
@@ -149,6 +151,15 @@ export async function startPrivateCluster(options: PrivateClusterOptions = {}): 
     stop,
   };
   try {
+    if (primaries === 1 && replicas === 0) {
+      // redis-cli --cluster create wants 3 primaries; one node takes every slot itself
+      const node = nodes[0]!;
+      const added = await redisCli(['-p', String(node.port), 'CLUSTER', 'ADDSLOTSRANGE', '0', '16383']);
+      if (added.code !== 0 || !added.out.includes('OK'))
+        throw new Error(`CLUSTER ADDSLOTSRANGE failed: ${added.out}`);
+      await cluster.ready();
+      return cluster;
+    }
     const created = await redisCli([
       '--cluster',
       'create',

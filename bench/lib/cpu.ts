@@ -37,6 +37,16 @@ export interface CpuUse {
   redisCommands?: number;
   /** The same, per command name, for seeing where they go. */
   commands?: Record<string, number>;
+  /** Per redis-server, where the window covered several (a cluster's primaries), in `url` order. */
+  nodes?: NodeUse[];
+}
+
+/** One redis-server's part of a window. */
+export interface NodeUse {
+  url: string;
+  /** CPU ms; absent where its process could not be read. */
+  ms?: number;
+  commands: number;
 }
 
 let ticksPerSecond: number | undefined;
@@ -103,38 +113,63 @@ export interface CpuMeter {
   cancel(): void;
 }
 
-/** Opens a window over `processes` and the Redis at `url` (see the module comment). */
+/**
+ * Opens a window over `processes` and the Redis at `url` (see the module comment). A
+ * comma-separated `url` (a cluster's primaries) is read node by node: the `redis` column and the
+ * commands are their sums, and `nodes` holds each one's part.
+ */
 export async function startCpuMeter(url: string, processes: MeteredProcess[]): Promise<CpuMeter> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 3 });
-  const redisPid = await localRedisPid(redis).catch(() => undefined);
-  const all: { role: CpuRole; pid: number | undefined }[] = [...processes, { role: 'redis', pid: redisPid }];
+  const urls = url.split(',').map((u) => u.trim());
+  const servers = urls.map((u) => new Redis(u, { maxRetriesPerRequest: 3 }));
+  const redisPids = await Promise.all(servers.map((r) => localRedisPid(r).catch(() => undefined)));
+  const all: { role: CpuRole; pid: number | undefined }[] = [
+    ...processes,
+    ...redisPids.map((pid) => ({ role: 'redis' as const, pid })),
+  ];
   const read = () => all.map((p) => (p.pid === undefined ? undefined : processCpuMs(p.pid)));
+  const readCommands = () =>
+    Promise.all(servers.map(async (r) => commandCalls(await r.info('commandstats'))));
+  const disconnect = () => servers.forEach((r) => r.disconnect());
   const started = performance.now();
   const before = read();
-  const commandsBefore = commandCalls(await redis.info('commandstats'));
+  const commandsBefore = await readCommands();
   return {
     async stop(messages) {
       const after = read();
       const windowMs = performance.now() - started;
-      const commandsAfter = commandCalls(await redis.info('commandstats').finally(() => redis.disconnect()));
+      const commandsAfter = await readCommands().finally(disconnect);
       const ms: CpuUse['ms'] = {};
-      all.forEach((p, i) => {
+      const cpu = all.map((p, i) => {
         const [b, a] = [before[i], after[i]];
+        return b === undefined || a === undefined ? undefined : a - b;
+      });
+      all.forEach((p, i) => {
+        const used = cpu[i];
         // a process of the role that could not be read leaves the role's column empty
-        if (b === undefined || a === undefined) ms[p.role] = NaN;
-        else ms[p.role] = (ms[p.role] ?? 0) + (a - b);
+        ms[p.role] = used === undefined ? NaN : (ms[p.role] ?? 0) + used;
       });
       for (const role of Object.keys(ms) as CpuRole[]) if (Number.isNaN(ms[role])) delete ms[role];
       const commands: Record<string, number> = {};
-      let total = 0;
-      for (const [name, n] of commandsAfter) {
-        const delta = n - (commandsBefore.get(name) ?? 0) - (name === 'info' ? 1 : 0);
-        if (delta > 0) commands[name] = delta;
-        total += Math.max(0, delta);
+      const perNode = commandsAfter.map((calls, n) => {
+        let total = 0;
+        for (const [name, count] of calls) {
+          const delta = count - (commandsBefore[n]!.get(name) ?? 0) - (name === 'info' ? 1 : 0);
+          if (delta > 0) commands[name] = (commands[name] ?? 0) + delta;
+          total += Math.max(0, delta);
+        }
+        return total;
+      });
+      const redisCommands = perNode.reduce((a, b) => a + b, 0);
+      const use: CpuUse = { messages, windowMs, ms, redisCommands, commands };
+      if (urls.length > 1) {
+        use.nodes = urls.map((u, n) => {
+          const used = cpu[processes.length + n];
+          return { url: u, commands: perNode[n]!, ...(used === undefined ? {} : { ms: used }) };
+        });
       }
-      return { messages, windowMs, ms, redisCommands: total, commands };
+      return use;
     },
-    cancel: () => redis.disconnect(),
+    cancel: disconnect,
   };
 }
 
