@@ -10,6 +10,7 @@ import { connect, type Troupe } from '../src/index.ts';
 import { partitionOf } from '../src/protocol/partition.ts';
 import { startPrivateCluster, type PrivateCluster } from '../tools/private-cluster.ts';
 import { Counter, Forwarder, Ledger, Reminder, Tape } from './fixtures/actors.ts';
+import { Payment } from './fixtures/pools/payment.ts';
 import { runCli } from './helpers/run.ts';
 import { uniqueNamespace, waitFor } from './helpers/wait.ts';
 import { spawnWorker } from './helpers/worker-process.ts';
@@ -139,6 +140,36 @@ describe('on a Redis Cluster', () => {
     const text = await runCli(['-r', cluster.seeds[0]!, '-n', troupe.namespace, 'info']);
     assert.match(text.stdout, /^SHARDS$/m);
     assert.match(text.stdout, /OUTBOX 0$/m);
+  });
+
+  it('refuses to move a type between pools, changing nothing, and the type goes on where it was', async (t) => {
+    const troupe = await connect({
+      redis: { cluster: cluster.seeds },
+      namespace: uniqueNamespace('cluster'),
+      actors: [Payment],
+    });
+    t.after(() => troupe.close());
+    await troupe.ref(Payment, 'p-1').tell('pay', 5);
+    const moved = await runCli([
+      '-r',
+      cluster.seeds.join(','),
+      '-n',
+      troupe.namespace,
+      'migrate',
+      '--actors',
+      './test/fixtures/pools/payment-critical.ts',
+    ]);
+    assert.equal(moved.code, 2, moved.stdout);
+    assert.match(
+      moved.stderr,
+      /moving actor types between pools is not supported on a Redis Cluster yet \(payment: pool default -> critical\); nothing was changed/,
+    );
+    await troupe.work({ leaseMs: 3_000 });
+    assert.deepEqual(
+      await troupe.ref(Payment, 'p-1').ask('paid'),
+      [5],
+      'the mail stayed in the pool it was sent to',
+    );
   });
 
   it('relays sends between partitions exactly once and in order', async (t) => {

@@ -1,4 +1,4 @@
-import type { RedisClient } from './client.ts';
+import { isCluster, type RedisClient } from './client.ts';
 import { ConfigError } from '../errors.ts';
 import { DEFAULT_POOL, type Placement, type PoolRange } from '../protocol/placement.ts';
 import type { Keys } from './keys.ts';
@@ -215,6 +215,21 @@ async function moveDeadLetters(
 }
 
 /**
+ * A type's keys move to partitions in other hash slots, and a Redis Cluster cannot move a key
+ * between slots atomically: refused before anything, placement included, is written (recording
+ * the new pool first would route new mail away from the old).
+ */
+function notOnCluster(moving: readonly TypeInPool[], before: Placement): ConfigError {
+  const what = moving
+    .map((t) => `${t.type}: pool ${before.recordedPool(t.type) ?? DEFAULT_POOL} -> ${t.pool}`)
+    .join(', ');
+  return new ConfigError(
+    `moving actor types between pools is not supported on a Redis Cluster yet (${what}); nothing was changed. ` +
+      "Keep each class's static pool as it was, or move the types on a standalone Redis before moving the namespace to the cluster",
+  );
+}
+
+/**
  * Puts each type in the pool its class names: records the type, and when it lived in another pool
  * (a namespace from before pools keeps every type in the default pool), moves every key of its
  * actors to the new pool's partitions. Needs every worker stopped; safe to run again (a stop midway
@@ -233,6 +248,7 @@ export async function movePools(
     moved: [],
     recorded: types.filter((t) => !moving.includes(t)).map((t) => t.type),
   };
+  if (moving.length > 0 && isCluster(redis)) throw notOnCluster(moving, before);
   if (moving.length > 0) await assertNoWorkers(redis, keys);
   const after = await placeTypes(scripted, keys, types, 'move');
   const of = moving.reduce((n, t) => n + before.rangeOfType(t.type).count, 0);
