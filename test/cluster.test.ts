@@ -2,15 +2,18 @@
  * Troupe on a real Redis Cluster (3 primaries, 3 replicas, started here): one actor type spread
  * over every shard; tells, asks, reads, timers, dead letters and admin as on standalone Redis; and
  * sends between actors of different partitions (relayed through the outbox) exactly once, in
- * order, even when the worker that committed them is killed before it relays them.
+ * order, even when the worker that committed them is killed before it relays them; the Python
+ * sender and the HTTP ingress as on a single Redis.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
+import { buildHttpApp } from '../src/http/app.ts';
 import { connect, type Troupe } from '../src/index.ts';
 import { partitionOf } from '../src/protocol/partition.ts';
 import { startPrivateCluster, type PrivateCluster } from '../tools/private-cluster.ts';
 import { Counter, Forwarder, Ledger, Reminder, Tape } from './fixtures/actors.ts';
 import { Payment } from './fixtures/pools/payment.ts';
+import { runPython } from './helpers/python.ts';
 import { runCli } from './helpers/run.ts';
 import { uniqueNamespace, waitFor } from './helpers/wait.ts';
 import { spawnWorker } from './helpers/worker-process.ts';
@@ -170,6 +173,61 @@ describe('on a Redis Cluster', () => {
       [5],
       'the mail stayed in the pool it was sent to',
     );
+  });
+
+  it('takes tells and asks from the Python sender, given one node or a list of them', async (t) => {
+    const troupe = await open(t);
+    await troupe.work({ leaseMs: 3_000 });
+    const py = (url: string, ...args: string[]) =>
+      runPython(['examples/python-sender/troupe_sender.py', url, troupe.namespace, ...args], {
+        TROUPE_ASK_TIMEOUT: '20',
+      });
+    const ids = Array.from({ length: 12 }, (_, i) => `py-${i}`);
+    // a dozen actors land on every primary: each tell is sent to the node of its partition
+    const partitions = new Set(ids.map((id) => partitionOf('counter', id, troupe.partitions)));
+    assert.ok(partitions.size > 6);
+    for (const id of ids) {
+      const r = await py(cluster.seeds[0]!, 'tell', 'counter', id, 'add', '3');
+      assert.equal(r.code, 0, r.stderr);
+      assert.doesNotMatch(r.stderr, /Traceback/);
+    }
+    const asked = await py(cluster.seeds.join(','), 'ask', 'counter', 'py-5', 'value');
+    assert.equal(asked.code, 0, asked.stderr);
+    assert.equal(asked.stdout.trim(), '3');
+    for (const id of ids) assert.deepEqual(await troupe.ref(Counter, id).read(), { count: 3 });
+    // a mistyped namespace is refused, naming those on the cluster's primaries
+    const typo = await runPython([
+      'examples/python-sender/troupe_sender.py',
+      cluster.seeds[1]!,
+      `${troupe.namespace}x`,
+      'tell',
+      'counter',
+      'py-1',
+      'add',
+      '1',
+    ]);
+    assert.equal(typo.code, 2);
+    assert.match(typo.stderr, new RegExp(`namespaces here: .*${troupe.namespace}`));
+  });
+
+  it('takes tells and asks through the HTTP ingress', async (t) => {
+    const troupe = await open(t);
+    await troupe.work({ leaseMs: 3_000 });
+    const app = buildHttpApp({ troupe, token: false, ping: () => Promise.resolve('PONG'), actors: ACTORS });
+    const post = async (path: string, body: unknown) => {
+      const res = await app.fetch(
+        new Request(`http://troupe.test${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        }),
+      );
+      return { status: res.status, json: (await res.json()) as { ok: boolean; value?: unknown } };
+    };
+    for (let i = 0; i < 10; i++) assert.equal((await post(`/actors/counter/h-${i}/add`, [4])).status, 202);
+    const asked = await post('/actors/counter/h-9/value?ask', []);
+    assert.deepEqual([asked.status, asked.json], [200, { ok: true, value: 4 }]);
+    for (let i = 0; i < 10; i++) assert.deepEqual(await troupe.ref(Counter, `h-${i}`).read(), { count: 4 });
   });
 
   it('relays sends between partitions exactly once and in order', async (t) => {

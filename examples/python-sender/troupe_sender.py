@@ -16,6 +16,10 @@ docs/protocol.md step by step:
    src/redis/scripts.ts does) on partition p's mailbox, ready and wake keys, with EVALSHA
    (falling back to EVAL when Redis does not know the script yet).
 
+On a Redis Cluster it works unchanged: a URL of any node (or a comma-separated list of them) is
+detected by `INFO cluster` and opened as a `RedisCluster`, which sends each call to the node of
+its keys' slot (every key of one call shares the partition's hash tag).
+
 An ask also sets `replyTo` (this object's client id) and `corr`, then BLPOPs the client's reply
 list `{troupe:<ns>}:reply:<client id>` until the reply with that `corr` arrives.
 
@@ -55,6 +59,7 @@ import time
 import uuid
 import zlib
 from pathlib import Path
+from urllib.parse import urlparse
 
 try:
     import msgpack
@@ -128,6 +133,33 @@ def _new_id():
     return uuid.uuid4().hex
 
 
+def open_redis(url):
+    """A client for `url`: a plain Redis, or a RedisCluster when the node says it is in one (a
+    comma-separated list of node URLs is a cluster's seeds)."""
+    seeds = [u.strip() for u in url.split(",") if u.strip()]
+    if len(seeds) > 1:
+        return _cluster(seeds)
+    plain = redis.Redis.from_url(url)
+    try:
+        enabled = plain.info("cluster").get("cluster_enabled") == 1
+    except redis.ResponseError:
+        enabled = False  # a server that does not know INFO cluster is not in one
+    if not enabled:
+        return plain
+    plain.close()
+    return _cluster(seeds)
+
+
+def _cluster(seeds):
+    from redis.cluster import ClusterNode, RedisCluster
+
+    nodes = []
+    for seed in seeds:
+        parsed = urlparse(seed)
+        nodes.append(ClusterNode(parsed.hostname or "127.0.0.1", parsed.port or 6379))
+    return RedisCluster(startup_nodes=nodes)
+
+
 class Troupe:
     """A sender for one namespace. `redis_url` is a URL (`redis://host:port/db`, `unix://...`) or
     an existing `redis.Redis` client."""
@@ -144,7 +176,7 @@ class Troupe:
         if not NAMESPACE_RE.match(namespace):
             raise TroupeError(f"namespace must match {NAMESPACE_RE.pattern} (no ':'); got {namespace!r}")
         self.namespace = namespace
-        self.redis = redis.Redis.from_url(redis_url) if isinstance(redis_url, str) else redis_url
+        self.redis = open_redis(redis_url) if isinstance(redis_url, str) else redis_url
         # one reply list per sender object; BLPOP on a shared list would steal other clients' replies
         self.client_id = client_id or "py-" + _new_id()[:12]
         self._prefix = f"troupe:{namespace}:"
@@ -202,16 +234,24 @@ class Troupe:
 
     def _missing_namespace(self):
         """The error for a namespace with no meta key, naming those that exist (a bounded SCAN)."""
-        names, cursor, looked = set(), 0, 0
-        while True:
-            cursor, keys = self.redis.scan(cursor, match="troupe:*:meta", count=1000)
-            for key in keys:
-                m = META_KEY_RE.match(key.decode("utf-8", "replace"))
-                if m:
-                    names.add(m.group(1))
-            looked += 1000
-            if cursor == 0 or looked >= 100_000:
-                break
+        names = set()
+        # a cluster's meta keys are spread over its primaries: each is scanned on its own
+        servers = (
+            [n.redis_connection for n in self.redis.get_primaries()]
+            if hasattr(self.redis, "get_primaries")
+            else [self.redis]
+        )
+        for server in servers:
+            cursor, looked = 0, 0
+            while True:
+                cursor, keys = server.scan(cursor, match="troupe:*:meta", count=1000)
+                for key in keys:
+                    m = META_KEY_RE.match(key.decode("utf-8", "replace"))
+                    if m:
+                        names.add(m.group(1))
+                looked += 1000
+                if cursor == 0 or looked >= 100_000:
+                    break
         here = ", ".join(sorted(names)) if names else "none yet"
         return (
             f"no Troupe namespace {self.namespace!r} on this Redis (namespaces here: {here}): "
