@@ -12,6 +12,7 @@ import { connect, type Troupe } from '../src/index.ts';
 import { partitionOf } from '../src/protocol/partition.ts';
 import { startPrivateCluster, type PrivateCluster } from '../tools/private-cluster.ts';
 import { Counter, Forwarder, Ledger, Reminder, Tape } from './fixtures/actors.ts';
+import { Payment as CriticalPayment } from './fixtures/pools/payment-critical.ts';
 import { Payment } from './fixtures/pools/payment.ts';
 import { runPython } from './helpers/python.ts';
 import { runCli } from './helpers/run.ts';
@@ -145,33 +146,56 @@ describe('on a Redis Cluster', () => {
     assert.match(text.stdout, /OUTBOX 0$/m);
   });
 
-  it('refuses to move a type between pools, changing nothing, and the type goes on where it was', async (t) => {
-    const troupe = await connect({
-      redis: { cluster: cluster.seeds },
-      namespace: uniqueNamespace('cluster'),
-      actors: [Payment],
+  it('moves a type to the pool its class names with `troupe migrate --actors`, across slots', async (t) => {
+    const ns = uniqueNamespace('cluster');
+    const before = await connect({ redis: { cluster: cluster.seeds }, namespace: ns, actors: [Payment] });
+    t.after(() => before.close());
+    const ids = Array.from({ length: 12 }, (_, i) => `p-${i}`);
+    // a first payment each is committed (a log), a second waits in the mailbox, and one message dead-letters
+    const worker = await before.work({ leaseMs: 3_000 });
+    for (const [i, id] of ids.entries()) await before.ref(Payment, id).tell('pay', i);
+    await before.ref('payment', 'p-0').tell('nope');
+    await waitFor('first payments and the dead letter', async () => {
+      const paid = await Promise.all(ids.map((id) => before.ref(Payment, id).read()));
+      return paid.every((c) => c.paid.length === 1) && (await before.deadLetters.list()).length === 1;
     });
-    t.after(() => troupe.close());
-    await troupe.ref(Payment, 'p-1').tell('pay', 5);
+    await worker.stop();
+    for (const [i, id] of ids.entries()) await before.ref(Payment, id).tell('pay', 100 + i);
+
     const moved = await runCli([
       '-r',
       cluster.seeds.join(','),
       '-n',
-      troupe.namespace,
+      ns,
       'migrate',
       '--actors',
       './test/fixtures/pools/payment-critical.ts',
     ]);
-    assert.equal(moved.code, 2, moved.stdout);
+    assert.equal(moved.code, 0, moved.stderr);
     assert.match(
-      moved.stderr,
-      /moving actor types between pools is not supported on a Redis Cluster yet \(payment: pool default -> critical\); nothing was changed/,
+      moved.stdout,
+      /moved type payment from pool default to pool critical: 12 actor\(s\), 12 message\(s\) waiting/,
     );
-    await troupe.work({ leaseMs: 3_000 });
+    // nothing of a payment is left in the default pool's partitions, on any primary
+    const left: string[] = [];
+    for (const keys of (await keysByPrimary(ns)).values()) {
+      left.push(...keys.filter((k) => /:(\d+)\}:.*payment\//.test(k) && Number(/:(\d+)\}/.exec(k)![1]) < 64));
+    }
+    assert.deepEqual(left, []);
+
+    const after = await connect({
+      redis: { cluster: cluster.seeds },
+      namespace: ns,
+      actors: [CriticalPayment],
+    });
+    t.after(() => after.close());
+    await after.work({ leaseMs: 3_000 });
+    for (const [i, id] of ids.entries())
+      assert.deepEqual(await after.ref(CriticalPayment, id).ask('paid'), [i, 100 + i]);
+    const dead = await after.deadLetters.list();
     assert.deepEqual(
-      await troupe.ref(Payment, 'p-1').ask('paid'),
-      [5],
-      'the mail stayed in the pool it was sent to',
+      dead.map((d) => [d.actor, d.partition >= 64]),
+      [['payment/p-0', true]],
     );
   });
 

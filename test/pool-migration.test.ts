@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { ConfigError, connect } from '../src/index.ts';
+import { Keys } from '../src/redis/keys.ts';
+import { moveList } from '../src/redis/pool-migration.ts';
 import { Payment } from './fixtures/pools/payment.ts';
 import { Payment as CriticalPayment } from './fixtures/pools/payment-critical.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
@@ -109,4 +111,26 @@ it('a namespace written before pools works after `troupe migrate --actors` moves
     await troupe.close();
     await worker.terminate();
   }
+});
+
+it('a list move stopped between its push and its trim is finished by the next run, without a copy twice', async () => {
+  const keys = new Keys(uniqueNamespace('move'));
+  const c = redis.client();
+  const from = { p: 1, key: keys.mailbox(1, 'payment/x') };
+  const to = { p: 70, key: keys.mailbox(70, 'payment/x') };
+  const mail = Array.from({ length: 2_500 }, (_, i) => `m${i}`);
+  // the first batch of 1,000 was pushed with its note, then the run stopped before trimming it
+  await c.rpush(from.key, ...mail);
+  await c.rpush(to.key, 'new-1', ...mail.slice(0, 1_000));
+  await c.hset(keys.moving(70), `in:${from.key}`, '1 1000');
+  assert.equal(await moveList(c, keys, from, to), 2_500);
+  assert.deepEqual(await c.lrange(to.key, 0, -1), ['new-1', ...mail]);
+  assert.equal(await c.exists(from.key, keys.moving(1), keys.moving(70)), 0, 'source and journals gone');
+  // stopped after a trim: the notes agree, and the run goes on from there
+  await c.rpush(from.key, 'a', 'b');
+  await c.hset(keys.moving(1), `out:${from.key}`, '3');
+  await c.hset(keys.moving(70), `in:${from.key}`, '3 1000');
+  assert.equal(await moveList(c, keys, from, to), 2);
+  assert.deepEqual(await c.lrange(to.key, -3, -1), ['m2499', 'a', 'b']);
+  assert.equal(await c.exists(from.key, keys.moving(1), keys.moving(70)), 0);
 });

@@ -52,6 +52,7 @@ reply list, as docs/protocol.md asks).
 """
 
 import json
+import logging
 import os
 import re
 import sys
@@ -181,7 +182,13 @@ class Troupe:
         self.client_id = client_id or "py-" + _new_id()[:12]
         self._prefix = f"troupe:{namespace}:"
         # register_script runs EVALSHA and falls back to EVAL (loading it) on NOSCRIPT
-        self._tell = self.redis.register_script(lua_source("tell.lua", lua_dir))
+        tell_lua = lua_source("tell.lua", lua_dir)
+        self._tell = self.redis.register_script(tell_lua)
+        if hasattr(self.redis, "get_primaries"):
+            # loaded on every primary at once: redis-py's cluster client logs each NOSCRIPT it
+            # falls back from as an error with its traceback
+            for node in self.redis.get_primaries():
+                node.redis_connection.script_load(tell_lua)
         self._partitions = None
         # actor type -> (first partition, partition count) of its pool
         self._pools = {}
@@ -387,6 +394,9 @@ def main(argv):
                 f"quote a string for the shell as '{json.dumps(word)}'\n"
             )
             return 2
+    # redis-py's cluster client logs every redirection it follows (a reshard's MOVED and ASK) as an
+    # error with a traceback; what fails for good is raised and reported below
+    logging.getLogger("redis.cluster").setLevel(logging.CRITICAL)
     ttl = os.environ.get("TROUPE_TTL_MS")
     try:
         ttl_ms = float(ttl) if ttl else None

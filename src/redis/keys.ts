@@ -133,6 +133,14 @@ export class Keys {
   lock(p: number, akey: string): string {
     return `${this.partition(p)}lock:${akey}`;
   }
+  /**
+   * `troupe migrate --actors`'s journal in partition p's slot (hash), so a move between slots can
+   * stop anywhere and be run again: `out:<key>` = batches trimmed from a list of p, `in:<key>` =
+   * "<batch> <count>" pushed into p from list <key>, `dead:<id>` = the id a dead letter got here.
+   */
+  moving(p: number): string {
+    return `${this.partition(p)}moving`;
+  }
   /** Messages to deliver later and retry backoffs ending: member `<akey>\0<envelope>`, score due ms. */
   timers(p: number): string {
     return `${this.partition(p)}timers`;

@@ -1,4 +1,5 @@
 import { isCluster, type RedisClient } from './client.ts';
+import { primaryOf } from './slots.ts';
 import { ConfigError } from '../errors.ts';
 import { DEFAULT_POOL, type Placement, type PoolRange } from '../protocol/placement.ts';
 import type { Keys } from './keys.ts';
@@ -24,10 +25,13 @@ export interface PoolMigration {
   recorded: string[];
 }
 
-async function* scanKeys(redis: RedisClient, match: string): AsyncGenerator<string> {
+/** Keys matching `match` in partition p, scanned on the server that holds p's slot. */
+async function* scanKeys(redis: RedisClient, keys: Keys, p: number, match: string): AsyncGenerator<string> {
+  const node = isCluster(redis) ? primaryOf(redis, keys.partition(p)) : redis;
+  if (!node) throw new Error(`no primary known for partition ${p}'s slot: is the cluster up? Run this again`);
   let cursor = '0';
   do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', match, 'COUNT', SCAN_COUNT);
+    const [next, found] = await node.scan(cursor, 'MATCH', match, 'COUNT', SCAN_COUNT);
     cursor = next;
     yield* found;
   } while (cursor !== '0');
@@ -49,21 +53,41 @@ async function* scanPairs(
 }
 
 /**
- * Moves a list element by element (LMOVE, pipelined a thousand at a time): a stop midway loses
- * nothing, and a second run finishes it.
+ * Moves list `from` (partition p) to the end of list `to` (partition q), a thousand elements at a
+ * time. The two are in different hash slots, which a Redis Cluster cannot write atomically, so
+ * each batch is pushed to `to` together with a note in q's journal, then trimmed from `from`
+ * together with a note in p's: a stop between the two is found by the next run (q's note one batch
+ * ahead of p's) and finished without pushing the batch again.
  */
-async function moveList(redis: RedisClient, from: string, to: string): Promise<number> {
+export async function moveList(
+  redis: RedisClient,
+  keys: Keys,
+  from: { p: number; key: string },
+  to: { p: number; key: string },
+): Promise<number> {
+  const [outJournal, inJournal] = [keys.moving(from.p), keys.moving(to.p)];
+  const [outField, inField] = [`out:${from.key}`, `in:${from.key}`];
   let moved = 0;
-  for (let left = await redis.llen(from); left > 0; left = await redis.llen(from)) {
-    const pipe = redis.pipeline();
-    for (let i = 0; i < Math.min(left, SCAN_COUNT); i++) pipe.lmove(from, to, 'LEFT', 'RIGHT');
-    const res = (await pipe.exec()) ?? [];
-    for (const [err, value] of res) {
-      if (err) throw err;
-      if (value !== null) moved++;
+  for (;;) {
+    const trimmed = Number((await redis.hget(outJournal, outField)) ?? 0);
+    const [pushed = 0, count = 0] = ((await redis.hget(inJournal, inField)) ?? '').split(' ').map(Number);
+    if (pushed === trimmed + 1) {
+      await redis.multi().ltrim(from.key, count, -1).hset(outJournal, outField, pushed).exec();
+      moved += count;
+      continue;
     }
+    const batch = await redis.lrangeBuffer(from.key, 0, SCAN_COUNT - 1);
+    if (batch.length === 0) {
+      await redis.hdel(outJournal, outField);
+      await redis.hdel(inJournal, inField);
+      return moved;
+    }
+    await redis
+      .multi()
+      .rpush(to.key, ...batch)
+      .hset(inJournal, inField, `${trimmed + 1} ${batch.length}`)
+      .exec();
   }
-  return moved;
 }
 
 /** Refuses while any worker is alive: a worker would run the type in its old partitions meanwhile. */
@@ -81,6 +105,7 @@ async function assertNoWorkers(redis: RedisClient, keys: Keys): Promise<void> {
 /** Moves every key of type `type`'s actors from the partitions of pool `from` to those `after` gives them. */
 async function moveType(
   redis: RedisClient,
+  scripted: ScriptedRedis,
   keys: Keys,
   type: string,
   from: PoolRange,
@@ -100,23 +125,27 @@ async function moveType(
     const withMail: string[] = [];
     for (const [kind, target] of lists) {
       const at = `${keys.partition(p)}${kind}`;
-      for await (const key of scanKeys(redis, `${at}${prefix}*`)) {
+      for await (const key of scanKeys(redis, keys, p, `${at}${prefix}*`)) {
         const akey = key.slice(at.length);
         actors.add(akey);
-        const n = await moveList(redis, key, target(home(akey), akey));
+        const q = home(akey);
+        const n = await moveList(redis, keys, { p, key }, { p: q, key: target(q, akey) });
         if (kind === 'mb:') {
           messages += n;
           withMail.push(akey);
         }
       }
     }
-    for await (const bucket of scanKeys(redis, `${keys.partition(p)}logs:*`)) {
+    // each pair below is written in two slots, one after the other: writing the target again
+    // is harmless, so a run stopped between the two is finished by the next
+    for await (const bucket of scanKeys(redis, keys, p, `${keys.partition(p)}logs:*`)) {
       for await (const [field, stowed] of scanPairs(redis, 'hscanBuffer', bucket, `${prefix}*`)) {
         const akey = field.toString();
         actors.add(akey);
         const q = home(akey);
         const to = keys.logBucketOf(q, akey, after.countAt(q));
-        await redis.multi().hset(to, akey, stowed).hdel(bucket, akey).exec();
+        await redis.hset(to, akey, stowed);
+        await redis.hdel(bucket, akey);
       }
     }
     const records = [(q: number) => keys.attempts(q), (q: number) => keys.paused(q)];
@@ -124,21 +153,15 @@ async function moveType(
       const key = hash(p);
       for await (const [field, value] of scanPairs(redis, 'hscanBuffer', key, `${prefix}*`)) {
         const akey = field.toString();
-        await redis
-          .multi()
-          .hset(hash(home(akey)), akey, value)
-          .hdel(key, akey)
-          .exec();
+        await redis.hset(hash(home(akey)), akey, value);
+        await redis.hdel(key, akey);
       }
     }
-    await moveDeadLetters(redis, keys, p, prefix, home);
+    await moveDeadLetters(redis, scripted, keys, p, prefix, home);
     for await (const [member, score] of scanPairs(redis, 'zscanBuffer', keys.timers(p), `${prefix}*`)) {
       const akey = member.subarray(0, member.indexOf(0)).toString();
-      await redis
-        .multi()
-        .zadd(keys.timers(home(akey)), score, member)
-        .zrem(keys.timers(p), member)
-        .exec();
+      await redis.zadd(keys.timers(home(akey)), score, member);
+      await redis.zrem(keys.timers(p), member);
     }
     for await (const [akey] of scanPairs(redis, 'hscanBuffer', keys.running(p), `${prefix}*`)) {
       await redis.hdel(keys.running(p), akey);
@@ -147,33 +170,32 @@ async function moveType(
     do {
       const [next, due] = await redis.sscan(keys.mergeDue(p), cursor, 'MATCH', `${prefix}*`);
       cursor = next;
-      for (const akey of due)
-        await redis
-          .multi()
-          .sadd(keys.mergeDue(home(akey)), akey)
-          .srem(keys.mergeDue(p), akey)
-          .exec();
+      for (const akey of due) {
+        await redis.sadd(keys.mergeDue(home(akey)), akey);
+        await redis.srem(keys.mergeDue(p), akey);
+      }
     } while (cursor !== '0');
     // held actors of a paused type stay held in their new partition
     for (const akey of await redis.lrange(keys.held(p, type), 0, -1)) {
       const q = home(akey);
-      await redis
-        .multi()
-        .rpush(keys.held(q, type), akey)
-        .sadd(keys.heldTypes(q), type)
-        .lrem(keys.held(p, type), 1, akey)
-        .exec();
+      // an actor is held once: a run stopped after the push does not push it again
+      if ((await redis.lpos(keys.held(q, type), akey)) === null) {
+        await redis.multi().rpush(keys.held(q, type), akey).sadd(keys.heldTypes(q), type).exec();
+      }
+      await redis.lrem(keys.held(p, type), 1, akey);
     }
     await redis.srem(keys.heldTypes(p), type);
     // the ready queue: off the old one, onto the new one (once) for each actor whose mail moved
     const ready = (await redis.lrange(keys.ready(p), 0, -1)).filter((a) => a.startsWith(prefix));
     for (const akey of new Set([...ready, ...withMail])) {
       const q = home(akey);
-      await redis.lrem(keys.ready(p), 0, akey);
+      // queued on the new partition before it leaves the old one's queue: a run stopped between
+      // the two still finds it there
       const mail = await redis.llen(keys.mailbox(q, akey));
       const queued = (await redis.lpos(keys.ready(q), akey)) !== null;
       const held = (await redis.lpos(keys.held(q, type), akey)) !== null;
       if (mail > 0 && !queued && !held) await redis.rpush(keys.ready(q), akey);
+      await redis.lrem(keys.ready(p), 0, akey);
     }
     progress();
   }
@@ -186,6 +208,7 @@ async function moveType(
  */
 async function moveDeadLetters(
   redis: RedisClient,
+  scripted: ScriptedRedis,
   keys: Keys,
   p: number,
   prefix: string,
@@ -199,34 +222,23 @@ async function moveDeadLetters(
       const akey = at < 0 ? '' : (flat[at + 1]?.toString() ?? '');
       if (!akey.startsWith(prefix)) continue;
       const q = home(akey);
-      const res = await redis
-        .multi()
-        .xadd(keys.dead(q), '*', ...flat)
-        .xdel(keys.dead(p), id)
-        .hget(keys.paused(q), akey)
-        .exec();
-      const moved = res?.[0]?.[1] as string | undefined;
-      if (moved && res?.[2]?.[1] === id.toString()) await redis.hset(keys.paused(q), akey, moved);
+      // the new entry and the note of its id are written together in q's slot, so a run stopped
+      // before the old entry is deleted does not copy it twice
+      const note = `dead:${id.toString()}`;
+      if ((await redis.hget(keys.moving(q), note)) === null) {
+        await scripted.run(
+          'copy_dead_letter',
+          [keys.dead(q), keys.moving(q), keys.paused(q)],
+          [note, akey, id, ...flat],
+        );
+      }
+      await redis.xdel(keys.dead(p), id);
+      await redis.hdel(keys.moving(q), note);
     }
     const last = rows[rows.length - 1];
     if (!last || rows.length < 500) return;
     cursor = `(${last[0].toString()}`;
   }
-}
-
-/**
- * A type's keys move to partitions in other hash slots, and a Redis Cluster cannot move a key
- * between slots atomically: refused before anything, placement included, is written (recording
- * the new pool first would route new mail away from the old).
- */
-function notOnCluster(moving: readonly TypeInPool[], before: Placement): ConfigError {
-  const what = moving
-    .map((t) => `${t.type}: pool ${before.recordedPool(t.type) ?? DEFAULT_POOL} -> ${t.pool}`)
-    .join(', ');
-  return new ConfigError(
-    `moving actor types between pools is not supported on a Redis Cluster yet (${what}); nothing was changed. ` +
-      "Keep each class's static pool as it was, or move the types on a standalone Redis before moving the namespace to the cluster",
-  );
 }
 
 /**
@@ -248,14 +260,13 @@ export async function movePools(
     moved: [],
     recorded: types.filter((t) => !moving.includes(t)).map((t) => t.type),
   };
-  if (moving.length > 0 && isCluster(redis)) throw notOnCluster(moving, before);
   if (moving.length > 0) await assertNoWorkers(redis, keys);
   const after = await placeTypes(scripted, keys, types, 'move');
   const of = moving.reduce((n, t) => n + before.rangeOfType(t.type).count, 0);
   let done = 0;
   for (const t of moving) {
     const from = before.rangeOfType(t.type);
-    const moved = await moveType(redis, keys, t.type, from, after, () => progress(++done, of));
+    const moved = await moveType(redis, scripted, keys, t.type, from, after, () => progress(++done, of));
     out.moved.push({ type: t.type, from: from.name, to: t.pool, ...moved });
   }
   return out;

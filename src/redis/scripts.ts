@@ -26,6 +26,7 @@ const SCRIPTS = [
   'relock',
   'place',
   'relay',
+  'copy_dead_letter',
 ] as const;
 
 export type ScriptName = (typeof SCRIPTS)[number];

@@ -30,7 +30,6 @@ which is safe beside running workers and never changes what a log reads.
 With --actors, each type whose class names another pool than the one its actors live in (before
 pools, every type lived in pool "default") is moved there: mailboxes, logs, timers and records.
 Moving needs every worker of the namespace stopped; a stop midway loses nothing, run it again.
-On a Redis Cluster moving types is refused (not built yet): nothing is changed.
 
 Examples:
   $ troupe -n shop migrate
