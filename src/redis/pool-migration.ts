@@ -26,7 +26,12 @@ export interface PoolMigration {
 }
 
 /** Keys matching `match` in partition p, scanned on the server that holds p's slot. */
-async function* scanKeys(redis: RedisClient, keys: Keys, p: number, match: string): AsyncGenerator<string> {
+async function* scanPartition(
+  redis: RedisClient,
+  keys: Keys,
+  p: number,
+  match: string,
+): AsyncGenerator<string> {
   const node = isCluster(redis) ? primaryOf(redis, keys.partition(p)) : redis;
   if (!node) throw new Error(`no primary known for partition ${p}'s slot: is the cluster up? Run this again`);
   let cursor = '0';
@@ -67,26 +72,31 @@ export async function moveList(
 ): Promise<number> {
   const [outJournal, inJournal] = [keys.moving(from.p), keys.moving(to.p)];
   const [outField, inField] = [`out:${from.key}`, `in:${from.key}`];
+  const trim = (count: number, batch: number) =>
+    redis.multi().ltrim(from.key, count, -1).hset(outJournal, outField, batch).exec();
+  // the journals are read once: only a run stopped midway left them, and from here on this run writes them
+  let trimmed = Number((await redis.hget(outJournal, outField)) ?? 0);
+  const [pushed = 0, count = 0] = ((await redis.hget(inJournal, inField)) ?? '').split(' ').map(Number);
   let moved = 0;
+  if (pushed === trimmed + 1) {
+    await trim(count, pushed);
+    [trimmed, moved] = [pushed, count];
+  }
   for (;;) {
-    const trimmed = Number((await redis.hget(outJournal, outField)) ?? 0);
-    const [pushed = 0, count = 0] = ((await redis.hget(inJournal, inField)) ?? '').split(' ').map(Number);
-    if (pushed === trimmed + 1) {
-      await redis.multi().ltrim(from.key, count, -1).hset(outJournal, outField, pushed).exec();
-      moved += count;
-      continue;
-    }
     const batch = await redis.lrangeBuffer(from.key, 0, SCAN_COUNT - 1);
     if (batch.length === 0) {
       await redis.hdel(outJournal, outField);
       await redis.hdel(inJournal, inField);
       return moved;
     }
+    trimmed++;
     await redis
       .multi()
       .rpush(to.key, ...batch)
-      .hset(inJournal, inField, `${trimmed + 1} ${batch.length}`)
+      .hset(inJournal, inField, `${trimmed} ${batch.length}`)
       .exec();
+    await trim(batch.length, trimmed);
+    moved += batch.length;
   }
 }
 
@@ -125,7 +135,7 @@ async function moveType(
     const withMail: string[] = [];
     for (const [kind, target] of lists) {
       const at = `${keys.partition(p)}${kind}`;
-      for await (const key of scanKeys(redis, keys, p, `${at}${prefix}*`)) {
+      for await (const key of scanPartition(redis, keys, p, `${at}${prefix}*`)) {
         const akey = key.slice(at.length);
         actors.add(akey);
         const q = home(akey);
@@ -138,7 +148,7 @@ async function moveType(
     }
     // each pair below is written in two slots, one after the other: writing the target again
     // is harmless, so a run stopped between the two is finished by the next
-    for await (const bucket of scanKeys(redis, keys, p, `${keys.partition(p)}logs:*`)) {
+    for await (const bucket of scanPartition(redis, keys, p, `${keys.partition(p)}logs:*`)) {
       for await (const [field, stowed] of scanPairs(redis, 'hscanBuffer', bucket, `${prefix}*`)) {
         const akey = field.toString();
         actors.add(akey);
