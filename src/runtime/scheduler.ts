@@ -14,10 +14,10 @@ import type { ActorUpkeep } from './actor-upkeep.ts';
 import { deadBatch, forwardBatch, type CommitItem } from './commit-item.ts';
 import type { Logger } from '../logger.ts';
 import type { Ownership } from './ownership.ts';
-import { claimReady, commitItems, type Claimed, type PartitionScriptDeps } from './partition-scripts.ts';
+import { claimReady, type Claimed, type PartitionScriptDeps } from './partition-scripts.ts';
 import type { ClaimTicket, Partition } from './partition.ts';
 import { Capacity } from './capacity.ts';
-import { applyCommitted, type CommittedDeps } from './committed.ts';
+import { flushCommits, type CommitFlushDeps } from './commit-flush.ts';
 import { PoolShares } from './pool-shares.ts';
 import type { TimerFiring } from './timers.ts';
 import { runBatch, type TurnEnv } from './turn.ts';
@@ -79,18 +79,32 @@ export class Scheduler {
   private stopping = false;
   private pumpQueued = false;
   private readonly pools: PoolShares;
-  private readonly committed: CommittedDeps;
+  private readonly flushDeps: CommitFlushDeps;
 
   constructor(private readonly deps: SchedulerDeps) {
     const pools = new PoolShares(deps.opts.pools, deps.opts.concurrency);
     this.pools = pools;
-    this.committed = {
+    this.flushDeps = {
+      scripts: deps.scripts,
+      keys: deps.keys,
+      owned: deps.owned,
+      replyTtlMs: deps.opts.replyTtlMs,
+      replicas: deps.replicas,
       counters: deps.counters,
-      timers: deps.timers,
-      upkeep: deps.upkeep,
-      clock: deps.clock,
+      log: deps.log,
       events: deps.events,
-      counted: (pool, n) => pools.counted(pool, n),
+      ownership: deps.ownership,
+      relay: deps.relay,
+      committed: {
+        counters: deps.counters,
+        timers: deps.timers,
+        upkeep: deps.upkeep,
+        clock: deps.clock,
+        events: deps.events,
+        counted: (pool, n) => pools.counted(pool, n),
+      },
+      finish: (s, n) => this.finishItems(s, n),
+      reset: (s, err) => this.reset(s, err),
     };
     this.capacity = new Capacity(deps.opts.concurrency, {
       rank: (b) => pools.rank(b.s.pool),
@@ -361,65 +375,7 @@ export class Scheduler {
     this.ran(s);
     if (!s.queueCommit(item)) return;
     // batches that finish in the same turn of the event loop share one commit
-    setImmediate(() => void this.flush(s));
-  }
-
-  private async flush(s: Partition): Promise<void> {
-    const items = s.takePending();
-    if (items.length === 0) return;
-    if (this.deps.owned.get(s.p) !== s) {
-      this.finishItems(s, items.length);
-      return;
-    }
-    let res: Awaited<ReturnType<typeof commitItems>>;
-    try {
-      res = await commitItems(this.deps.scripts, s.p, s.epoch, items, this.deps.opts.replyTtlMs);
-    } catch (err) {
-      this.finishItems(s, items.length);
-      this.reset(s, err);
-      return;
-    }
-    if (res !== 'fenced' && this.deps.replicas && !(await this.replicated(s, this.deps.replicas))) {
-      this.finishItems(s, items.length);
-      return;
-    }
-    if (res === 'fenced') {
-      this.deps.counters.fencedCommits++;
-      this.deps.log.warn({ partition: s.p, epoch: s.epoch }, 'commit refused: fenced');
-      this.deps.events.emit('fenced', s.p);
-      this.deps.ownership.lose(s, 'fenced at commit');
-      this.finishItems(s, items.length);
-      return;
-    }
-    applyCommitted(this.committed, s, items, res);
-    if (res.outboxLen > 0) {
-      s.outboxGrew(res.outboxLen);
-      this.deps.relay(s.p);
-    }
-    this.finishItems(s, items.length);
-  }
-
-  /**
-   * Whether the replicas `waitReplicas` asks for acknowledged the partition's commit. When fewer did
-   * (or the WAIT failed), the commit's outcome is unknown, as after a lost reply: the partition is
-   * taken afresh, and what it did is read back from Redis.
-   */
-  private async replicated(s: Partition, replicas: Replicas): Promise<boolean> {
-    let acked: number;
-    try {
-      acked = await replicas.wait(this.deps.keys.owner(s.p));
-    } catch (err) {
-      this.reset(s, err);
-      return false;
-    }
-    if (acked >= replicas.count) return true;
-    this.reset(
-      s,
-      new Error(
-        `only ${acked} of ${replicas.count} replica(s) acknowledged the commit within ${replicas.timeoutMs} ms`,
-      ),
-    );
-    return false;
+    setImmediate(() => void flushCommits(this.flushDeps, s));
   }
 
   private finishItems(s: Partition, n: number): void {
