@@ -6,7 +6,7 @@ import { bindLogger, type Logger } from '../logger.ts';
 import { registryEntry } from '../protocol/registry-entry.ts';
 import type { Placement } from '../protocol/placement.ts';
 import type { Keys } from '../redis/keys.ts';
-import { checkPlaced, placeTypes, readPlacement } from '../redis/placement-store.ts';
+import { readPlacement } from '../redis/placement-store.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
 import { ActorUpkeep } from './actor-upkeep.ts';
 import { DeadLetterLog } from './dead-letter-log.ts';
@@ -14,7 +14,9 @@ import { Leases } from './leases.ts';
 import { obey, type ControlTarget } from './worker-control.ts';
 import { checkNameFree } from './worker-name.ts';
 import { resolveWorkOptions, type ResolvedWorkOptions } from './worker-options.ts';
+import { PoolRates } from './pool-rates.ts';
 import { Scheduler } from './scheduler.ts';
+import { placeWorkerTypes } from './worker-placement.ts';
 import type { TurnEnv } from './turn.ts';
 import { Ownership, type OwnershipHooks } from './ownership.ts';
 import type { Partition } from './partition.ts';
@@ -70,7 +72,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   /** Every line carries this worker's name. */
   private readonly log: Logger;
   private startedAt = 0;
-  private lastRates: { at: number; turns: Map<string, number> } = { at: 0, turns: new Map() };
+  private readonly rates: PoolRates;
   private placement: Placement;
   private readonly owned = new Map<number, Partition>();
   private readonly ownership: Ownership;
@@ -222,6 +224,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       counters: this.counters,
       events: this,
     });
+    this.rates = new PoolRates(deps.clock, () => this.scheduler.turnsByPool());
   }
 
   /** Registers the worker, takes its share of partitions and starts serving them. */
@@ -231,52 +234,20 @@ export class Worker extends EventEmitter<WorkerEvents> {
     // commands sent to a predecessor of this name are not for this worker
     await commands.del(keys.control(this.id));
     this.startedAt = this.deps.clock.now();
-    this.lastRates.at = this.startedAt;
+    this.rates.start(this.startedAt);
     await this.place();
     await this.waker.start();
     await this.ownership.start();
     this.upkeep.start();
   }
 
-  /**
-   * Records the pools of this worker's types (creating pools as they first appear) and checks that
-   * each type's actors live in the pool its class names; says which served pools have none of its
-   * types, whose messages it could only dead-letter.
-   */
   private async place(): Promise<void> {
     const { registry, scripted, keys } = this.deps;
-    const counts = new Map(this.opts.pools.map((p) => [p.name, p.partitions]));
-    const types = registry.types().map((type) => {
-      const pool = registry.require(type).pool;
-      return { type, pool, partitions: counts.get(pool) };
-    });
-    this.placement = await placeTypes(scripted, keys, types);
-    checkPlaced(this.placement, types, keys.ns);
-    for (const { name } of this.opts.pools) {
-      if (types.some((t) => t.pool === name)) continue;
-      const known = types.map((t) => `${t.type} (${t.pool})`).join(', ');
-      this.log.warn(
-        { pool: name },
-        `pool "${name}" is served by this worker, but none of its actor classes lives there (loaded: ${known}); ` +
-          `its messages would be dead-lettered as unknown-type: load that pool's classes, or leave "${name}" out of pools`,
-      );
-    }
+    this.placement = await placeWorkerTypes(scripted, keys, registry, this.opts.pools, this.log);
   }
 
   private async refreshPlacement(): Promise<void> {
     this.placement = await readPlacement(this.deps.commands, this.deps.keys);
-  }
-
-  /** Turns per second in each pool since the previous call (the previous heartbeat). */
-  private poolRates(): Map<string, number> {
-    const now = this.deps.clock.now();
-    const turns = this.scheduler.turnsByPool();
-    const since = this.lastRates;
-    this.lastRates = { at: now, turns };
-    const secs = (now - since.at) / 1000;
-    return new Map(
-      [...turns].map(([pool, n]) => [pool, secs > 0 ? (n - (since.turns.get(pool) ?? 0)) / secs : 0]),
-    );
   }
 
   /** The pool partition p belongs to. */
@@ -395,7 +366,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
           paused: this.ownership.paused,
           mergesPending: this.upkeep.pendingMerges,
           pools: this.pools,
-          poolRates: this.poolRates(),
+          poolRates: this.rates.take(),
         }),
       renewed: (s, r) => {
         if (r.mergesDue && !s.draining) void this.upkeep.mergeFlagged(s.p);
