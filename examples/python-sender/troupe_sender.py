@@ -152,18 +152,25 @@ def open_redis(url):
 
 
 def _cluster(seeds):
+    """A RedisCluster from seed URLs; the first one's credentials and TLS apply to every node."""
     from redis.cluster import ClusterNode, RedisCluster
 
-    nodes = []
-    for seed in seeds:
-        parsed = urlparse(seed)
-        nodes.append(ClusterNode(parsed.hostname or "127.0.0.1", parsed.port or 6379))
-    return RedisCluster(startup_nodes=nodes)
+    if len(seeds) == 1:
+        return RedisCluster.from_url(seeds[0])
+    first = urlparse(seeds[0])
+    nodes = [ClusterNode(urlparse(u).hostname or "127.0.0.1", urlparse(u).port or 6379) for u in seeds]
+    return RedisCluster(
+        startup_nodes=nodes,
+        username=first.username,
+        password=first.password,
+        ssl=first.scheme == "rediss",
+    )
 
 
 class Troupe:
-    """A sender for one namespace. `redis_url` is a URL (`redis://host:port/db`, `unix://...`) or
-    an existing `redis.Redis` client."""
+    """A sender for one namespace. `redis_url` is a URL (`redis://host:port/db`, `unix://...`; a
+    cluster node's, or several nodes' separated by commas) or an existing `redis.Redis` or
+    `redis.cluster.RedisCluster` client."""
 
     def __init__(
         self,
