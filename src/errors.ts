@@ -167,3 +167,20 @@ export class ClosedError extends TroupeError {
     this.name = 'ClosedError';
   }
 }
+
+/**
+ * A query named an index that `troupe reindex` is rebuilding (or has not finished): rather than a
+ * partial answer, this. Ask again once the reindex is done.
+ */
+export class IndexRebuildingError extends TroupeError {
+  /** The fields being rebuilt. */
+  readonly fields: string[];
+  constructor(type: string, fields: string[]) {
+    super(
+      `the ${fields.map((f) => `"${f}"`).join(', ')} index of ${type} is being rebuilt (troupe reindex ${type}): ` +
+        'answers would be partial; ask again when the reindex is done, or run it to the end if it stopped',
+    );
+    this.name = 'IndexRebuildingError';
+    this.fields = fields;
+  }
+}

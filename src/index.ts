@@ -1,10 +1,12 @@
 /**
  * Troupe: an actor-model runtime on Redis. This file is the whole public surface.
  */
-export { Actor, type MergePolicy, type RetryPolicy } from './actor/actor.ts';
+export { Actor, type IndexDefinitions, type MergePolicy, type RetryPolicy } from './actor/actor.ts';
 export type { ActorClass, Address, ContextOf, MethodArgs, MethodName, MethodResult } from './actor/types.ts';
 export { connect, Troupe, type ConnectOptions } from './client/troupe.ts';
 export { DeadLetters } from './client/dead-letters.ts';
+export type { ActorDirectory, QueryOptions } from './client/directory.ts';
+export type { Condition, Where } from './client/where.ts';
 export type {
   DeadLetter,
   DeadLetterFilter,
@@ -66,6 +68,7 @@ export {
   HandlerTimeoutError,
   TurnAbortedError,
   ValidationError,
+  IndexRebuildingError,
 } from './errors.ts';
 export type { StandardSchemaV1 } from './actor/schema.ts';
 export { partitionOf } from './protocol/partition.ts';

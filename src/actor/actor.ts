@@ -49,7 +49,18 @@ export interface TurnEffects {
   segments: unknown[];
   sends: { type: string; id: string; method: string; args: unknown[] }[];
   timers: { delayMs: number; method: string; args: unknown[] }[];
+  /** `this.destroy()` was called: the commit deletes the actor's state first. */
+  destroyed: boolean;
 }
+
+/**
+ * Secondary indexes of an actor type: per field, a function of the context giving the value the
+ * actor is found under (`undefined` or `null`: not in that index). See `Actor.indexes`.
+ */
+export type IndexDefinitions<C = never> = Record<
+  string,
+  (ctx: C) => string | number | boolean | null | undefined
+>;
 
 /** How a type's failing handlers are retried before their message goes to the dead letters. */
 export interface RetryPolicy {
@@ -181,6 +192,22 @@ export abstract class Actor<C = unknown, S = unknown> {
    */
   static schemas?: Record<string, StandardSchemaV1>;
 
+  /**
+   * Secondary indexes: per field, a function of the context after a turn. Each value is written in
+   * the same commit as the turn's segments, so `troupe.actors(Type).ids({ where })` never returns
+   * an actor for a value it did not commit. Values are strings, numbers or booleans; `undefined` or
+   * `null` leaves the actor out of that index. After changing them, run `troupe reindex <type>`.
+   *
+   * @example
+   * ```ts
+   * class Order extends Actor<Ctx, Seg> {
+   *   static override indexes = { status: (ctx: Ctx) => ctx.status, total: (ctx: Ctx) => ctx.total };
+   * }
+   * const late = await troupe.actors(Order).count({ where: { status: 'late' } });
+   * ```
+   */
+  static indexes?: IndexDefinitions;
+
   declare [binding]: ActorBinding;
 
   /** The context before any segment was appended. */
@@ -252,6 +279,25 @@ export abstract class Actor<C = unknown, S = unknown> {
   }
 
   /**
+   * Deletes the actor at this turn's commit: its context log, retained history and index entries,
+   * and its place in `troupe.actors(Type).ids()`. `this.context` is `initial()` from here on; what
+   * the handler appends after the call, and later messages, start the actor afresh. The turn's
+   * sends, timers and reply are committed as usual; mail still waiting is handled as usual.
+   *
+   * @example
+   * ```ts
+   * close(): void { this.destroy(); }
+   * ```
+   */
+  protected destroy(): void {
+    const state = this.state;
+    const effects = this.turn(state);
+    effects.destroyed = true;
+    effects.segments.length = 0;
+    state.context = this.initial();
+  }
+
+  /**
    * Sends a message to another actor (or this one), delivered atomically with this turn's commit.
    *
    * @example
@@ -272,7 +318,9 @@ export abstract class Actor<C = unknown, S = unknown> {
 
   private turn(state: ActorBinding): TurnEffects {
     if (!state.effects) {
-      throw new TroupeError('append/send can only be called while a handler runs (not after it returned)');
+      throw new TroupeError(
+        'append/send/destroy can only be called while a handler runs (not after it returned)',
+      );
     }
     return state.effects;
   }

@@ -25,6 +25,32 @@ export interface RegisteredActor {
   schemas: ReadonlyMap<string, StandardSchemaV1>;
   /** Declared parameters of each handler whose declaration could be read (see arity.ts). */
   arity: ReadonlyMap<string, Arity>;
+  /** Its secondary indexes (`static indexes`), in declaration order. */
+  indexes: readonly IndexField[];
+}
+
+/** One secondary index of a type: the field name and the function of the context it indexes. */
+export interface IndexField {
+  name: string;
+  value: (ctx: unknown) => unknown;
+}
+
+function indexFields(type: string, defs: unknown): IndexField[] {
+  if (defs === undefined) return [];
+  if (typeof defs !== 'object' || defs === null || Array.isArray(defs)) {
+    throw new ConfigError(
+      `${type}: static indexes must be an object of functions, e.g. { status: (ctx) => ctx.status }`,
+    );
+  }
+  return Object.entries(defs as Record<string, unknown>).map(([name, fn]) => {
+    checkName(`${type}: static indexes field`, name);
+    if (typeof fn !== 'function') {
+      throw new ConfigError(
+        `${type}: static indexes.${name} must be a function of the context; got ${typeof fn}`,
+      );
+    }
+    return { name, value: fn as (ctx: unknown) => unknown };
+  });
 }
 
 export const DEFAULT_RETRY: Required<Omit<RetryPolicy, 'methods'>> = {
@@ -163,6 +189,7 @@ export class ActorRegistry {
       messageTtlMs,
       schemas: schemaMap(type, cls.schemas),
       pauseOnDeadLetter: onDeadLetter(type, cls.onDeadLetter),
+      indexes: indexFields(type, cls.indexes),
     };
     this.byType.set(type, entry);
     return entry;

@@ -1,4 +1,4 @@
-import type { Actor, MergePolicy, RetryPolicy } from './actor.ts';
+import type { Actor, IndexDefinitions, MergePolicy, RetryPolicy } from './actor.ts';
 import type { StandardSchemaV1 } from './schema.ts';
 
 // The handler types live beside the class, whose send() and ref() use them and whose own keys they
@@ -16,6 +16,7 @@ export type ActorClass<A extends Actor<any, any> = Actor<any, any>> = (new () =>
   pool?: string;
   onDeadLetter?: 'continue' | 'pause';
   schemas?: Record<string, StandardSchemaV1>;
+  indexes?: IndexDefinitions;
 };
 
 /** The context type of an actor. */

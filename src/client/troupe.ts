@@ -34,6 +34,7 @@ import { Admin } from './admin.ts';
 import { BoundRef, type RefBackend } from './bound-ref.ts';
 import { explainAskTimeout } from './ask-timeout.ts';
 import { DeadLetters } from './dead-letters.ts';
+import { ActorDirectory } from './directory.ts';
 import { Placements } from './placements.ts';
 import type { ActorRef, ReadOptions, RefOptions, UntypedActor } from './ref.ts';
 import { ReplyListener } from './replies.ts';
@@ -200,6 +201,42 @@ export class Troupe {
     const p = this.placements.known(type) ? this.placements.partitionOf(type, id) : -1;
     const at: Route = { type, id, p, akey: actorKey(type, id), ttl };
     return new BoundRef(this.refBackend, at, timeout) as unknown as ActorRef<unknown>;
+  }
+
+  /**
+   * The actors of a type: `ids()` lists them (or those whose indexes meet a `where`), `count()`
+   * counts them. From the class (its `static indexes` are checked against the query) or, where only
+   * the type is imported, from its type name.
+   *
+   * @example
+   * ```ts
+   * const orders = troupe.actors(Order);
+   * for await (const id of orders.ids({ where: { status: 'late', total: { gte: 100 } } })) console.log(id);
+   * const paid = await orders.count({ where: { status: 'paid' } });
+   * ```
+   */
+  actors<C extends ActorClass>(cls: C): ActorDirectory<C>;
+  actors<T = ActorClass>(type: string): ActorDirectory<T>;
+  actors(clsOrType: string | ActorClass): ActorDirectory<unknown> {
+    this.assertOpen();
+    let type: string;
+    let indexes: string[] | undefined;
+    if (typeof clsOrType === 'string') {
+      type = checkName('actor type', clsOrType);
+      indexes = this.registry.get(type)?.indexes.map((f) => f.name);
+    } else {
+      const entry = this.registry.add(clsOrType);
+      type = entry.type;
+      indexes = entry.indexes.map((f) => f.name);
+    }
+    return new ActorDirectory({
+      redis: this.redis,
+      keys: this.keys,
+      placements: this.placements,
+      type,
+      indexes,
+      assertOpen: () => this.assertOpen(),
+    });
   }
 
   /** Starts a worker in this process: it leases partitions and runs turns for their actors. */

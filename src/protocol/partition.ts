@@ -49,3 +49,16 @@ const LOG_BUCKETS = 65_536;
 export function logBucketOf(akey: string, partitions: number): number {
   return Math.floor(crc32OfString(akey) / partitions) % Math.ceil(LOG_BUCKETS / partitions);
 }
+
+/** Directory buckets of one actor type, spread over its pool's partitions: at a million actors, ~61 each. */
+const DIR_BUCKETS = 16_384;
+
+/** The directory bucket of an actor within its partition (as logBucketOf, over fewer buckets). */
+export function dirBucketOf(akey: string, partitions: number): number {
+  return Math.floor(crc32OfString(akey) / partitions) % dirBucketsPer(partitions);
+}
+
+/** How many directory buckets each partition of a pool of `partitions` has for each type. */
+export function dirBucketsPer(partitions: number): number {
+  return Math.ceil(DIR_BUCKETS / partitions);
+}

@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.ts';
-import { logBucketOf } from '../protocol/partition.ts';
+import { dirBucketOf, logBucketOf } from '../protocol/partition.ts';
 
 const NAME = /^[A-Za-z0-9_.:-]+$/;
 // no ':' in a namespace: `a:reply` would reach into namespace `a`'s keys
@@ -179,6 +179,29 @@ export class Keys {
   /** The last outbox entry id applied here from each source partition (hash: source p -> id). */
   relayed(p: number): string {
     return `${this.partition(p)}relayed`;
+  }
+  /**
+   * Directory bucket b of type `type` in partition p (hash: id -> the actor's index record): every
+   * actor of the type that committed a turn and was not destroyed (docs/indexes.md).
+   */
+  dir(p: number, type: string, bucket: number): string {
+    return `${this.partition(p)}dir:${type}:${bucket}`;
+  }
+  /** The directory bucket of actor `type/id` of partition p, in a pool of `partitions` partitions. */
+  dirOf(p: number, type: string, id: string, partitions: number): string {
+    return this.dir(p, type, dirBucketOf(`${type}/${id}`, partitions));
+  }
+  /** Actors in partition p's directory, per type (hash: type -> count). */
+  dirCount(p: number): string {
+    return `${this.partition(p)}dir-count`;
+  }
+  /** Index `field` of type `type` in partition p (sorted set, score 0; see protocol/index-entry.ts). */
+  index(p: number, type: string, field: string): string {
+    return `${this.partition(p)}ix:${type}:${field}`;
+  }
+  /** The state of a type's indexes (hash: `building` -> the fields a reindex is rebuilding). */
+  indexState(type: string): string {
+    return `${this.nsPrefix}index:${type}`;
   }
   /** Actors whose log passed the merge threshold, for the owner's merge sweep. */
   mergeDue(p: number): string {

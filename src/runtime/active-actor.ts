@@ -29,6 +29,8 @@ export interface ActiveActor {
    * it in its log bucket) or `list` (some of it in a key of its own, to be stowed when idle).
    */
   logAt: 'none' | 'stowed' | 'list';
+  /** Its directory record as this worker last committed it (undefined: not known to be listed). */
+  listed: Buffer | undefined;
 }
 
 /** Whether the actor's log has grown past its type's merge policy. */
@@ -70,5 +72,6 @@ export function activate(entry: RegisteredActor, id: string, stored: StoredLog, 
     logSegments: Math.max(0, log.length - 1),
     logBytes,
     logAt: log.length === 0 ? 'none' : stored.list.length === 0 ? 'stowed' : 'list',
+    listed: undefined,
   };
 }

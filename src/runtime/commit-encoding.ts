@@ -44,11 +44,26 @@ export function encodeCommit(
     keys.paused(p),
     keys.mergeDue(p),
     keys.outbox(p),
+    keys.dirCount(p),
   ];
   const args: ScriptArg[] = [workerId, epoch, replyTtlMs, deadLettersKept(partitions), items.length];
   for (const it of items) {
     k.push(mailboxPrefix + it.akey, logPrefix + it.akey, keys.logBucketOf(p, it.akey, partitions));
-    args.push(it.akey, it.token, it.handled, it.mergeAt, it.fresh, it.segments.length);
+    args.push(it.akey, it.token, it.handled, it.mergeAt, it.fresh, it.dir);
+    if (it.dir > 0) {
+      const slash = it.akey.indexOf('/');
+      const type = it.akey.slice(0, slash);
+      k.push(keys.dirOf(p, type, it.akey.slice(slash + 1), partitions));
+      args.push(it.fields.length);
+      for (const [field, enc] of it.fields) {
+        k.push(keys.index(p, type, field));
+        args.push(field, enc);
+      }
+      if (it.dir >= 2) k.push(keys.history(p, it.akey), keys.lock(p, it.akey));
+    } else {
+      args.push(0);
+    }
+    args.push(it.segments.length);
     for (const seg of it.segments) args.push(seg);
     // on a single Redis (no outbox) every send and reply is written where it goes
     const direct = outbox ? it.sends.filter(([q]) => q === p) : it.sends;

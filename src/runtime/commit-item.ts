@@ -17,6 +17,13 @@ export interface CommitItem {
    * base, straight into its log bucket rather than into a list to be stowed when it goes idle.
    */
   fresh: number;
+  /**
+   * The directory and indexes (commit.lua's `dir`): 0 leaves them; bit 1 lists the actor under
+   * `fields`; bit 2 destroys it first (this.destroy()): its log, history and entries are deleted.
+   */
+  dir: number;
+  /** With `dir` > 0: the type's index fields, each with the encoding to list the actor under (empty: none). */
+  fields: [field: string, enc: Buffer][];
   segments: Buffer[];
   sends: [partition: number, akey: string, envelope: Buffer][];
   replies: [client: string, payload: Buffer][];
@@ -41,6 +48,8 @@ export function emptyItem(akey: string, token: string, handled: number, mergeAt:
     handled,
     mergeAt,
     fresh: 0,
+    dir: 0,
+    fields: [],
     segments: [],
     sends: [],
     replies: [],

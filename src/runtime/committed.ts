@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { Clock } from '../clock.ts';
+import { indexRecord } from '../protocol/index-entry.ts';
 import type { ActorUpkeep } from './actor-upkeep.ts';
 import type { CommitItem } from './commit-item.ts';
 import type { CommitResult } from './partition-scripts.ts';
@@ -55,6 +56,13 @@ export function applyCommitted(
     }
     actor.busy = false;
     actor.lastUsed = d.clock.now();
+    if (it.dir >= 2) {
+      actor.logAt = 'none';
+      actor.logSegments = 0;
+      actor.logBytes = 0;
+      actor.listed = undefined;
+    }
+    if (it.dir % 2 === 1) actor.listed = indexRecord(it.fields);
     if (it.segments.length > 0) {
       actor.logAt = it.fresh ? 'stowed' : 'list';
       actor.logSegments += it.segments.length;

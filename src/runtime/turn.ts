@@ -4,6 +4,7 @@ import type { MergePolicy } from '../actor/actor.ts';
 import { NonRetryableError } from '../errors.ts';
 import type { Envelope, TraceCarrier } from '../protocol/envelope.ts';
 import { encodeEnvelope, ENVELOPE_VERSION } from '../protocol/envelope.ts';
+import { encodeIndexValue, indexRecord } from '../protocol/index-entry.ts';
 import { encodeSegment } from '../protocol/log.ts';
 import { encodeReply } from '../protocol/reply.ts';
 import { carrierOf } from '../tracing/carrier.ts';
@@ -25,6 +26,22 @@ export interface TurnEnv {
   /** A message was dead-lettered without running (bad input); the worker logs it. */
   onRejected?: (rejection: Rejection) => void;
   observer?: WorkerObserver | undefined;
+}
+
+const NONE = Buffer.alloc(0);
+
+/** The encodings of an actor's index values now, one per field of its type (undefined: not indexed). */
+function indexEncodings(actor: ActiveActor): (Buffer | undefined)[] {
+  const fields = actor.entry.indexes;
+  if (fields.length === 0) return [];
+  const ctx = actor.state.context;
+  return fields.map(({ name, value }) => {
+    const v = value(ctx);
+    if (v === undefined || v === null) return undefined;
+    const enc = encodeIndexValue(v);
+    if (typeof enc === 'string') throw new TypeError(`static indexes.${name} of ${actor.entry.type}: ${enc}`);
+    return enc;
+  });
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -82,6 +99,12 @@ class Batch {
   private trace: Context | undefined;
   /** What the running turn's sends carry as `tc`, injected once from `trace` at its first send. */
   private tc: TraceCarrier | undefined;
+  /** A turn succeeded: the directory hears of the actor. */
+  private touched = false;
+  /** After the last successful turn, whether the actor exists (not destroyed, or appended since). */
+  private listed = false;
+  /** Its index values' encodings after the last successful turn, one per field (undefined: none). */
+  private encodings: (Buffer | undefined)[] = [];
 
   constructor(
     private readonly actor: ActiveActor,
@@ -131,29 +154,68 @@ class Batch {
     return encodeEnvelope(out);
   }
 
+  /**
+   * Applies a handler's success to the item. Everything that can throw (encoding the effects,
+   * the index functions) runs before the item changes, so a failure leaves it as it was.
+   */
   private succeed(msg: Envelope, value: unknown): void {
     const { actor, item, env } = this;
     const effects = actor.state.effects!;
     const ts = env.now();
-    for (const seg of effects.segments) item.segments.push(encodeSegment(++actor.seq, ts, seg));
+    let seq = effects.destroyed ? 0 : actor.seq;
+    const segments = effects.segments.map((seg) => encodeSegment(++seq, ts, seg));
+    const sends: CommitItem['sends'] = [];
     for (let n = 0; n < effects.sends.length; n++) {
       const s = effects.sends[n]!;
-      item.sends.push([
+      sends.push([
         env.placement().partitionOf(s.type, s.id),
         `${s.type}/${s.id}`,
         this.out(msg, ts, String(n), s.type, s.id, s.method, s.args),
       ]);
     }
+    const timers: CommitItem['timers'] = [];
     for (let n = 0; n < effects.timers.length; n++) {
       const t = effects.timers[n]!;
       const due = ts + t.delayMs;
-      item.timers.push([
-        due,
-        this.out(msg, ts, `t${n}`, actor.entry.type, actor.state.id, t.method, t.args, due),
-      ]);
+      timers.push([due, this.out(msg, ts, `t${n}`, actor.entry.type, actor.state.id, t.method, t.args, due)]);
     }
-    if (msg.replyTo && msg.corr)
-      item.replies.push([msg.replyTo, encodeReply({ corr: msg.corr, ok: true, value })]);
+    const listed = !effects.destroyed || segments.length > 0;
+    const encodings = listed ? indexEncodings(actor) : this.encodings;
+    const reply = msg.replyTo && msg.corr ? encodeReply({ corr: msg.corr, ok: true, value }) : undefined;
+    if (effects.destroyed) {
+      // what earlier turns of the batch appended dies with the actor
+      item.segments.length = 0;
+      item.dir = 2;
+      item.fresh = 1;
+    }
+    actor.seq = seq;
+    for (const seg of segments) item.segments.push(seg);
+    for (const send of sends) item.sends.push(send);
+    for (const timer of timers) item.timers.push(timer);
+    if (reply) item.replies.push([msg.replyTo!, reply]);
+    this.listed = listed;
+    this.encodings = encodings;
+    this.touched = true;
+  }
+
+  /**
+   * The item as it leaves: with the directory and index op its turns call for. An actor already
+   * listed as it would be now (as far as this worker knows) costs the commit nothing more.
+   */
+  private end(): CommitItem {
+    const { actor, item } = this;
+    if (!this.touched) return item;
+    const names = actor.entry.indexes;
+    const fields: CommitItem['fields'] = names.map((f, i) => [
+      f.name,
+      (this.listed && this.encodings[i]) || NONE,
+    ]);
+    if (this.listed) {
+      if (item.dir === 0 && actor.listed?.equals(indexRecord(fields))) return item;
+      item.dir |= 1;
+    }
+    item.fields = fields;
+    return item;
   }
 
   /** Returns true when the batch must stop here (the actor is parked for a retry). */
@@ -208,11 +270,6 @@ class Batch {
     const { actor, item } = this;
     let stop: boolean;
     if (outcome.ok) {
-      const seq = actor.seq;
-      const segs = item.segments.length;
-      const sends = item.sends.length;
-      const timers = item.timers.length;
-      const replies = item.replies.length;
       try {
         this.succeed(msg, outcome.value);
         item.succeeded++;
@@ -221,11 +278,6 @@ class Batch {
       } catch (err) {
         // effects that cannot be encoded (a cyclic value, say) fail this message, not the worker;
         // trying again would fail the same way
-        actor.seq = seq;
-        item.segments.length = segs;
-        item.sends.length = sends;
-        item.timers.length = timers;
-        item.replies.length = replies;
         const cause = new NonRetryableError(
           `the turn's effects cannot be encoded: ${errorInfo(err).message}`,
           {
@@ -265,7 +317,7 @@ class Batch {
       const msg = prepared.env;
       const before = state.context;
       state.messageId = msg.id;
-      state.effects = { segments: [], sends: [], timers: [] };
+      state.effects = { segments: [], sends: [], timers: [], destroyed: false };
       state.abort = undefined;
       const observer = this.env.observer;
       if (observer) {
@@ -282,7 +334,7 @@ class Batch {
           ? inTurn(this.trace, prepared.fn, actor.instance, msg.args)
           : prepared.fn.apply(actor.instance, msg.args);
       } catch (err) {
-        if (this.settle(msg, bytes, i, before, { ok: false, err })) return item;
+        if (this.settle(msg, bytes, i, before, { ok: false, err })) return this.end();
         continue;
       }
       if (isThenable(value)) {
@@ -290,15 +342,15 @@ class Batch {
         // the handler may read this.signal later, while it runs
         const abort = (state.abort ??= new AbortController());
         return withTimeout(value, actor, abort, msg.method).then((outcome) => {
-          if (this.settle(msg, bytes, index, before, outcome)) return item;
+          if (this.settle(msg, bytes, index, before, outcome)) return this.end();
           if (!actor.tainted) return this.step(index + 1);
           // the rest of the mail waits for a fresh instance, out of the abandoned handler's reach
           item.handled = index + 1;
-          return item;
+          return this.end();
         });
       }
       this.settle(msg, bytes, i, before, { ok: true, value });
     }
-    return item;
+    return this.end();
   }
 }

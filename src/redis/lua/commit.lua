@@ -19,13 +19,20 @@
   KEYS[8] paused    {troupe:<ns>:<p>}:paused (hash: akey -> id of the dead letter it waits on)
   KEYS[9] merge     {troupe:<ns>:<p>}:merge (set: actors whose log passed the merge threshold)
   KEYS[10] outbox   {troupe:<ns>:<p>}:outbox (stream: sends and replies for other slots, to relay)
+  KEYS[11] dircount {troupe:<ns>:<p>}:dir-count (hash: type -> actors in the partition's directory)
   ARGV[1] worker id
   ARGV[2] epoch
   ARGV[3] reply ttl in ms
   ARGV[4] max dead letters kept in the partition's stream (approximate)
-  ARGV[5] number of items; then each item's ARGV, and from KEYS[11] on each item's KEYS:
-  item ARGV: akey token handled merge_at fresh #segments segment* #sends (akey envelope)* #relays (partition akey envelope)* #replies payload* #reply_relays (client payload)* #dead (reason error attempts envelope held)* #timers (due envelope)* retry_at retry_record
-  item KEYS: mailbox log log_bucket (send_mailbox send_ready send_wake)* reply*
+  ARGV[5] number of items; then each item's ARGV, and from KEYS[12] on each item's KEYS:
+  item ARGV: akey token handled merge_at fresh dir #fields (field enc)* #segments segment* #sends (akey envelope)* #relays (partition akey envelope)* #replies payload* #reply_relays (client payload)* #dead (reason error attempts envelope held)* #timers (due envelope)* retry_at retry_record
+  item KEYS: mailbox log log_bucket dir_bucket* field_index* (destroy_history destroy_lock)* (send_mailbox send_ready send_wake)* reply*
+  dir: 0 leaves the actor's directory record and index entries as they are; 1 lists it under the
+  fields' encodings (enc, empty for none: see lib/directory.lua); 2 destroys it (this.destroy()):
+  before its segments are written, its log, stowed log, history, merge lock and flag, directory
+  record and index entries are deleted; 3 destroys it, then lists it. With dir > 0 the item names
+  its directory bucket and one index per field (#fields is 0 when dir is 0), and with dir >= 2 its
+  history and merge lock (the lock's removal fences a merge of the old log still in flight).
   fresh = 1: the actor's log is empty, and a new log is born stowed in its log bucket (an empty base,
   then the segments) instead of in a list; if the bucket has a field for the actor after all, the
   segments go to the list as usual.
@@ -42,23 +49,38 @@
 -- @include lib/fence.lua
 -- @include lib/enqueue.lua
 -- @include lib/stowed.lua
+-- @include lib/directory.lua
 if not holds_lease(KEYS[1], KEYS[2], ARGV[1], ARGV[2]) then return -1 end
 local reply_ttl = tonumber(ARGV[3])
 local stale, requeued = {}, {}
-local i, k = 6, 11
+local i, k = 6, 12
 for _ = 1, tonumber(ARGV[5]) do
   local akey = ARGV[i]
   local live = redis.call('HGET', KEYS[4], akey) == ARGV[i + 1]
   local handled = tonumber(ARGV[i + 2])
   local merge_at = tonumber(ARGV[i + 3])
   local fresh = ARGV[i + 4] == '1'
+  local dir = tonumber(ARGV[i + 5])
+  local nfield = tonumber(ARGV[i + 6])
+  local fields_at = i + 7
+  i = fields_at + 2 * nfield
   local mailbox = KEYS[k]
   local log = KEYS[k + 1]
   local log_bucket = KEYS[k + 2]
-  k = k + 3
-  local nseg = tonumber(ARGV[i + 5])
-  i = i + 6
+  local dir_at = k + 3
+  k = dir_at
+  if dir > 0 then k = k + 1 + nfield end
+  if dir >= 2 then k = k + 2 end
   if not live then stale[#stale + 1] = akey end
+  if live and dir >= 2 then
+    redis.call('DEL', log, KEYS[dir_at + nfield + 1], KEYS[dir_at + nfield + 2])
+    redis.call('HDEL', log_bucket, akey)
+    redis.call('SREM', KEYS[9], akey)
+    unlist(KEYS[11], dir_at, nfield, fields_at, akey)
+  end
+  if live and dir % 2 == 1 then list(KEYS[11], dir_at, nfield, fields_at, akey) end
+  local nseg = tonumber(ARGV[i])
+  i = i + 1
   if live and nseg > 0 then
     local segments = nseg
     local born_stowed = false

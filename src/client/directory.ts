@@ -1,0 +1,197 @@
+/**
+ * `troupe.actors(Type)`: the directory of a type's actors and queries over its indexes. Every read
+ * stays within one partition's slot, so the same code runs on a Redis Cluster; partitions are
+ * read one after another, each in pages (docs/indexes.md "Queries").
+ */
+import type { ActorClass } from '../actor/types.ts';
+import { IndexRebuildingError } from '../errors.ts';
+import { decodeIndexMember, inRange, readIndexRecord } from '../protocol/index-entry.ts';
+import { dirBucketsPer } from '../protocol/partition.ts';
+import type { RedisClient } from '../redis/client.ts';
+import type { Keys } from '../redis/keys.ts';
+import type { Placements } from './placements.ts';
+import { planWhere, type FieldRange, type Where } from './where.ts';
+
+/** Members read per page of an index. */
+const PAGE = 500;
+/** Directory buckets read per round trip (a bucket holds ~61 actors at a million). */
+const BUCKETS_PER_READ = 16;
+
+/** Options of `ids()` and `count()`. */
+export interface QueryOptions<C = ActorClass> {
+  /** Conditions on the type's indexes, all met (AND); left out: every actor of the type. */
+  where?: Where<C>;
+}
+
+export interface DirectoryDeps {
+  redis: RedisClient;
+  keys: Keys;
+  placements: Placements;
+  type: string;
+  /** The type's index fields, when this process has its class (a query on another is an error). */
+  indexes: readonly string[] | undefined;
+  assertOpen: () => void;
+}
+
+/**
+ * The actors of one type: every actor that committed a turn and was not destroyed, and those whose
+ * indexed values meet a `where`. Answers reflect committed turns only, perhaps later ones than a
+ * caller last saw.
+ *
+ * @example
+ * ```ts
+ * const orders = troupe.actors(Order);
+ * for await (const id of orders.ids({ where: { status: 'late' } })) console.log(id);
+ * const big = await orders.count({ where: { total: { gte: 100 } } });
+ * ```
+ */
+export class ActorDirectory<C = ActorClass> {
+  constructor(private readonly d: DirectoryDeps) {}
+
+  /** The type name this directory lists. */
+  get type(): string {
+    return this.d.type;
+  }
+
+  /**
+   * The ids of the type's actors that meet `where` (all of them without it), read in pages. Each
+   * actor comes at most once per iteration, even while turns change it.
+   */
+  ids(options: QueryOptions<C> = {}): AsyncIterable<string> {
+    return { [Symbol.asyncIterator]: () => this.iterate(options)[Symbol.asyncIterator]() };
+  }
+
+  /** How many of the type's actors meet `where` (every actor of the type without it). */
+  async count(options: QueryOptions<C> = {}): Promise<number> {
+    const ranges = await this.plan(options);
+    const partitions = await this.partitions();
+    if (ranges.length === 0) {
+      const counts = await Promise.all(
+        partitions.map((p) => this.d.redis.hget(this.d.keys.dirCount(p), this.d.type)),
+      );
+      return counts.reduce((sum, n) => sum + Number(n ?? 0), 0);
+    }
+    if (ranges.length === 1) {
+      const [{ field, range }] = ranges as [FieldRange];
+      const counts = await Promise.all(
+        partitions.map((p) =>
+          this.d.redis.zlexcount(this.d.keys.index(p, this.d.type, field), range.min, range.max),
+        ),
+      );
+      return counts.reduce((sum, n) => sum + n, 0);
+    }
+    let n = 0;
+    for await (const _ of this.iterate(options)) n++;
+    return n;
+  }
+
+  private async *iterate(options: QueryOptions<C>): AsyncGenerator<string> {
+    const ranges = await this.plan(options);
+    const partitions = await this.partitions();
+    if (ranges.length === 0) {
+      for (const p of partitions) yield* this.listPartition(p);
+      return;
+    }
+    for (const p of partitions) yield* this.queryPartition(p, ranges);
+  }
+
+  private async plan(options: QueryOptions<C>): Promise<FieldRange[]> {
+    this.d.assertOpen();
+    const ranges = planWhere(this.d.type, options.where, this.d.indexes);
+    if (ranges.length > 0) {
+      const building = await this.d.redis.hget(this.d.keys.indexState(this.d.type), 'building');
+      const fields = building ? (JSON.parse(building) as string[]) : [];
+      const asked = ranges.map((r) => r.field).filter((f) => fields.includes(f));
+      if (asked.length > 0) throw new IndexRebuildingError(this.d.type, asked);
+    }
+    return ranges;
+  }
+
+  /** The partitions of the type's pool. */
+  private async partitions(): Promise<number[]> {
+    const { placements, type } = this.d;
+    if (!placements.known(type)) await placements.learn(type);
+    const range = placements.current.rangeOfType(type);
+    return Array.from({ length: range.count }, (_, i) => range.first + i);
+  }
+
+  /** Every id in partition p's directory buckets of the type (none read when it has no actor). */
+  private async *listPartition(p: number): AsyncGenerator<string> {
+    const { redis, keys, type } = this.d;
+    if (Number((await redis.hget(keys.dirCount(p), type)) ?? 0) <= 0) return;
+    const buckets = dirBucketsPer(this.d.placements.current.countAt(p));
+    for (let from = 0; from < buckets; from += BUCKETS_PER_READ) {
+      const pipe = redis.pipeline();
+      for (let b = from; b < Math.min(buckets, from + BUCKETS_PER_READ); b++)
+        pipe.hkeys(keys.dir(p, type, b));
+      for (const [err, found] of (await pipe.exec()) ?? []) {
+        if (err) throw err;
+        yield* found as string[];
+      }
+    }
+  }
+
+  /**
+   * The ids in partition p that meet every range: pages of the range whose set is smallest there,
+   * each candidate checked against its directory record when there are other ranges.
+   */
+  private async *queryPartition(p: number, ranges: readonly FieldRange[]): AsyncGenerator<string> {
+    const { redis, keys, type } = this.d;
+    const sizes = await Promise.all(
+      ranges.map((r) => redis.zlexcount(keys.index(p, type, r.field), r.range.min, r.range.max)),
+    );
+    const smallest = sizes.indexOf(Math.min(...sizes));
+    if (sizes[smallest] === 0) return;
+    const lead = ranges[smallest]!;
+    const others = ranges.filter((_, i) => i !== smallest);
+    // a range's member moves when its value changes: it could be met again further on
+    const seen = lead.equality ? undefined : new Set<string>();
+    const partitions = this.d.placements.current.countAt(p);
+    let min = lead.range.min;
+    for (;;) {
+      const page = await redis.zrangebylexBuffer(
+        keys.index(p, type, lead.field),
+        min,
+        lead.range.max,
+        'LIMIT',
+        0,
+        PAGE,
+      );
+      if (page.length === 0) return;
+      const ids = page.map((m) => decodeIndexMember(m).id);
+      const keep = others.length === 0 ? ids.map(() => true) : await this.meets(p, partitions, ids, ranges);
+      for (let i = 0; i < ids.length; i++) {
+        const id = ids[i]!;
+        if (!keep[i] || seen?.has(id)) continue;
+        seen?.add(id);
+        yield id;
+      }
+      if (page.length < PAGE) return;
+      min = Buffer.concat([Buffer.from('('), page.at(-1)!]);
+    }
+  }
+
+  /** Whether each actor's directory record meets every range (a record read once, at one commit). */
+  private async meets(
+    p: number,
+    partitions: number,
+    ids: string[],
+    ranges: readonly FieldRange[],
+  ): Promise<boolean[]> {
+    const { redis, keys, type } = this.d;
+    const pipe = redis.pipeline();
+    for (const id of ids) pipe.hgetBuffer(keys.dirOf(p, type, id, partitions), id);
+    const replies = (await pipe.exec()) ?? [];
+    return ids.map((id, i) => {
+      const [err, record] = replies[i]!;
+      if (err) throw err;
+      if (!record) return false;
+      const fields = readIndexRecord(record as Buffer);
+      const idBytes = Buffer.from(id);
+      return ranges.every(({ field, range }) => {
+        const enc = fields.get(field);
+        return enc !== undefined && inRange(Buffer.concat([enc, idBytes]), range);
+      });
+    });
+  }
+}

@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ConfigError, connect, type Troupe, type Worker } from '../src/index.ts';
+import { Counter } from './fixtures/actors.ts';
+import { Order } from './fixtures/orders.ts';
+import { startRedis, type TestRedis } from './helpers/redis-server.ts';
+import { uniqueNamespace } from './helpers/wait.ts';
+
+let redis: TestRedis;
+before(async () => {
+  redis = await startRedis();
+});
+after(async () => {
+  await redis.stop();
+});
+
+async function system(): Promise<{ troupe: Troupe; worker: Worker; stop: () => Promise<void> }> {
+  const troupe = await connect({
+    redis: redis.url,
+    namespace: uniqueNamespace(),
+    actors: [Order, Counter],
+    partitions: 4,
+  });
+  const worker = await troupe.work({ leaseMs: 2000 });
+  return { troupe, worker, stop: () => troupe.close() };
+}
+
+async function ids(it: AsyncIterable<string>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const id of it) out.push(id);
+  return out.sort();
+}
+
+describe('the directory', () => {
+  it('lists every actor that committed a turn, with or without segments, and counts them', async () => {
+    const { troupe, stop } = await system();
+    for (let i = 0; i < 30; i++) await troupe.ref(Counter, `c${i}`).tell('add', 1);
+    await troupe.ref(Order, 'quiet').ask('touch');
+    await troupe.ref(Counter, 'c29').ask('value');
+    assert.deepEqual(
+      await ids(troupe.actors(Counter).ids()),
+      Array.from({ length: 30 }, (_, i) => `c${i}`).sort(),
+    );
+    assert.equal(await troupe.actors(Counter).count(), 30);
+    assert.deepEqual(await ids(troupe.actors(Order).ids()), ['quiet']);
+    assert.equal(await troupe.actors('order').count(), 1);
+    await stop();
+  });
+
+  it('answers equality, ranges and AND over strings, numbers and booleans', async () => {
+    const { troupe, stop } = await system();
+    const orders = [
+      { id: 'o1', status: 'late', total: 50, region: 'eu', vip: true },
+      { id: 'o2', status: 'late', total: 150, region: 'us', vip: false },
+      { id: 'o3', status: 'paid', total: 150, region: 'eu', vip: false },
+      { id: 'o4', status: 'paid', total: -3.5, region: 'eu', vip: true },
+      { id: 'o5', status: 'open', total: 499.99, vip: false },
+    ];
+    for (const { id, ...seg } of orders) await troupe.ref(Order, id).ask('set', seg);
+    const o = troupe.actors(Order);
+    assert.deepEqual(await ids(o.ids({ where: { status: 'late' } })), ['o1', 'o2']);
+    assert.deepEqual(await ids(o.ids({ where: { total: { gte: 100, lt: 500 } } })), ['o2', 'o3', 'o5']);
+    assert.deepEqual(await ids(o.ids({ where: { total: { gt: 150 } } })), ['o5']);
+    assert.deepEqual(await ids(o.ids({ where: { total: { lte: 50 } } })), ['o1', 'o4']);
+    assert.deepEqual(await ids(o.ids({ where: { total: 150 } })), ['o2', 'o3']);
+    assert.deepEqual(await ids(o.ids({ where: { status: { gte: 'o', lt: 'p' } } })), ['o5']);
+    assert.deepEqual(await ids(o.ids({ where: { vip: true } })), ['o1', 'o4']);
+    assert.deepEqual(await ids(o.ids({ where: { status: 'paid', region: 'eu' } })), ['o3', 'o4']);
+    assert.deepEqual(await ids(o.ids({ where: { status: 'paid', region: 'eu', vip: false } })), ['o3']);
+    assert.equal(await o.count({ where: { region: 'eu' } }), 3);
+    assert.equal(await o.count({ where: { status: 'late', total: { gte: 100 } } }), 1);
+    assert.equal(await o.count({ where: { status: 'gone' } }), 0);
+    await stop();
+  });
+
+  it('moves an actor between index entries as its values change, and drops a value set to undefined', async () => {
+    const { troupe, stop } = await system();
+    const a = troupe.ref(Order, 'a');
+    await a.ask('set', { status: 'open', region: 'eu' });
+    await a.ask('set', { status: 'paid', region: undefined });
+    const o = troupe.actors(Order);
+    assert.deepEqual(await ids(o.ids({ where: { status: 'open' } })), []);
+    assert.deepEqual(await ids(o.ids({ where: { status: 'paid' } })), ['a']);
+    assert.equal(await o.count({ where: { region: 'eu' } }), 0);
+    await stop();
+  });
+
+  it('destroy deletes the context and every entry at commit; a later message starts afresh', async () => {
+    const { troupe, stop } = await system();
+    const a = troupe.ref(Order, 'a');
+    await a.ask('set', { status: 'late', total: 10 });
+    await troupe.ref(Order, 'b').ask('set', { status: 'late' });
+    await a.ask('close');
+    assert.deepEqual(await a.read(), { total: 0, vip: false });
+    const o = troupe.actors(Order);
+    assert.deepEqual(await ids(o.ids()), ['b']);
+    assert.deepEqual(await ids(o.ids({ where: { status: 'late' } })), ['b']);
+    assert.equal(await o.count({ where: { total: 10 } }), 0);
+    assert.equal(await o.count(), 1);
+    await a.ask('set', { total: 7 });
+    assert.deepEqual(await a.read(), { total: 7, vip: false });
+    assert.deepEqual(await ids(o.ids()), ['a', 'b']);
+    assert.deepEqual(await ids(o.ids({ where: { total: 7 } })), ['a']);
+    await a.ask('reopen', { status: 'new' });
+    assert.deepEqual(await a.read(), { total: 0, vip: false, status: 'new' });
+    assert.deepEqual(await ids(o.ids({ where: { status: 'new' } })), ['a']);
+    assert.equal(await o.count({ where: { total: 7 } }), 0);
+    assert.equal(await o.count(), 2);
+    await stop();
+  });
+
+  it('refuses a query on a field that is not an index, naming those that are', async () => {
+    const { troupe, stop } = await system();
+    await assert.rejects(ids(troupe.actors(Order).ids({ where: { colour: 'red' } as never })), ConfigError);
+    await assert.rejects(
+      troupe.actors(Order).count({ where: { colour: 'red' } as never }),
+      (err: unknown) =>
+        err instanceof ConfigError && /no index "colour".*status, total, region, vip/.test(err.message),
+    );
+    await assert.rejects(
+      troupe.actors(Order).count({ where: { total: { gte: 1, lt: 'x' } } as never }),
+      (err: unknown) => err instanceof ConfigError && /numbers or all strings/.test(err.message),
+    );
+    await stop();
+  });
+});
