@@ -42,6 +42,15 @@ async function open(
   return troupe;
 }
 
+/** Deletes what layout 5 added for the actors named: as a namespace from before it has them. */
+async function dropDirectory(troupe: Troupe, type: string, ids: string[]): Promise<void> {
+  const client = redis.client();
+  for (const id of ids) {
+    const { p } = at(troupe, type, id);
+    await client.del(troupe.keys.dirOf(p, type, id, 4), troupe.keys.dirCount(p));
+  }
+}
+
 /** Waits until every actor named is out of memory with its log stowed, and none in a list. */
 async function whenStowed(troupe: Troupe, ids: string[]): Promise<void> {
   await waitFor('idle logs stowed', async () => {
@@ -178,6 +187,7 @@ describe('namespace layout', () => {
       legacyIds.unshift(`${id}@${at(troupe, 'tape', actor.slice('tape/'.length)).p}`);
     }
     await client.del(...range(4).map((p) => k.dead(p)));
+    await dropDirectory(troupe, 'tape', ids);
     await client.rename(k.pausedTypes(), k.legacy.pausedTypes);
     await client.rename(k.workerEvents(), k.legacy.workerEvents);
     await client.zadd(k.legacy.workers, Date.now() + 60_000, 'old-worker');
@@ -203,7 +213,7 @@ describe('namespace layout', () => {
     assert.match(
       run.stdout,
       new RegExp(
-        `layout 1 -> ${LAYOUT}, 3 dead letter\\(s\\) moved to their partitions' streams; 12 log\\(s\\) stowed in log buckets \\(36 entries\\)`,
+        `layout 1 -> ${LAYOUT}, 3 dead letter\\(s\\) moved to their partitions' streams, 12 actor\\(s\\) listed in the directory; 12 log\\(s\\) stowed in log buckets \\(36 entries\\)`,
       ),
     );
     assert.equal(await client.hget(k.meta(), 'layout'), String(LAYOUT));
@@ -215,6 +225,7 @@ describe('namespace layout', () => {
       "each dead letter kept its id, in its actor's partition",
     );
     assert.deepEqual(await troupe.admin.pausedTypes(), ['tape']);
+    assert.equal(await troupe.actors(Tape).count(), 12);
     await whenStowed(troupe, ids);
     for (const [i, id] of ids.entries()) {
       assert.deepEqual((await troupe.ref(Tape, id).read()).items, range((i % 3) + 1));
@@ -228,6 +239,35 @@ describe('namespace layout', () => {
     await troupe.work({ leaseMs: 2_000, idleMs: 100 });
     await troupe.ref(Tape, 't-1').ask('push', 7);
     assert.deepEqual((await troupe.ref(Tape, 't-1').read()).items, [0, 1, 7]);
+  });
+
+  it('4, before the directory: `troupe migrate` lists every actor with a log once no worker runs', async (t) => {
+    const troupe = await open(t);
+    const k = troupe.keys;
+    const client = redis.client();
+    const ids = range(9).map((i) => `d-${i}`);
+    const worker = await troupe.work({ leaseMs: 2_000, idleMs: 100 });
+    for (const id of ids) await troupe.ref(Tape, id).ask('push', 1);
+    // one stays in a list of its own, the others are stowed once idle
+    await worker.stop();
+    await dropDirectory(troupe, 'tape', ids);
+    await client.hset(k.meta(), 'layout', 4);
+    assert.equal(await troupe.actors(Tape).count(), 0);
+    await client.zadd(k.workers(), Date.now() + 60_000, 'old-worker');
+    const refused = await runCli(['-r', redis.url, '-n', troupe.namespace, 'migrate']);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /stop every worker before listing actors in the directory/);
+    await client.zrem(k.workers(), 'old-worker');
+    const run = await runCli(['-r', redis.url, '-n', troupe.namespace, 'migrate']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, new RegExp(`layout 4 -> ${LAYOUT}, 9 actor\\(s\\) listed in the directory`));
+    const listed: string[] = [];
+    for await (const id of troupe.actors(Tape).ids()) listed.push(id);
+    assert.deepEqual(listed.sort(), ids);
+    assert.equal(await troupe.actors(Tape).count(), 9);
+    const again = await runCli(['-r', redis.url, '-n', troupe.namespace, 'migrate']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(await troupe.actors(Tape).count(), 9, 'running it again counts each actor once');
   });
 
   it('newer than this Troupe knows stops a worker with the fix', async (t) => {

@@ -7,7 +7,9 @@ import type { Keys } from './keys.ts';
 import { LAYOUT, namespaceLayout } from './meta.ts';
 import { readPlacement } from './placement-store.ts';
 import { withScripts } from './scripts.ts';
+import { listLoggedActors } from './directory-migration.ts';
 import { scanKeys } from './fan-out.ts';
+import { assertNoWorkers } from './pool-migration.ts';
 
 /** Keys SCAN looks at per call, and dead letters copied per round trip. */
 const SCAN_COUNT = 1_000;
@@ -22,12 +24,16 @@ export interface LayoutMigration {
   entries: number;
   /** Dead letters moved from the namespace's stream into their partitions' streams. */
   deadLetters: number;
+  /** Actors listed in the directory (from before layout 5: every actor with a context log). */
+  listed: number;
 }
 
 /**
  * Moves a namespace to this Troupe's layout (LAYOUT), and is safe to run again:
  *
- * - from before 4: needs every worker stopped (they are older than this version: they would write
+ * - from before 5: needs every worker stopped; lists every actor with a context log in the
+ *   directory (layout 5; their index entries come from `troupe reindex <type>`).
+ * - from before 4: also (they are older than this version: they would write
  *   to the keys moved). Renames the namespace-wide keys under the hash tag `{troupe:<ns>}` and
  *   moves each dead letter, keeping its entry id, into the stream of its actor's partition. The
  *   layout is recorded last, so workers of this version start only once all is moved.
@@ -43,14 +49,20 @@ export async function migrateLayout(
 ): Promise<LayoutMigration> {
   const from = await namespaceLayout(redis, keys);
   const placement = await readPlacement(redis, keys);
-  const out: LayoutMigration = { from, to: LAYOUT, logs: 0, entries: 0, deadLetters: 0 };
+  const out: LayoutMigration = { from, to: LAYOUT, logs: 0, entries: 0, deadLetters: 0, listed: 0 };
   if (from < LAYOUT) {
-    await assertNoLegacyWorkers(redis, keys);
-    await moveNamespaceKeys(redis, keys);
-    out.deadLetters = await splitDeadLetters(redis, keys, placement);
-    // unrecorded types of a namespace from before pools may have actors in the default pool: keep
-    // them from being placed elsewhere without a move (place.lua)
-    if (from < 3) await redis.hset(keys.meta(), 'predates-pools', 1);
+    if (from < 4) {
+      await assertNoLegacyWorkers(redis, keys);
+      await moveNamespaceKeys(redis, keys);
+      out.deadLetters = await splitDeadLetters(redis, keys, placement);
+      // unrecorded types of a namespace from before pools may have actors in the default pool: keep
+      // them from being placed elsewhere without a move (place.lua)
+      if (from < 3) await redis.hset(keys.meta(), 'predates-pools', 1);
+    } else {
+      // workers of layout 4 do not keep the directory: actors they create meanwhile would be missed
+      await assertNoWorkers(redis, keys, 'listing actors in the directory');
+    }
+    for (let p = 0; p < placement.total; p++) out.listed += await listLoggedActors(redis, keys, placement, p);
     await redis.hset(keys.meta(), 'layout', LAYOUT);
   }
   const scripted = withScripts(redis);

@@ -9,10 +9,11 @@ export const DEFAULT_PARTITIONS = 64;
  * (absent for 1): 1, each context log in a list of its own; 2, idle actors' logs stowed in
  * per-partition log buckets (docs/context-log.md); 3, actor types placed in pools (docs/protocol.md
  * "Pools"); 4, the namespace-wide keys under one hash tag `{troupe:<ns>}` and dead letters kept per
- * partition, so every script is single-slot on a Redis Cluster (docs/protocol.md "Layouts").
- * Workers of this version serve only layout 4: `troupe migrate` moves an older namespace to it.
+ * partition, so every script is single-slot on a Redis Cluster (docs/protocol.md "Layouts"); 5, a
+ * directory of every actor, kept by the commit beside the type's secondary indexes (docs/indexes.md).
+ * Workers of this version serve only layout 5: `troupe migrate` moves an older namespace to it.
  */
-export const LAYOUT = 4;
+export const LAYOUT = 5;
 
 /**
  * Reads the system's partition count, creating the meta key on first use. P is fixed at creation:

@@ -101,13 +101,18 @@ export async function moveList(
 }
 
 /** Refuses while any worker is alive: a worker would run the type in its old partitions meanwhile. */
-async function assertNoWorkers(redis: RedisClient, keys: Keys): Promise<void> {
+/** Throws a ConfigError naming the fix while any worker of the namespace is alive. */
+export async function assertNoWorkers(
+  redis: RedisClient,
+  keys: Keys,
+  what = 'moving actor types between pools',
+): Promise<void> {
   const [secs] = await redis.time();
   const live = await redis.zrangebyscore(keys.workers(), Number(secs) * 1000, '+inf');
   if (live.length > 0) {
     throw new ConfigError(
       `${live.length} worker(s) of namespace "${keys.ns}" are running (${live.slice(0, 3).join(', ')}): ` +
-        'stop every worker before moving actor types between pools, then run this again',
+        `stop every worker before ${what}, then run this again`,
     );
   }
 }

@@ -65,7 +65,10 @@ function summary(pools: PoolMigration, m: LayoutMigration): string {
   );
   if (pools.recorded.length > 0) lines.push(`already in their pools: ${pools.recorded.join(', ')}`);
   const layout = m.from === m.to ? `already at layout ${m.to}` : `layout ${m.from} -> ${m.to}`;
-  const dead = m.from === m.to ? '' : `, ${m.deadLetters} dead letter(s) moved to their partitions' streams`;
+  const dead =
+    m.from === m.to
+      ? ''
+      : `${m.from < 4 ? `, ${m.deadLetters} dead letter(s) moved to their partitions' streams` : ''}, ${m.listed} actor(s) listed in the directory`;
   lines.push(`${layout}${dead}; ${m.logs} log(s) stowed in log buckets (${m.entries} entries).`);
   return lines.join('\n') + '\n';
 }
