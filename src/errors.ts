@@ -169,18 +169,25 @@ export class ClosedError extends TroupeError {
 }
 
 /**
- * A query named an index that `troupe reindex` is rebuilding (or has not finished): rather than a
- * partial answer, this. Ask again once the reindex is done.
+ * A query named an index that is not complete: `troupe reindex` is rebuilding it (or stopped
+ * midway: `reason` 'building'), or it was added to a type that already had actors and was never
+ * built ('unbuilt'). Rather than a partial answer, this. Run (or finish) `troupe reindex <type>`.
  */
 export class IndexRebuildingError extends TroupeError {
-  /** The fields being rebuilt. */
+  /** The fields not complete. */
   readonly fields: string[];
-  constructor(type: string, fields: string[]) {
+  readonly reason: 'building' | 'unbuilt';
+  constructor(type: string, fields: string[], reason: 'building' | 'unbuilt') {
+    const names = fields.map((f) => `"${f}"`).join(', ');
     super(
-      `the ${fields.map((f) => `"${f}"`).join(', ')} index of ${type} is being rebuilt (troupe reindex ${type}): ` +
-        'answers would be partial; ask again when the reindex is done, or run it to the end if it stopped',
+      reason === 'building'
+        ? `the ${names} index of ${type} is being rebuilt (troupe reindex ${type}): answers would be partial; ` +
+            'ask again when the reindex is done, or run it again if it stopped (it goes on where it stopped)'
+        : `the ${names} index of ${type} was added after its actors existed and is not built: ` +
+            `run \`troupe reindex ${type}\` (queries on it are refused until then, rather than answered partially)`,
     );
     this.name = 'IndexRebuildingError';
     this.fields = fields;
+    this.reason = reason;
   }
 }

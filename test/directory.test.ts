@@ -3,7 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import { ConfigError, connect, type Troupe, type Worker } from '../src/index.ts';
 import { Counter } from './fixtures/actors.ts';
 import { Order } from './fixtures/orders.ts';
+import { whereOption } from '../src/cli/where-args.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
+import { runCli } from './helpers/run.ts';
 import { uniqueNamespace } from './helpers/wait.ts';
 
 let redis: TestRedis;
@@ -122,5 +124,52 @@ describe('the directory', () => {
       (err: unknown) => err instanceof ConfigError && /numbers or all strings/.test(err.message),
     );
     await stop();
+  });
+});
+
+describe('troupe actors', () => {
+  it('lists ids, counts and prints JSON, with --where conditions ANDed', async () => {
+    const { troupe, stop } = await system();
+    for (const [id, status, total] of [
+      ['a', 'late', 50],
+      ['b', 'late', 150],
+      ['c', 'paid', 150],
+    ] as const) {
+      await troupe.ref(Order, id).ask('set', { status, total });
+    }
+    const cli = (...args: string[]) =>
+      runCli(['-r', redis.url, '-n', troupe.namespace, 'actors', 'order', ...args]);
+    const all = await cli();
+    assert.equal(all.code, 0, all.stderr);
+    assert.deepEqual(all.stdout.trim().split('\n').sort(), ['a', 'b', 'c']);
+    const late = await cli('--where', 'status=late', '--where', 'total>=100', '--json');
+    assert.equal(late.code, 0, late.stderr);
+    assert.deepEqual(JSON.parse(late.stdout), ['b']);
+    const count = await cli('-w', 'total>100', '-w', 'total<=150', '--count');
+    assert.equal(count.stdout, '2\n');
+    const bad = await cli('--where', 'status');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /expected field=value/);
+    const unknown = await cli('--where', 'colour=red', '-a', 'test/fixtures/orders.ts');
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /order has no index "colour"/);
+    await stop();
+  });
+});
+
+describe('--where arguments', () => {
+  it('type values as a shell user means them, and merge bounds of one field into a range', () => {
+    assert.deepEqual(whereOption('total>=100', whereOption('status=late')), {
+      status: 'late',
+      total: { gte: 100 },
+    });
+    assert.deepEqual(whereOption('total<5', { total: { gt: 1 } }), { total: { gt: 1, lt: 5 } });
+    assert.deepEqual(whereOption('vip=true'), { vip: true });
+    assert.deepEqual(whereOption(`code="123"`), { code: '123' });
+    assert.deepEqual(whereOption('code=123'), { code: 123 });
+    assert.deepEqual(whereOption('name>=m'), { name: { gte: 'm' } });
+    assert.throws(() => whereOption('=x'), /expected field=value/);
+    assert.throws(() => whereOption('a=1', { a: 2 }), /given twice/);
+    assert.throws(() => whereOption('a>true'), /needs a number or a string/);
   });
 });

@@ -3,11 +3,13 @@ import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { TroupeError } from '../errors.ts';
 import { adminCommands } from './commands/admin.ts';
+import { actorsCommand } from './commands/actors.ts';
 import { askCommand } from './commands/ask.ts';
 import { deadLettersCommand } from './commands/dead-letters.ts';
 import { infoCommand } from './commands/info.ts';
 import { inspectCommand } from './commands/inspect.ts';
 import { migrateCommand } from './commands/migrate.ts';
+import { reindexCommand } from './commands/reindex.ts';
 import { sendCommand } from './commands/send.ts';
 import { serveCommand } from './commands/serve.ts';
 import { setupCommand } from './commands/setup.ts';
@@ -47,6 +49,8 @@ Examples:
   $ troupe pause order / troupe resume order   hold one actor type's turns everywhere
   $ troupe shutdown <worker>                   stop one worker gracefully, from anywhere
   $ troupe migrate                             move stored logs to this version's layout
+  $ troupe actors order --where status=late    the ids of actors whose indexes match
+  $ troupe reindex order -a ./dist/actors.js   rebuild a type's indexes after they changed
 
 Run "troupe <command> --help" for a command's options and more examples.`,
   );
@@ -61,6 +65,8 @@ deadLettersCommand(program);
 serveCommand(program);
 setupCommand(program);
 migrateCommand(program);
+actorsCommand(program);
+reindexCommand(program);
 adminCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -4,12 +4,16 @@
  * read one after another, each in pages (docs/indexes.md "Queries").
  */
 import type { ActorClass } from '../actor/types.ts';
-import { IndexRebuildingError } from '../errors.ts';
+import type { RegisteredActor } from '../actor/registry.ts';
+import { ConfigError, IndexRebuildingError } from '../errors.ts';
 import { decodeIndexMember, inRange, readIndexRecord } from '../protocol/index-entry.ts';
 import { dirBucketsPer } from '../protocol/partition.ts';
 import type { RedisClient } from '../redis/client.ts';
+import { indexState } from '../redis/index-state.ts';
 import type { Keys } from '../redis/keys.ts';
+import type { ScriptedRedis } from '../redis/scripts.ts';
 import type { Placements } from './placements.ts';
+import { reindexType, type ReindexProgress, type ReindexResult } from './reindex.ts';
 import { planWhere, type FieldRange, type Where } from './where.ts';
 
 /** Members read per page of an index. */
@@ -28,8 +32,9 @@ export interface DirectoryDeps {
   keys: Keys;
   placements: Placements;
   type: string;
-  /** The type's index fields, when this process has its class (a query on another is an error). */
-  indexes: readonly string[] | undefined;
+  scripted: ScriptedRedis;
+  /** The type's class, when this process has it: a query on a field it does not index is an error. */
+  entry: RegisteredActor | undefined;
   assertOpen: () => void;
 }
 
@@ -97,14 +102,43 @@ export class ActorDirectory<C = ActorClass> {
 
   private async plan(options: QueryOptions<C>): Promise<FieldRange[]> {
     this.d.assertOpen();
-    const ranges = planWhere(this.d.type, options.where, this.d.indexes);
+    const ranges = planWhere(
+      this.d.type,
+      options.where,
+      this.d.entry?.indexes.map((f) => f.name),
+    );
     if (ranges.length > 0) {
-      const building = await this.d.redis.hget(this.d.keys.indexState(this.d.type), 'building');
-      const fields = building ? (JSON.parse(building) as string[]) : [];
-      const asked = ranges.map((r) => r.field).filter((f) => fields.includes(f));
-      if (asked.length > 0) throw new IndexRebuildingError(this.d.type, asked);
+      const { redis, keys, placements, type } = this.d;
+      if (!placements.known(type)) await placements.learn(type);
+      const asked = [...new Set(ranges.map((r) => r.field))];
+      const state = await indexState(redis, keys, type, placements.current.rangeOfType(type), asked);
+      const building = asked.filter((f) => state.building.includes(f));
+      if (building.length > 0) throw new IndexRebuildingError(type, building, 'building');
+      if (state.unbuilt.length > 0) throw new IndexRebuildingError(type, state.unbuilt, 'unbuilt');
     }
     return ranges;
+  }
+
+  /**
+   * Rebuilds the type's indexes from its actors' contexts, after `static indexes` changed: what the
+   * CLI's `troupe reindex <type>` runs. Needs the class. Resumable (a run stopped midway goes on
+   * where it stopped), safe beside running workers, and queries on its fields are refused with an
+   * `IndexRebuildingError` until it is done. Run it once every worker runs the new definitions.
+   *
+   * @example
+   * ```ts
+   * const done = await troupe.actors(Order).reindex({ onProgress: (p) => console.log(p.partitions, p.of) });
+   * ```
+   */
+  async reindex(options: { onProgress?: (p: ReindexProgress) => void } = {}): Promise<ReindexResult> {
+    this.d.assertOpen();
+    const { entry } = this.d;
+    if (!entry) {
+      throw new ConfigError(
+        `reindexing ${this.d.type} needs its class: pass it to troupe.actors(Class), or --actors to the CLI`,
+      );
+    }
+    return reindexType(this.d, entry, options.onProgress);
   }
 
   /** The partitions of the type's pool. */

@@ -219,22 +219,17 @@ export class Troupe {
   actors<T = ActorClass>(type: string): ActorDirectory<T>;
   actors(clsOrType: string | ActorClass): ActorDirectory<unknown> {
     this.assertOpen();
-    let type: string;
-    let indexes: string[] | undefined;
-    if (typeof clsOrType === 'string') {
-      type = checkName('actor type', clsOrType);
-      indexes = this.registry.get(type)?.indexes.map((f) => f.name);
-    } else {
-      const entry = this.registry.add(clsOrType);
-      type = entry.type;
-      indexes = entry.indexes.map((f) => f.name);
-    }
+    const entry =
+      typeof clsOrType === 'string'
+        ? this.registry.get(checkName('actor type', clsOrType))
+        : this.registry.add(clsOrType);
     return new ActorDirectory({
       redis: this.redis,
+      scripted: this.scripted,
       keys: this.keys,
       placements: this.placements,
-      type,
-      indexes,
+      type: entry?.type ?? (clsOrType as string),
+      entry,
       assertOpen: () => this.assertOpen(),
     });
   }

@@ -27,6 +27,7 @@ const SCRIPTS = [
   'place',
   'relay',
   'copy_dead_letter',
+  'reindex',
 ] as const;
 
 export type ScriptName = (typeof SCRIPTS)[number];

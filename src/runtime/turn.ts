@@ -4,7 +4,8 @@ import type { MergePolicy } from '../actor/actor.ts';
 import { NonRetryableError } from '../errors.ts';
 import type { Envelope, TraceCarrier } from '../protocol/envelope.ts';
 import { encodeEnvelope, ENVELOPE_VERSION } from '../protocol/envelope.ts';
-import { encodeIndexValue, indexRecord } from '../protocol/index-entry.ts';
+import { indexEncodings } from '../actor/index-values.ts';
+import { indexRecord } from '../protocol/index-entry.ts';
 import { encodeSegment } from '../protocol/log.ts';
 import { encodeReply } from '../protocol/reply.ts';
 import { carrierOf } from '../tracing/carrier.ts';
@@ -29,20 +30,6 @@ export interface TurnEnv {
 }
 
 const NONE = Buffer.alloc(0);
-
-/** The encodings of an actor's index values now, one per field of its type (undefined: not indexed). */
-function indexEncodings(actor: ActiveActor): (Buffer | undefined)[] {
-  const fields = actor.entry.indexes;
-  if (fields.length === 0) return [];
-  const ctx = actor.state.context;
-  return fields.map(({ name, value }) => {
-    const v = value(ctx);
-    if (v === undefined || v === null) return undefined;
-    const enc = encodeIndexValue(v);
-    if (typeof enc === 'string') throw new TypeError(`static indexes.${name} of ${actor.entry.type}: ${enc}`);
-    return enc;
-  });
-}
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
@@ -180,7 +167,7 @@ class Batch {
       timers.push([due, this.out(msg, ts, `t${n}`, actor.entry.type, actor.state.id, t.method, t.args, due)]);
     }
     const listed = !effects.destroyed || segments.length > 0;
-    const encodings = listed ? indexEncodings(actor) : this.encodings;
+    const encodings = listed ? indexEncodings(actor.entry, actor.state.context) : this.encodings;
     const reply = msg.replyTo && msg.corr ? encodeReply({ corr: msg.corr, ok: true, value }) : undefined;
     if (effects.destroyed) {
       // what earlier turns of the batch appended dies with the actor

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { SingleBar } from 'cli-progress';
 import { ActorRegistry } from '../../actor/registry.ts';
 import { migrateLayout, type LayoutMigration } from '../../redis/layout-migration.ts';
 import { movePools, type PoolMigration } from '../../redis/pool-migration.ts';
@@ -7,6 +6,7 @@ import { withScripts } from '../../redis/scripts.ts';
 import { loadActors } from '../load-actors.ts';
 import { withCliRedis } from '../redis.ts';
 import { withNamespace } from '../namespace.ts';
+import { partitionProgress } from '../progress.ts';
 
 /** `troupe migrate`: moves a namespace's stored data to this version's layout. */
 export function migrateCommand(program: Command): void {
@@ -41,10 +41,12 @@ Examples:
       const wanted = types.types().map((type) => ({ type, pool: types.require(type).pool }));
       const done = await withNamespace(cmd, (troupe, g) =>
         withCliRedis(g, async (redis) => {
-          const bar = progressBar();
+          const bar = partitionProgress('migrating');
           let logs: LayoutMigration;
           try {
-            logs = await migrateLayout(redis, troupe.keys, bar.update);
+            logs = await migrateLayout(redis, troupe.keys, (done, of, so) =>
+              bar.update(done, of, `${so.logs} logs stowed`),
+            );
           } finally {
             bar.stop();
           }
@@ -71,36 +73,4 @@ function summary(pools: PoolMigration, m: LayoutMigration): string {
       : `${m.from < 4 ? `, ${m.deadLetters} dead letter(s) moved to their partitions' streams` : ''}, ${m.listed} actor(s) listed in the directory`;
   lines.push(`${layout}${dead}; ${m.logs} log(s) stowed in log buckets (${m.entries} entries).`);
   return lines.join('\n') + '\n';
-}
-
-/** A live bar on a terminal; otherwise a line at every tenth of the partitions. */
-function progressBar(): {
-  update: (done: number, of: number, so: LayoutMigration) => void;
-  stop: () => void;
-} {
-  if (process.stderr.isTTY) {
-    const bar = new SingleBar({
-      format: 'migrating [{bar}] {value}/{total} partitions | {logs} logs stowed | {duration_formatted}',
-      stream: process.stderr,
-      hideCursor: true,
-      clearOnComplete: true,
-    });
-    bar.start(1, 0, { logs: 0 });
-    return {
-      update: (done, of, so) => {
-        bar.setTotal(of);
-        bar.update(done, { logs: so.logs });
-      },
-      stop: () => bar.stop(),
-    };
-  }
-  let nextTenth = 1;
-  return {
-    update: (done, of, so) => {
-      if (done * 10 < nextTenth * of) return;
-      nextTenth = Math.floor((done * 10) / of) + 1;
-      process.stderr.write(`migrating: ${done}/${of} partitions, ${so.logs} logs stowed\n`);
-    },
-    stop: () => {},
-  };
 }
