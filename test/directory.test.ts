@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { buildHttpApp } from '../src/http/app.ts';
 import { ConfigError, connect, type Troupe, type Worker } from '../src/index.ts';
 import { Counter } from './fixtures/actors.ts';
 import { Order } from './fixtures/orders.ts';
-import { whereOption } from '../src/cli/where-args.ts';
+import { parseWhereText as whereOption } from '../src/client/where-text.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
 import { runCli } from './helpers/run.ts';
 import { uniqueNamespace } from './helpers/wait.ts';
@@ -171,5 +172,37 @@ describe('--where arguments', () => {
     assert.throws(() => whereOption('=x'), /expected field=value/);
     assert.throws(() => whereOption('a=1', { a: 2 }), /given twice/);
     assert.throws(() => whereOption('a>true'), /needs a number or a string/);
+  });
+});
+
+describe('GET /actors/:type', () => {
+  it('lists and counts with the same conditions and auth as the rest of the ingress', async () => {
+    const { troupe, stop } = await system();
+    for (const [id, status, total] of [
+      ['a', 'late', 50],
+      ['b', 'late', 150],
+      ['c', 'paid', 150],
+    ] as const) {
+      await troupe.ref(Order, id).ask('set', { status, total });
+    }
+    const app = buildHttpApp({ troupe, token: 'tok-123', ping: async () => 'PONG' });
+    const get = async (path: string, token = 'tok-123') => {
+      const res = await app.fetch(
+        new Request(`http://x${path}`, { headers: { authorization: `Bearer ${token}` } }),
+      );
+      return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+    };
+    const late = await get('/actors/order?where=status%3Dlate&where=total%3E%3D100');
+    assert.deepEqual(late, { status: 200, json: { ok: true, ids: ['b'], truncated: false } });
+    assert.deepEqual((await get('/actors/order?count&where=total%3D150')).json, { ok: true, count: 2 });
+    const page = await get('/actors/order?limit=2');
+    assert.equal((page.json.ids as string[]).length, 2);
+    assert.equal(page.json.truncated, true);
+    assert.equal((await get('/actors/order', 'wrong')).status, 401);
+    const bad = await get('/actors/order?where=status');
+    assert.equal(bad.status, 400);
+    assert.match(JSON.stringify(bad.json), /expected field=value/);
+    assert.equal((await get('/actors/order?limit=0')).status, 400);
+    await stop();
   });
 });

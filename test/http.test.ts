@@ -207,7 +207,7 @@ describe('HTTP ingress: refusals', () => {
   });
 
   it('answers 404 in JSON to other routes', async () => {
-    const res = await fetch(`${base}/actors/counter`, { headers: AUTH });
+    const res = await fetch(`${base}/actors/counter/c-1`, { headers: AUTH });
     assert.equal(res.status, 404);
     const json = (await res.json()) as { error: { message: string } };
     assert.match(json.error.message, /POST \/actors\/<type>\/<id>\/<method>/);

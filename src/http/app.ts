@@ -7,7 +7,15 @@ import { ConfigError, HandlerError, TimeoutError } from '../errors.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import { bearerAuth } from './auth.ts';
 import { bodyTooLarge, errorResponse, HttpError, toHttpError } from './errors.ts';
-import { checkMessage, parseActorPath, parseArgs, parseQuery, type HttpMessage } from './request.ts';
+import { checkName } from '../redis/keys.ts';
+import {
+  actorsQuery,
+  checkMessage,
+  parseActorPath,
+  parseArgs,
+  parseQuery,
+  type HttpMessage,
+} from './request.ts';
 import { listenHttp, type HttpServer, type ListenOptions } from './server.ts';
 
 /** Options of {@link buildHttpApp}. */
@@ -47,7 +55,8 @@ export interface HttpApp {
 
 /**
  * Builds the HTTP ingress (not listening yet): `POST /actors/:type/:id/:method` tells (202) or, with
- * `?ask`, asks (200 with the value); `GET /healthz` checks Redis. Every error is a JSON body
+ * `?ask`, asks (200 with the value); `GET /actors/:type?where=…` lists a type's actors (or counts
+ * them, with `?count`); `GET /healthz` checks Redis. Every error is a JSON body
  * `{ ok: false, error: { code, message } }`. See "HTTP ingress" in docs/protocol.md.
  *
  * @example
@@ -87,7 +96,7 @@ export function buildHttpApp(options: HttpAppOptions): HttpApp {
       new HttpError(
         404,
         'not-found',
-        `no route ${c.req.method} ${new URL(c.req.url).pathname}: use POST /actors/<type>/<id>/<method> or GET /healthz`,
+        `no route ${c.req.method} ${new URL(c.req.url).pathname}: use POST /actors/<type>/<id>/<method>, GET /actors/<type> or GET /healthz`,
       ),
     ),
   );
@@ -145,6 +154,21 @@ export function buildHttpApp(options: HttpAppOptions): HttpApp {
       }
     },
   );
+
+  app.get('/actors/:type{[^/]*}', async (c) => {
+    const url = new URL(c.req.url);
+    const type = checkName('actor type', decodeURIComponent(c.req.param('type')));
+    const query = actorsQuery(url.searchParams);
+    const actors = troupe.actors(type);
+    const options = query.where ? { where: query.where as never } : {};
+    if (query.count) return c.json({ ok: true, count: await actors.count(options) });
+    const ids: string[] = [];
+    for await (const id of actors.ids(options)) {
+      if (ids.length === query.limit) return c.json({ ok: true, ids, truncated: true });
+      ids.push(id);
+    }
+    return c.json({ ok: true, ids, truncated: false });
+  });
 
   return {
     fetch: async (request) => app.fetch(request),

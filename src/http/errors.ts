@@ -3,6 +3,7 @@ import {
   ClosedError,
   ConfigError,
   HandlerError,
+  IndexRebuildingError,
   SendError,
   TimeoutError,
   ValidationError,
@@ -66,6 +67,7 @@ export function toHttpError(err: unknown): HttpError {
   if (err instanceof HandlerError) return new HttpError(502, 'handler-error', err.message, err.remoteName);
   if (err instanceof TimeoutError) return new HttpError(504, 'ask-timeout', err.message);
   if (err instanceof ValidationError) return new HttpError(400, 'invalid-message', err.message);
+  if (err instanceof IndexRebuildingError) return new HttpError(503, 'index-rebuilding', err.message);
   if (err instanceof ConfigError) return new HttpError(400, 'bad-request', err.message);
   if (err instanceof SendError) return new HttpError(503, 'redis-unavailable', err.message);
   if (err instanceof ClosedError)

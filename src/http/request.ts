@@ -1,4 +1,5 @@
 import type { ActorRegistry } from '../actor/registry.ts';
+import { parseWhereText } from '../client/where-text.ts';
 import { checkArgs } from '../actor/check-args.ts';
 import { TroupeError } from '../errors.ts';
 import { checkName } from '../redis/keys.ts';
@@ -134,4 +135,39 @@ export function checkMessage(msg: HttpMessage, registry: ActorRegistry): void {
   }
   const checked = checkArgs(entry, msg.method, msg.args);
   if (!checked.ok) throw new HttpError(400, 'invalid-args', `${checked.error}; nothing was sent`);
+}
+
+/** Ids `GET /actors/:type` returns at most (and by default, 1,000); `?limit` chooses below that. */
+export const MAX_LISTED = 10_000;
+
+/** What `GET /actors/:type` asks: `?where=` conditions (repeated: AND), `?count`, `?limit`. */
+export interface ActorsQuery {
+  where: Record<string, unknown> | undefined;
+  count: boolean;
+  limit: number;
+}
+
+export function actorsQuery(query: URLSearchParams): ActorsQuery {
+  let where: Record<string, unknown> | undefined;
+  for (const cond of query.getAll('where')) {
+    try {
+      where = parseWhereText(cond, where as Parameters<typeof parseWhereText>[1]);
+    } catch (err) {
+      throw new HttpError(400, 'bad-query', `?where=${cond}: ${(err as Error).message}`);
+    }
+  }
+  const count = one(query, 'count');
+  if (count !== undefined && !YES.has(count) && !NO.has(count)) {
+    throw new HttpError(400, 'bad-query', `?count takes no value, 1/true or 0/false; got "${count}"`);
+  }
+  const rawLimit = one(query, 'limit');
+  const limit = rawLimit === undefined ? 1_000 : Number(rawLimit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LISTED) {
+    throw new HttpError(
+      400,
+      'bad-query',
+      `?limit must be a whole number from 1 to ${MAX_LISTED}; got "${rawLimit}"`,
+    );
+  }
+  return { where, count: count !== undefined && YES.has(count), limit };
 }

@@ -1,9 +1,18 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { checkName } from '../../redis/keys.ts';
 import { toJson } from '../json-output.ts';
 import { loadActors } from '../load-actors.ts';
 import { withNamespace } from '../namespace.ts';
-import { whereOption } from '../where-args.ts';
+import { parseWhereText } from '../../client/where-text.ts';
+
+/** commander's parser for a repeated --where: a bad condition is a usage error. */
+function whereOption(arg: string, previous?: Record<string, unknown>): Record<string, unknown> {
+  try {
+    return parseWhereText(arg, previous as Parameters<typeof parseWhereText>[1]);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
 
 interface ActorsOpts {
   where?: Record<string, unknown>;

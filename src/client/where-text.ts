@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { ConfigError } from '../errors.ts';
 
 type Bound = 'gt' | 'gte' | 'lt' | 'lte';
 type Cond = string | number | boolean | Partial<Record<Bound, string | number>>;
@@ -24,15 +24,15 @@ export function shellValue(raw: string): string | number | boolean {
 }
 
 /**
- * `--where` conditions (`status=late`, `total>=100`, `total<500`) as a `where` object; several on
- * one field make one range. For commander's option parser: throws InvalidArgumentError.
+ * Conditions as text (`status=late`, `total>=100`, `total<500`: the CLI's `--where` and the HTTP
+ * ingress's `?where=`) folded into a `where` object; several on one field make one range.
  */
-export function whereOption(arg: string, previous: Record<string, Cond> = {}): Record<string, Cond> {
+export function parseWhereText(arg: string, previous: Record<string, Cond> = {}): Record<string, Cond> {
   const at = arg.search(/[<>=]/);
   const field = at > 0 ? arg.slice(0, at).trim() : '';
   const op = OPERATORS.find(([sign]) => arg.startsWith(sign, at));
   if (!field || !op) {
-    throw new InvalidArgumentError(
+    throw new ConfigError(
       `expected field=value or field>=value (also >, <, <=), e.g. status=late; got "${arg}"`,
     );
   }
@@ -40,14 +40,14 @@ export function whereOption(arg: string, previous: Record<string, Cond> = {}): R
   const out = { ...previous };
   const before = out[field];
   if (op[1] === 'eq') {
-    if (before !== undefined) throw new InvalidArgumentError(`${field} is given twice`);
+    if (before !== undefined) throw new ConfigError(`${field} is given twice`);
     out[field] = value;
     return out;
   }
   if (typeof value === 'boolean')
-    throw new InvalidArgumentError(`${field}${op[0]}: a range needs a number or a string`);
+    throw new ConfigError(`${field}${op[0]}: a range needs a number or a string`);
   if (before !== undefined && typeof before !== 'object') {
-    throw new InvalidArgumentError(`${field} has both a value and a range`);
+    throw new ConfigError(`${field} has both a value and a range`);
   }
   out[field] = { ...(before ?? {}), [op[1]]: value };
   return out;
