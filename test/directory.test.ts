@@ -185,7 +185,7 @@ describe('GET /actors/:type', () => {
     ] as const) {
       await troupe.ref(Order, id).ask('set', { status, total });
     }
-    const app = buildHttpApp({ troupe, token: 'tok-123', ping: async () => 'PONG' });
+    const app = buildHttpApp({ troupe, token: 'tok-123', ping: () => Promise.resolve('PONG') });
     const get = async (path: string, token = 'tok-123') => {
       const res = await app.fetch(
         new Request(`http://x${path}`, { headers: { authorization: `Bearer ${token}` } }),
