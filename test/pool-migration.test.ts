@@ -25,6 +25,10 @@ async function paymentKeysInDefaultPool(ns: string): Promise<string[]> {
   const found: string[] = [];
   for (let p = 0; p < 4; p++) {
     found.push(...(await redis.client().keys(`{troupe:${ns}:${p}}:*payment/*`)));
+    found.push(...(await redis.client().keys(`{troupe:${ns}:${p}}:dir:payment:*`)));
+    found.push(...(await redis.client().keys(`{troupe:${ns}:${p}}:ix:payment:*`)));
+    if (await redis.client().hexists(`{troupe:${ns}:${p}}:dir-count`, 'payment'))
+      found.push(`dir-count ${p}`);
     for (const bucket of await redis.client().keys(`{troupe:${ns}:${p}}:logs:*`)) {
       const fields = await redis.client().hkeys(bucket);
       found.push(...fields.filter((f) => f.startsWith('payment/')).map((f) => `${bucket} ${f}`));
@@ -80,6 +84,14 @@ it('a namespace written before pools works after `troupe migrate --actors` moves
     /moved type payment from pool default to pool critical: 10 actor\(s\), 10 message\(s\) waiting/,
   );
   assert.deepEqual(await paymentKeysInDefaultPool(ns), []);
+  // the directory and the index moved with the actors, before any worker ran
+  const moved = await connect({ redis: redis.url, namespace: ns, actors: [CriticalPayment] });
+  const listed: string[] = [];
+  for await (const id of moved.actors(CriticalPayment).ids()) listed.push(id);
+  assert.deepEqual(listed.sort(), [...IDS].sort());
+  assert.equal(await moved.actors(CriticalPayment).count(), IDS.length);
+  assert.equal(await moved.actors(CriticalPayment).count({ where: { payments: 1 } }), IDS.length);
+  await moved.close();
 
   // a worker process of the new class runs what waited, in the critical pool's partitions
   const worker = await spawnWorker(redis.url, ns, './test/fixtures/pools/payment-critical.ts');
@@ -102,6 +114,8 @@ it('a namespace written before pools works after `troupe migrate --actors` moves
       held.every((p) => p >= 4),
       String(held),
     );
+    assert.equal(await troupe.actors(CriticalPayment).count({ where: { payments: 3 } }), 1);
+    assert.equal(await troupe.actors(CriticalPayment).count({ where: { payments: 2 } }), IDS.length - 1);
     const again = await migrate();
     // nothing left to move, so the running worker is no obstacle
     assert.equal(again.code, 0, again.stderr);

@@ -2,6 +2,7 @@ import { isCluster, type RedisClient } from './client.ts';
 import { primaryOf } from './slots.ts';
 import { ConfigError } from '../errors.ts';
 import { DEFAULT_POOL, type Placement, type PoolRange } from '../protocol/placement.ts';
+import { decodeIndexMember } from '../protocol/index-entry.ts';
 import type { Keys } from './keys.ts';
 import { placeTypes, readPlacement, type TypeInPool } from './placement-store.ts';
 import type { ScriptedRedis } from './scripts.ts';
@@ -173,6 +174,7 @@ async function moveType(
       }
     }
     await moveDeadLetters(redis, scripted, keys, p, prefix, home);
+    await moveDirectory(redis, keys, p, type, after, (id) => home(prefix + id));
     for await (const [member, score] of scanPairs(redis, 'zscanBuffer', keys.timers(p), `${prefix}*`)) {
       const akey = member.subarray(0, member.indexOf(0)).toString();
       await redis.zadd(keys.timers(home(akey)), score, member);
@@ -215,6 +217,41 @@ async function moveType(
     progress();
   }
   return { actors: actors.size, messages };
+}
+
+/**
+ * Moves the directory records and index entries of a type's actors in partition p to the
+ * partitions `home` gives them. A record is listed there (and counted) once, then taken off p's
+ * directory and count in one transaction; an index entry is added there, then removed here. Each
+ * step can be done again, so a run stopped between two is finished by the next.
+ */
+async function moveDirectory(
+  redis: RedisClient,
+  keys: Keys,
+  p: number,
+  type: string,
+  after: Placement,
+  home: (id: string) => number,
+): Promise<void> {
+  for await (const bucket of scanPartition(redis, keys, p, `${keys.partition(p)}dir:${type}:*`)) {
+    for await (const [field, record] of scanPairs(redis, 'hscanBuffer', bucket, '*')) {
+      const id = field.toString();
+      const q = home(id);
+      if ((await redis.hsetnx(keys.dirOf(q, type, id, after.countAt(q)), id, record)) === 1) {
+        await redis.hincrby(keys.dirCount(q), type, 1);
+      }
+      await redis.multi().hdel(bucket, id).hincrby(keys.dirCount(p), type, -1).exec();
+    }
+  }
+  await redis.hdel(keys.dirCount(p), type);
+  const indexPrefix = `${keys.partition(p)}ix:${type}:`;
+  for await (const key of scanPartition(redis, keys, p, `${indexPrefix}*`)) {
+    const field = key.slice(indexPrefix.length);
+    for await (const [member] of scanPairs(redis, 'zscanBuffer', key, '*')) {
+      await redis.zadd(keys.index(home(decodeIndexMember(member).id), type, field), 0, member);
+      await redis.zrem(key, member);
+    }
+  }
 }
 
 /**
