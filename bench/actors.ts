@@ -47,3 +47,25 @@ export class BenchTimedCounter extends BenchCounter {
     queue.push(t);
   }
 }
+
+export type OrderCtx = { status: string; total: number };
+
+/** Orders without indexes: the baseline for what an index adds to a commit. */
+export class BenchPlainOrder extends Actor<OrderCtx, Partial<OrderCtx>> {
+  static override type = 'bench-plain-order';
+  initial(): OrderCtx {
+    return { status: '', total: 0 };
+  }
+  apply(ctx: OrderCtx, seg: Partial<OrderCtx>): OrderCtx {
+    return { ...ctx, ...seg };
+  }
+  set(status: string, total: number): void {
+    this.append({ status, total });
+  }
+}
+
+/** The same orders with two secondary indexes, a string and a number. */
+export class BenchOrder extends BenchPlainOrder {
+  static override type = 'bench-order';
+  static override indexes = { status: (ctx: OrderCtx) => ctx.status, total: (ctx: OrderCtx) => ctx.total };
+}

@@ -19,7 +19,7 @@ import { planWhere, type FieldRange, type Where } from './where.ts';
 /** Members read per page of an index. */
 const PAGE = 500;
 /** Directory buckets read per round trip (a bucket holds ~61 actors at a million). */
-const BUCKETS_PER_READ = 16;
+const BUCKETS_PER_READ = 64;
 
 /** Options of `ids()` and `count()`. */
 export interface QueryOptions<C = ActorClass> {
@@ -97,7 +97,19 @@ export class ActorDirectory<C = ActorClass> {
       for (const p of partitions) yield* this.listPartition(p);
       return;
     }
-    for (const p of partitions) yield* this.queryPartition(p, ranges);
+    // every partition's set sizes at once (one round trip): only those with matches are paged
+    const sizes = await Promise.all(partitions.map((p) => this.sizes(p, ranges)));
+    for (const [i, p] of partitions.entries()) {
+      if (Math.min(...sizes[i]!) > 0) yield* this.queryPartition(p, ranges, sizes[i]!);
+    }
+  }
+
+  /** How many members of partition p's set meet each range. */
+  private sizes(p: number, ranges: readonly FieldRange[]): Promise<number[]> {
+    const { redis, keys, type } = this.d;
+    return Promise.all(
+      ranges.map((r) => redis.zlexcount(keys.index(p, type, r.field), r.range.min, r.range.max)),
+    );
   }
 
   private async plan(options: QueryOptions<C>): Promise<FieldRange[]> {
@@ -169,13 +181,13 @@ export class ActorDirectory<C = ActorClass> {
    * The ids in partition p that meet every range: pages of the range whose set is smallest there,
    * each candidate checked against its directory record when there are other ranges.
    */
-  private async *queryPartition(p: number, ranges: readonly FieldRange[]): AsyncGenerator<string> {
+  private async *queryPartition(
+    p: number,
+    ranges: readonly FieldRange[],
+    sizes: readonly number[],
+  ): AsyncGenerator<string> {
     const { redis, keys, type } = this.d;
-    const sizes = await Promise.all(
-      ranges.map((r) => redis.zlexcount(keys.index(p, type, r.field), r.range.min, r.range.max)),
-    );
     const smallest = sizes.indexOf(Math.min(...sizes));
-    if (sizes[smallest] === 0) return;
     const lead = ranges[smallest]!;
     const others = ranges.filter((_, i) => i !== smallest);
     // a range's member moves when its value changes: it could be met again further on

@@ -28,7 +28,7 @@ moves. Run it again any time: it then only stows idle logs that went back to key
 which is safe beside running workers and never changes what a log reads.
 
 With --actors, each type whose class names another pool than the one its actors live in (before
-pools, every type lived in pool "default") is moved there: mailboxes, logs, timers and records.
+pools, every type lived in pool "default") is moved there: mailboxes, logs, timers, records, directory and index entries.
 Moving needs every worker of the namespace stopped; a stop midway loses nothing, run it again.
 
 Examples:
