@@ -33,6 +33,8 @@ export interface ActiveActor {
   listed: Buffer | undefined;
 }
 
+const EMPTY_RECORD = Buffer.alloc(0);
+
 /** Whether the actor's log has grown past its type's merge policy. */
 export function needsMerge(actor: ActiveActor): boolean {
   const m = actor.entry.merge;
@@ -72,6 +74,7 @@ export function activate(entry: RegisteredActor, id: string, stored: StoredLog, 
     logSegments: Math.max(0, log.length - 1),
     logBytes,
     logAt: log.length === 0 ? 'none' : stored.list.length === 0 ? 'stowed' : 'list',
-    listed: undefined,
+    // an actor with a log is listed (layout 5): without indexes, its record is empty
+    listed: log.length > 0 && entry.indexes.length === 0 ? EMPTY_RECORD : undefined,
   };
 }

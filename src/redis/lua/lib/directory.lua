@@ -35,6 +35,11 @@ end
 -- Lists the actor under the encodings given, moving its entries where a value changed.
 local function list(count_key, d, n, a, akey)
   local type, id = split_akey(akey)
+  if n == 0 then
+    -- a type without indexes: the record is empty, and listing it once is all there is to do
+    if redis.call('HSETNX', KEYS[d], id, '') == 1 then redis.call('HINCRBY', count_key, type, 1) end
+    return
+  end
   local old = redis.call('HGET', KEYS[d], id)
   local was = record_of(old)
   local record = {}
