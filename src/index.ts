@@ -6,6 +6,7 @@ export type { ActorClass, Address, ContextOf, MethodArgs, MethodName, MethodResu
 export { connect, Troupe, type ConnectOptions } from './client/troupe.ts';
 export { DeadLetters } from './client/dead-letters.ts';
 export type { ActorDirectory, QueryOptions } from './client/directory.ts';
+export type { ReindexProgress, ReindexResult } from './client/reindex.ts';
 export type { Condition, Where } from './client/where.ts';
 export type {
   DeadLetter,

@@ -112,6 +112,30 @@ describe('the directory', () => {
     await stop();
   });
 
+  it('lists an actor at most once per iteration while turns move it ahead of the cursor', async () => {
+    const { troupe, stop } = await system();
+    // more than a page (500) per partition, so later pages come after the moves
+    const n = 3_000;
+    await Promise.all(
+      Array.from({ length: n }, (_, i) => troupe.ref(Order, `m${i}`).tell('set', { total: i })),
+    );
+    await Promise.all(Array.from({ length: n }, (_, i) => troupe.ref(Order, `m${i}`).ask('touch')));
+    const seen: string[] = [];
+    let moved = 0;
+    for await (const id of troupe.actors(Order).ids({ where: { total: { gte: 0 } } })) {
+      seen.push(id);
+      // actors already listed jump past every other value, to where the iteration is headed
+      if (seen.length % 100 === 0) {
+        const jump = seen.slice(-50);
+        await Promise.all(jump.map((a) => troupe.ref(Order, a).ask('set', { total: 1e6 + moved++ })));
+      }
+    }
+    assert.ok(moved > 0);
+    assert.equal(new Set(seen).size, seen.length, 'no id twice');
+    assert.equal(seen.length, n, 'every actor matched throughout, so each is listed once');
+    await stop();
+  });
+
   it('refuses a query on a field that is not an index, naming those that are', async () => {
     const { troupe, stop } = await system();
     await assert.rejects(ids(troupe.actors(Order).ids({ where: { colour: 'red' } as never })), ConfigError);
