@@ -24,6 +24,18 @@ describe('examples', () => {
     assert.deepEqual(keys, []);
   });
 
+  it('orders: finds actors by their indexes and leaves no keys', async () => {
+    const r = await runNode(['--import', 'tsx', 'examples/orders/main.ts'], {
+      ...process.env,
+      REDIS_URL: redis.url,
+    });
+    assert.equal(r.code, 0, `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+    assert.match(r.stdout, /late: o-2, o-5, o-9, o-11/);
+    assert.match(r.stdout, /eu, total >= 300: o-7, o-9, o-11/);
+    assert.match(r.stdout, /orders: 11/);
+    assert.deepEqual(await redis.client().keys('*orders-example-*'), []);
+  });
+
   it('aggregator: completes every job exactly once and verifies the results', async () => {
     const r = await runNode(['--import', 'tsx', 'examples/aggregator/main.ts'], {
       ...process.env,
