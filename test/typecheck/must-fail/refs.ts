@@ -2,6 +2,7 @@
 // test/typecheck.test.ts runs tsc on this file and checks both.
 import { connect } from '../../../src/index.ts';
 import { Counter } from '../../fixtures/actors.ts';
+import { Order } from '../../fixtures/orders.ts';
 
 const troupe = await connect({ actors: [Counter] });
 const c = troupe.ref(Counter, 'c-1');
@@ -25,4 +26,14 @@ await byName.tell('add', 'x'); // must-fail: typed by type name too
 const untyped = troupe.ref('counter', 'c-3');
 await untyped.tell('anything', 1, 'two');
 
-export { n, ctx, s, wrong };
+const orders = troupe.actors(Order);
+for await (const id of orders.ids({ where: { status: 'late', total: { gte: 100, lt: 500 } } }))
+  id.toUpperCase();
+const paid: number = await orders.count({ where: { status: 'paid', region: 'eu', vip: true } });
+await orders.count({ where: { colour: 'red' } }); // must-fail: not an index of Order
+await orders.count({ where: { total: 'ten' } }); // must-fail: total is indexed as a number
+await orders.count({ where: { total: { gte: 'a' } } }); // must-fail: a number's range takes numbers
+await orders.count({ where: { vip: { gt: 1 } } }); // must-fail: booleans have no range
+await c.tell('destroy'); // must-fail: destroy is a protected helper, not a handler
+
+export { n, ctx, s, wrong, paid };
