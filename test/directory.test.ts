@@ -172,6 +172,24 @@ describe('troupe actors', () => {
     assert.deepEqual(JSON.parse(late.stdout), ['b']);
     const count = await cli('-w', 'total>100', '-w', 'total<=150', '--count');
     assert.equal(count.stdout, '2\n');
+    const inspect = await runCli([
+      '-r',
+      redis.url,
+      '-n',
+      troupe.namespace,
+      'inspect',
+      'order',
+      'b',
+      '--json',
+    ]);
+    assert.equal(inspect.code, 0, inspect.stderr);
+    assert.deepEqual((JSON.parse(inspect.stdout) as { indexed: unknown }).indexed, {
+      status: 'late',
+      total: 150,
+      vip: false,
+    });
+    const text = await runCli(['-r', redis.url, '-n', troupe.namespace, 'inspect', 'order', 'nobody']);
+    assert.match(text.stdout, /directory\s+not listed/);
     const bad = await cli('--where', 'status');
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /expected field=value/);

@@ -43,7 +43,7 @@ export interface InspectReport {
   partitions: number;
   /** The pool of the actor's type. */
   pool: string;
-  keys: { log: string; logBucket: string; history: string; lock: string; mailbox: string };
+  keys: { log: string; logBucket: string; history: string; lock: string; mailbox: string; directory: string };
   base: BaseInfo & { ctx: unknown };
   /**
    * Segments after the base; `bytes` sums them (what the `bytes` merge threshold measures).
@@ -62,6 +62,11 @@ export interface InspectReport {
   running: boolean;
   /** A commit flagged the log as long; the partition owner's sweep will merge it. */
   mergeDue: boolean;
+  /**
+   * In its type's directory (docs/indexes.md), with the value it is indexed under per field (as
+   * the last commit wrote them); null when not listed (no turn committed, or destroyed).
+   */
+  indexed: Record<string, string | number | boolean> | null;
   /** The type's merge policy, when --actors supplied the class. */
   policy: Required<MergePolicy> | null;
   /** The time --at asked for: `context` and `folded` are as of it. Null without --at (now). */

@@ -54,6 +54,12 @@ export function renderInspect(r: InspectReport): string {
     );
   }
   out += row('mailbox', `${plural(r.mailbox, 'message')} waiting${r.running ? '; a turn is running' : ''}`);
+  out += row(
+    'directory',
+    r.indexed === null
+      ? 'not listed (no turn committed yet, or destroyed)'
+      : `listed${Object.keys(r.indexed).length > 0 ? `; indexed as ${show(r.indexed)}` : ''}`,
+  );
   if (r.folded) {
     out += row(r.at ? 'context at' : 'context', show(r.context));
     const upTo = r.folded.time ? `, up to seq ${r.folded.seq} stamped ${r.folded.time}` : '';

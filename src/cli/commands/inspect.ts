@@ -5,6 +5,7 @@ import { ActorRegistry, type RegisteredActor } from '../../actor/registry.ts';
 import type { ActorClass } from '../../actor/types.ts';
 import { ConfigError } from '../../errors.ts';
 import { decodeBase, decodeSegment, entriesAsOf, foldLog, joinLog } from '../../protocol/log.ts';
+import { decodeIndexMember, readIndexRecord } from '../../protocol/index-entry.ts';
 import { actorKey } from '../../protocol/partition.ts';
 import { readPlacement } from '../../redis/placement-store.ts';
 import { withCliRedis } from '../redis.ts';
@@ -106,6 +107,7 @@ async function inspect(
     history: k.history(p, akey),
     lock: k.lock(p, akey),
     mailbox: k.mailbox(p, akey),
+    directory: k.dirOf(p, type, id, partitions),
   };
   // one MULTI: every key is in the partition's slot, and a merge cannot land between the reads
   const reads = redis
@@ -117,15 +119,27 @@ async function inspect(
     .pttl(keys.lock)
     .llen(keys.mailbox)
     .hexists(k.running(p), akey)
-    .sismember(k.mergeDue(p), akey);
+    .sismember(k.mergeDue(p), akey)
+    .hgetBuffer(keys.directory, id);
   // the whole history only when --at may need to fold it
   const res = await (at === undefined ? reads : reads.lrangeBuffer(keys.history, 0, -1)).exec();
-  const [stowed, list, histLen, histHead, lockTtl, mailbox, running, due, histAll] = (res ?? []).map(
+  const [stowed, list, histLen, histHead, lockTtl, mailbox, running, due, record, histAll] = (res ?? []).map(
     ([err, value]) => {
       if (err) throw err;
       return value;
     },
-  ) as [Buffer | null, Buffer[], number, Buffer | null, number, number, number, number, Buffer[] | undefined];
+  ) as [
+    Buffer | null,
+    Buffer[],
+    number,
+    Buffer | null,
+    number,
+    number,
+    number,
+    number,
+    Buffer | null,
+    Buffer[] | undefined,
+  ];
   const log = joinLog({ stowed, list });
 
   const segments = log.slice(1);
@@ -156,6 +170,7 @@ async function inspect(
     mailbox,
     running: running === 1,
     mergeDue: due === 1,
+    indexed: record === null ? null : indexedValues(record),
     policy: entry ? entry.merge : null,
     at: at === undefined ? null : { ts: at, time: new Date(at).toISOString() },
     context: null,
@@ -187,6 +202,13 @@ async function inspect(
     report.note = `folding failed: ${(err as Error).message}`;
   }
   return report;
+}
+
+/** The values of a directory record, decoded from their index encodings. */
+function indexedValues(record: Buffer): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [field, enc] of readIndexRecord(record)) out[field] = decodeIndexMember(enc).value;
+  return out;
 }
 
 function describeBase(bytes: Buffer | undefined): BaseInfo {
