@@ -7,9 +7,9 @@ import type { ActorClass } from '../actor/types.ts';
 import type { RegisteredActor } from '../actor/registry.ts';
 import { ConfigError, IndexRebuildingError } from '../errors.ts';
 import { decodeIndexMember, inRange, readIndexRecord } from '../protocol/index-entry.ts';
-import { dirBucketsPer } from '../protocol/partition.ts';
 import type { RedisClient } from '../redis/client.ts';
-import { indexState } from '../redis/index-state.ts';
+import { directoryIds } from '../redis/directory-buckets.ts';
+import { actorCount, indexState } from '../redis/index-state.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
 import type { Placements } from './placements.ts';
@@ -71,19 +71,16 @@ export class ActorDirectory<C = ActorClass> {
     const ranges = await this.plan(options);
     const partitions = await this.partitions();
     if (ranges.length === 0) {
-      const counts = await Promise.all(
-        partitions.map((p) => this.d.redis.hget(this.d.keys.dirCount(p), this.d.type)),
+      return actorCount(
+        this.d.redis,
+        this.d.keys,
+        this.d.type,
+        this.d.placements.current.rangeOfType(this.d.type),
       );
-      return counts.reduce((sum, n) => sum + Number(n ?? 0), 0);
     }
     if (ranges.length === 1) {
-      const [{ field, range }] = ranges as [FieldRange];
-      const counts = await Promise.all(
-        partitions.map((p) =>
-          this.d.redis.zlexcount(this.d.keys.index(p, this.d.type, field), range.min, range.max),
-        ),
-      );
-      return counts.reduce((sum, n) => sum + n, 0);
+      const sizes = await Promise.all(partitions.map((p) => this.sizes(p, ranges)));
+      return sizes.reduce((sum, [n = 0]) => sum + n, 0);
     }
     let n = 0;
     for await (const _ of this.iterate(options)) n++;
@@ -163,18 +160,10 @@ export class ActorDirectory<C = ActorClass> {
 
   /** Every id in partition p's directory buckets of the type (none read when it has no actor). */
   private async *listPartition(p: number): AsyncGenerator<string> {
-    const { redis, keys, type } = this.d;
+    const { redis, keys, type, placements } = this.d;
     if (Number((await redis.hget(keys.dirCount(p), type)) ?? 0) <= 0) return;
-    const buckets = dirBucketsPer(this.d.placements.current.countAt(p));
-    for (let from = 0; from < buckets; from += BUCKETS_PER_READ) {
-      const pipe = redis.pipeline();
-      for (let b = from; b < Math.min(buckets, from + BUCKETS_PER_READ); b++)
-        pipe.hkeys(keys.dir(p, type, b));
-      for (const [err, found] of (await pipe.exec()) ?? []) {
-        if (err) throw err;
-        yield* found as string[];
-      }
-    }
+    const partitions = placements.current.countAt(p);
+    for await (const ids of directoryIds(redis, keys, p, type, partitions, BUCKETS_PER_READ)) yield* ids;
   }
 
   /**

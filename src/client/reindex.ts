@@ -11,8 +11,8 @@ import { indexEncodings } from '../actor/index-values.ts';
 import type { RegisteredActor } from '../actor/registry.ts';
 import { ConfigError } from '../errors.ts';
 import { foldLog, joinLog } from '../protocol/log.ts';
-import { dirBucketsPer } from '../protocol/partition.ts';
 import type { RedisClient } from '../redis/client.ts';
+import { directoryIds } from '../redis/directory-buckets.ts';
 import { scanKeys } from '../redis/fan-out.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
@@ -102,25 +102,15 @@ async function dropUndeclared(
 }
 
 async function reindexPartition(d: ReindexDeps, entry: RegisteredActor, p: number): Promise<number> {
-  const { redis, keys } = d;
   const partitions = d.placements.current.countAt(p);
-  const buckets = dirBucketsPer(partitions);
   let n = 0;
-  for (let from = 0; from < buckets; from += BUCKETS_PER_READ) {
-    const pipe = redis.pipeline();
-    for (let b = from; b < Math.min(buckets, from + BUCKETS_PER_READ); b++)
-      pipe.hkeys(keys.dir(p, entry.type, b));
-    const ids: string[] = [];
-    for (const [err, found] of (await pipe.exec()) ?? []) {
-      if (err) throw err;
-      ids.push(...(found as string[]));
-    }
+  for await (const ids of directoryIds(d.redis, d.keys, p, entry.type, partitions, BUCKETS_PER_READ)) {
     for (let i = 0; i < ids.length; i += ACTORS_PER_CALL) {
       let batch = ids.slice(i, i + ACTORS_PER_CALL).map((id) => `${entry.type}/${id}`);
+      n += batch.length;
       for (let tries = 0; batch.length > 0 && tries < MAX_TRIES; tries++) {
         batch = await writeEntries(d, entry, p, partitions, batch);
       }
-      n += Math.min(ACTORS_PER_CALL, ids.length - i);
     }
   }
   return n;
@@ -151,7 +141,7 @@ async function writeEntries(
     if (e2) throw e2;
     const stored = { stowed: stowed as Buffer | null, list: list as Buffer[] };
     const id = akey.slice(entry.type.length + 1);
-    let encodings: (Buffer | undefined)[];
+    let encodings: readonly (Buffer | undefined)[];
     try {
       const { ctx } = foldLog(
         joinLog(stored),

@@ -47,7 +47,12 @@ const LOG_BUCKETS = 65_536;
  * buckets of a partition fill evenly. Small buckets stay listpack-encoded hashes in Redis.
  */
 export function logBucketOf(akey: string, partitions: number): number {
-  return Math.floor(crc32OfString(akey) / partitions) % Math.ceil(LOG_BUCKETS / partitions);
+  return Math.floor(crc32OfString(akey) / partitions) % logBucketsPer(partitions);
+}
+
+/** How many log buckets each partition of a pool of `partitions` partitions has. */
+export function logBucketsPer(partitions: number): number {
+  return Math.ceil(LOG_BUCKETS / partitions);
 }
 
 /** Directory buckets of one actor type, spread over its pool's partitions: at a million actors, ~61 each. */

@@ -6,7 +6,7 @@
  */
 import type { RedisClient } from './client.ts';
 import type { Placement } from '../protocol/placement.ts';
-import { dirBucketsPer } from '../protocol/partition.ts';
+import { dirBucketsPer, logBucketsPer } from '../protocol/partition.ts';
 import type { Keys } from './keys.ts';
 import { scanKeys } from './fan-out.ts';
 
@@ -25,7 +25,7 @@ export async function listLoggedActors(
   for await (const found of scanKeys(redis, `${prefix}*`))
     for (const key of found) akeys.add(key.slice(prefix.length));
   const count = placement.countAt(p);
-  const logBuckets = Math.ceil(65_536 / count);
+  const logBuckets = logBucketsPer(count);
   for (let from = 0; from < logBuckets; from += BUCKETS_PER_READ) {
     const pipe = redis.pipeline();
     for (let b = from; b < Math.min(logBuckets, from + BUCKETS_PER_READ); b++)

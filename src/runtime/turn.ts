@@ -91,7 +91,7 @@ class Batch {
   /** After the last successful turn, whether the actor exists (not destroyed, or appended since). */
   private listed = false;
   /** Its index values' encodings after the last successful turn, one per field (undefined: none). */
-  private encodings: (Buffer | undefined)[] = [];
+  private encodings: readonly (Buffer | undefined)[] = [];
 
   constructor(
     private readonly actor: ActiveActor,
@@ -142,44 +142,63 @@ class Batch {
   }
 
   /**
-   * Applies a handler's success to the item. Everything that can throw (encoding the effects,
-   * the index functions) runs before the item changes, so a failure leaves it as it was.
+   * Applies a handler's success to the item. Effects that cannot be encoded (or an index function
+   * that throws) leave the item and the actor's seq as they were, and the error goes on.
    */
   private succeed(msg: Envelope, value: unknown): void {
+    const { actor, item } = this;
+    const seq = actor.seq;
+    const segs = item.segments.length;
+    const sends = item.sends.length;
+    const timers = item.timers.length;
+    const replies = item.replies.length;
+    try {
+      this.record(msg, value, segs);
+    } catch (err) {
+      actor.seq = seq;
+      item.segments.length = segs;
+      item.sends.length = sends;
+      item.timers.length = timers;
+      item.replies.length = replies;
+      throw err;
+    }
+  }
+
+  /** Writes the turn's effects into the item; `segs` is where this turn's segments start. */
+  private record(msg: Envelope, value: unknown, segs: number): void {
     const { actor, item, env } = this;
     const effects = actor.state.effects!;
     const ts = env.now();
-    let seq = effects.destroyed ? 0 : actor.seq;
-    const segments = effects.segments.map((seg) => encodeSegment(++seq, ts, seg));
-    const sends: CommitItem['sends'] = [];
+    // a destroyed actor starts afresh: its new segments count from 1
+    if (effects.destroyed) actor.seq = 0;
+    for (const seg of effects.segments) item.segments.push(encodeSegment(++actor.seq, ts, seg));
     for (let n = 0; n < effects.sends.length; n++) {
       const s = effects.sends[n]!;
-      sends.push([
+      item.sends.push([
         env.placement().partitionOf(s.type, s.id),
         `${s.type}/${s.id}`,
         this.out(msg, ts, String(n), s.type, s.id, s.method, s.args),
       ]);
     }
-    const timers: CommitItem['timers'] = [];
     for (let n = 0; n < effects.timers.length; n++) {
       const t = effects.timers[n]!;
       const due = ts + t.delayMs;
-      timers.push([due, this.out(msg, ts, `t${n}`, actor.entry.type, actor.state.id, t.method, t.args, due)]);
+      item.timers.push([
+        due,
+        this.out(msg, ts, `t${n}`, actor.entry.type, actor.state.id, t.method, t.args, due),
+      ]);
     }
-    const listed = !effects.destroyed || segments.length > 0;
+    const listed = !effects.destroyed || effects.segments.length > 0;
     const encodings = listed ? indexEncodings(actor.entry, actor.state.context) : this.encodings;
-    const reply = msg.replyTo && msg.corr ? encodeReply({ corr: msg.corr, ok: true, value }) : undefined;
+    if (msg.replyTo && msg.corr)
+      item.replies.push([msg.replyTo, encodeReply({ corr: msg.corr, ok: true, value })]);
+    // nothing below throws
     if (effects.destroyed) {
       // what earlier turns of the batch appended dies with the actor
-      item.segments.length = 0;
+      item.segments.splice(0, segs);
       item.dir = 2;
       item.fresh = 1;
     }
-    actor.seq = seq;
-    for (const seg of segments) item.segments.push(seg);
-    for (const send of sends) item.sends.push(send);
-    for (const timer of timers) item.timers.push(timer);
-    if (reply) item.replies.push([msg.replyTo!, reply]);
     this.listed = listed;
     this.encodings = encodings;
     this.touched = true;
@@ -193,6 +212,8 @@ class Batch {
     const { actor, item } = this;
     if (!this.touched) return item;
     const names = actor.entry.indexes;
+    // the common case, a type without indexes already listed, costs no allocation
+    if (names.length === 0 && this.listed && item.dir === 0 && actor.listed) return item;
     const fields: CommitItem['fields'] = names.map((f, i) => [
       f.name,
       (this.listed && this.encodings[i]) || NONE,
