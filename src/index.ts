@@ -3,7 +3,8 @@
  */
 export { Actor, type IndexDefinitions, type MergePolicy, type RetryPolicy } from './actor/actor.ts';
 export type { ActorClass, Address, ContextOf, MethodArgs, MethodName, MethodResult } from './actor/types.ts';
-export { connect, Troupe, type ConnectOptions } from './client/troupe.ts';
+export { connect } from './client/connect.ts';
+export { Troupe, type ConnectOptions } from './client/troupe.ts';
 export { DeadLetters } from './client/dead-letters.ts';
 export type { ActorDirectory, QueryOptions } from './client/directory.ts';
 export type { ReindexProgress, ReindexResult } from './client/reindex.ts';

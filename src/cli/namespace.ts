@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { ActorClass } from '../actor/types.ts';
-import { connect, type Troupe } from '../client/troupe.ts';
+import { connect } from '../client/connect.ts';
+import type { Troupe } from '../client/troupe.ts';
 import { NamespaceNotFoundError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { globalOptions, type GlobalOptions } from './options.ts';

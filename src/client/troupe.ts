@@ -1,32 +1,19 @@
-import type { Redis, RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import { nanoid } from 'nanoid';
 import { actorTypeName, type Actor } from '../actor/actor.ts';
-import { ActorRegistry } from '../actor/registry.ts';
+import type { ActorRegistry } from '../actor/registry.ts';
 import type { ActorClass, InstanceOf } from '../actor/types.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import { ClosedError, ConfigError } from '../errors.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import { entriesAsOf, foldLog } from '../protocol/log.ts';
 import { actorKey } from '../protocol/partition.ts';
-import type { Placement } from '../protocol/placement.ts';
-import {
-  BLOCKING,
-  COMMAND_TIMEOUT_MS,
-  closeRedis,
-  connectRedis,
-  describeRedis,
-  openRedis,
-  type RedisInput,
-} from '../redis/connection.ts';
-import { isCluster, type RedisClient } from '../redis/client.ts';
+import { BLOCKING, COMMAND_TIMEOUT_MS, closeRedis, openRedis, type RedisInput } from '../redis/connection.ts';
+import type { RedisClient } from '../redis/client.ts';
 import { requireLayout } from '../redis/meta.ts';
-import { replicaOptions, replicasFor } from '../redis/replicas.ts';
-import { nodeKeyOf } from '../redis/slots.ts';
+import { replicasFor } from '../redis/replicas.ts';
 import { readLog } from '../redis/context-log.ts';
-import { checkName, Keys } from '../redis/keys.ts';
-import { loadFunctions } from '../redis/functions.ts';
-import { namespacePartitions } from '../redis/namespaces.ts';
-import { placeTypes, readPlacement } from '../redis/placement-store.ts';
+import { checkName, type Keys } from '../redis/keys.ts';
 import { withScripts, type ScriptedRedis } from '../redis/scripts.ts';
 // types only: the runtime is loaded by work(), so a process that only sends never loads it
 import type { Worker, WorkOptions } from '../runtime/worker.ts';
@@ -35,10 +22,11 @@ import { BoundRef, type RefBackend } from './bound-ref.ts';
 import { explainAskTimeout } from './ask-timeout.ts';
 import { DeadLetters } from './dead-letters.ts';
 import { ActorDirectory } from './directory.ts';
-import { Placements } from './placements.ts';
+import type { Placements } from './placements.ts';
 import type { ActorRef, ReadOptions, RefOptions, UntypedActor } from './ref.ts';
 import { ReplyListener } from './replies.ts';
 import { Sender, type Route } from './sender.ts';
+import { installSendFunctions } from './send-functions.ts';
 
 /** Options of `connect()`. */
 export interface ConnectOptions {
@@ -244,7 +232,7 @@ export class Troupe {
     await requireLayout(this.redis, this.keys, 'a worker');
     const { Worker } = await import('../runtime/worker.ts');
     const commands = this.open({ enableAutoPipelining: true });
-    await this.installFunctions(commands);
+    await installSendFunctions(commands, this.options.logger ?? silentLogger);
     const blocking = this.openBlocking();
     // on a cluster, one subscriber connection per shard: each partition's channels are in its slot
     const subscriber = openRedis(this.options.redis, BLOCKING, this.options.logger, {
@@ -276,35 +264,6 @@ export class Troupe {
     this.workers.add(worker);
     await worker.start();
     return worker;
-  }
-
-  /**
-   * Workers install the FCALL send path for senders in other languages; Node senders do not need
-   * it. On a Redis Cluster, on every primary, and on each node that joins later (a function library
-   * is replicated, but a new shard starts without it).
-   */
-  private async installFunctions(redis: RedisClient): Promise<void> {
-    if (!isCluster(redis)) return this.installFunctionsOn(redis, undefined);
-    redis.on('+node', (node: Redis) => void this.installFunctionsOn(node, nodeKeyOf(node)));
-    await Promise.all(redis.nodes('master').map((node) => this.installFunctionsOn(node, nodeKeyOf(node))));
-  }
-
-  private async installFunctionsOn(redis: Redis, node: string | undefined): Promise<void> {
-    const logger = this.options.logger ?? silentLogger;
-    try {
-      const res = await loadFunctions(redis);
-      if (res.status === 'unsupported')
-        logger.info({ reason: res.reason, node }, 'no Redis Functions here: FCALL senders need Redis 7+');
-      else if (res.status !== 'current')
-        logger.info({ version: res.version, node }, `send functions ${res.status}`);
-    } catch (err) {
-      // a replica refuses the load (READONLY): it gets the library from its primary
-      if (/READONLY/.test(String(err))) return;
-      logger.warn(
-        { err, node },
-        'could not install the send functions (FCALL troupe_tell); EVAL/EVALSHA senders are unaffected',
-      );
-    }
   }
 
   /** Stops this client's workers gracefully and closes its connections. */
@@ -365,62 +324,4 @@ export class Troupe {
         `Set \`static merge = { retainMs: ... }\` on the ${type} class to look further back.`,
     );
   }
-}
-
-/**
- * Connects to Redis and returns a Troupe client for one namespace.
- *
- * @example
- * ```ts
- * const troupe = await connect({ redis: process.env.REDIS_URL, namespace: 'shop', actors: [Counter] });
- * await troupe.ref(Counter, 'c-1').tell('add', 5);
- * await troupe.close();
- * ```
- */
-export async function connect(options: ConnectOptions = {}): Promise<Troupe> {
-  replicaOptions(options.waitReplicas, options.waitTimeoutMs);
-  const keys = new Keys(options.namespace ?? 'default');
-  const registry = new ActorRegistry(options.actors ?? []);
-  let redis: RedisClient;
-  let input: RedisInput;
-  try {
-    ({ redis, input } = await connectRedis(
-      options.redis,
-      { enableAutoPipelining: true, commandTimeout: options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS },
-      options.logger,
-    ));
-  } catch (cause) {
-    throw new ConfigError(
-      `cannot reach Redis at ${describeRedis(options.redis)}: start one (redis-server) or set REDIS_URL / connect({ redis })`,
-      { cause },
-    );
-  }
-  // later connections (a worker's) open from what the first one found: a cluster's node is a seed
-  options = { ...options, redis: input };
-  let partitions: number;
-  try {
-    partitions = await namespacePartitions(redis, keys, {
-      create: options.create !== false,
-      partitions: options.partitions,
-      where: describeRedis(options.redis),
-    });
-  } catch (err) {
-    redis.disconnect();
-    throw err;
-  }
-  const scripted = withScripts(redis);
-  let placement: Placement;
-  try {
-    // the types this client knows are placed now, so their refs route without asking Redis
-    const types = registry.types().map((type) => ({ type, pool: registry.require(type).pool }));
-    placement =
-      options.create !== false && types.length > 0
-        ? await placeTypes(scripted, keys, types)
-        : await readPlacement(redis, keys);
-  } catch (err) {
-    redis.disconnect();
-    throw err;
-  }
-  const placements = new Placements({ redis, scripted, keys, registry }, placement);
-  return new Troupe(redis, scripted, keys, partitions, registry, placements, options);
 }
