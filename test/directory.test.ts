@@ -28,6 +28,17 @@ async function system(): Promise<{ troupe: Troupe; worker: Worker; stop: () => P
   return { troupe, worker, stop: () => troupe.close() };
 }
 
+/** Orders a (late, 50), b (late, 150) and c (paid, 150), committed. */
+async function threeOrders(troupe: Troupe): Promise<void> {
+  for (const [id, status, total] of [
+    ['a', 'late', 50],
+    ['b', 'late', 150],
+    ['c', 'paid', 150],
+  ] as const) {
+    await troupe.ref(Order, id).ask('set', { status, total });
+  }
+}
+
 async function ids(it: AsyncIterable<string>): Promise<string[]> {
   const out: string[] = [];
   for await (const id of it) out.push(id);
@@ -155,13 +166,7 @@ describe('the directory', () => {
 describe('troupe actors', () => {
   it('lists ids, counts and prints JSON, with --where conditions ANDed', async () => {
     const { troupe, stop } = await system();
-    for (const [id, status, total] of [
-      ['a', 'late', 50],
-      ['b', 'late', 150],
-      ['c', 'paid', 150],
-    ] as const) {
-      await troupe.ref(Order, id).ask('set', { status, total });
-    }
+    await threeOrders(troupe);
     const cli = (...args: string[]) =>
       runCli(['-r', redis.url, '-n', troupe.namespace, 'actors', 'order', ...args]);
     const all = await cli();
@@ -220,13 +225,7 @@ describe('--where arguments', () => {
 describe('GET /actors/:type', () => {
   it('lists and counts with the same conditions and auth as the rest of the ingress', async () => {
     const { troupe, stop } = await system();
-    for (const [id, status, total] of [
-      ['a', 'late', 50],
-      ['b', 'late', 150],
-      ['c', 'paid', 150],
-    ] as const) {
-      await troupe.ref(Order, id).ask('set', { status, total });
-    }
+    await threeOrders(troupe);
     const app = buildHttpApp({ troupe, token: 'tok-123', ping: () => Promise.resolve('PONG') });
     const get = async (path: string, token = 'tok-123') => {
       const res = await app.fetch(

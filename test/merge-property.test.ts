@@ -6,6 +6,7 @@ import { History, Tape } from './fixtures/actors.ts';
 import { at, entryOf, mergeDeps } from './helpers/merging.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
 import { uniqueNamespace, waitFor } from './helpers/wait.ts';
+import { prng } from './helpers/random.ts';
 
 let redis: TestRedis;
 before(async () => {
@@ -14,18 +15,6 @@ before(async () => {
 after(async () => {
   await redis.stop();
 });
-
-/** mulberry32: a small seeded PRNG, so a failing interleaving can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A merger that dies after `step` steps: its lock is left to expire, nothing is released. */
 async function crashingMerge(deps: MergeDeps, where: ReturnType<typeof at>, cls: typeof Tape, step: number) {

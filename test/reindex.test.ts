@@ -66,18 +66,41 @@ async function answers(troupe: Troupe): Promise<unknown[]> {
   return out;
 }
 
+/** Namespace `ns` as the deploy found it: `ops` committed by a worker of the old class, stopped. */
+async function beforeDeploy(ns: string, ops: readonly Op[]): Promise<void> {
+  const v1 = await connect({ redis: redis.url, namespace: ns, actors: [Order], partitions: 4 });
+  const w1 = await v1.work({ leaseMs: 2000 });
+  await play(v1, Order, ops);
+  await committedAll(v1, Order, ops);
+  await w1.stop();
+  await v1.close();
+}
+
+/** What a system that had the new definitions from the start answers, fed the same turns. */
+async function freshAnswers(ops: readonly Op[]): Promise<unknown[]> {
+  const fresh = await connect({
+    redis: redis.url,
+    namespace: uniqueNamespace('fresh'),
+    actors: [OrderV2],
+    partitions: 4,
+  });
+  try {
+    await fresh.work({ leaseMs: 2000 });
+    await play(fresh, OrderV2, ops);
+    await committedAll(fresh, OrderV2, ops);
+    return await answers(fresh);
+  } finally {
+    await fresh.close();
+  }
+}
+
 describe('troupe reindex', () => {
   it('after a change of indexes, answers as a system that had them from the start, beside a running worker', async () => {
     const ns = uniqueNamespace('reindex');
     const before1 = history(300, 1);
     const during = history(200, 2);
     // the system the deploy happened to
-    const v1 = await connect({ redis: redis.url, namespace: ns, actors: [Order], partitions: 4 });
-    const w1 = await v1.work({ leaseMs: 2000 });
-    await play(v1, Order, before1);
-    await committedAll(v1, Order, before1);
-    await w1.stop();
-    await v1.close();
+    await beforeDeploy(ns, before1);
     const v2 = await connect({ redis: redis.url, namespace: ns, actors: [OrderV2], partitions: 4 });
     // the unchanged field is complete; the new one is refused until it is built
     assert.ok((await v2.actors(OrderV2).count({ where: { total: { gte: 0 } } })) > 0);
@@ -109,34 +132,17 @@ describe('troupe reindex', () => {
     await committedAll(v2, OrderV2, [...before1, ...during]);
 
     // the same turns on a system that had the new definitions from the start
-    const fresh = await connect({
-      redis: redis.url,
-      namespace: uniqueNamespace('fresh'),
-      actors: [OrderV2],
-      partitions: 4,
-    });
-    const wf = await fresh.work({ leaseMs: 2000 });
-    await play(fresh, OrderV2, before1);
-    await play(fresh, OrderV2, during);
-    await committedAll(fresh, OrderV2, [...before1, ...during]);
-    assert.deepEqual(await answers(v2), await answers(fresh));
+    assert.deepEqual(await answers(v2), await freshAnswers([...before1, ...during]));
     // a deleted index leaves no key behind
     assert.equal((await redis.client().keys(`*ix:order:region*`)).filter((k) => k.includes(ns)).length, 0);
     await w2.stop();
-    await wf.stop();
     await v2.close();
-    await fresh.close();
   });
 
   it('stopped midway: queries say the index is being rebuilt, and a second run goes on where it stopped', async () => {
     const ns = uniqueNamespace('resume');
     const ops = history(200, 3);
-    const v1 = await connect({ redis: redis.url, namespace: ns, actors: [Order], partitions: 4 });
-    const w1 = await v1.work({ leaseMs: 2000 });
-    await play(v1, Order, ops);
-    await committedAll(v1, Order, ops);
-    await w1.stop();
-    await v1.close();
+    await beforeDeploy(ns, ops);
     const v2 = await connect({ redis: redis.url, namespace: ns, actors: [OrderV2], partitions: 4 });
     const seen: number[] = [];
     await assert.rejects(
@@ -171,19 +177,8 @@ describe('troupe reindex', () => {
     const result = JSON.parse(run.stdout) as { resumed: boolean; partitions: number };
     assert.equal(result.resumed, true);
     assert.equal(result.partitions, 2, 'only the partitions left');
-    const fresh = await connect({
-      redis: redis.url,
-      namespace: uniqueNamespace('fresh'),
-      actors: [OrderV2],
-      partitions: 4,
-    });
-    const wf = await fresh.work({ leaseMs: 2000 });
-    await play(fresh, OrderV2, ops);
-    await committedAll(fresh, OrderV2, ops);
-    assert.deepEqual(await answers(v2), await answers(fresh));
-    await wf.stop();
+    assert.deepEqual(await answers(v2), await freshAnswers(ops));
     await v2.close();
-    await fresh.close();
   });
 
   it('refuses a reindex without the class, naming the fix', async () => {

@@ -1,22 +1,11 @@
 import assert from 'node:assert/strict';
 import { connect, type ConnectOptions, type Troupe, type Where } from '../../src/index.ts';
 import { Order, type OrderCtx, type OrderSeg } from '../fixtures/orders.ts';
+import { prng as random } from './random.ts';
 import { uniqueNamespace, waitFor } from './wait.ts';
 
 // Random updates, destroys and queries against a model kept here: what the directory and the
 // indexes answer must be what the model, fed the same committed turns, says.
-
-/** mulberry32: a small seeded generator, so a failure can be replayed from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const STATUSES = ['open', 'late', 'paid', 'o', 'open2'];
 const REGIONS = ['eu', 'us', undefined];
