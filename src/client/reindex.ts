@@ -73,10 +73,10 @@ export async function reindexType(
     .filter((f) => f.startsWith('built:') && !fields.includes(f.slice(6)))
     .map((f) => f.slice(6));
   if (removed.length > 0) await redis.hdel(stateKey, ...removed.map((f) => `built:${f}`));
+  await dropUndeclared(d, type, fields);
   let actors = 0;
   for (let i = start; i < range.count; i++) {
     const p = range.first + i;
-    await dropUndeclared(d, p, type, fields);
     actors += await reindexPartition(d, entry, p);
     await redis.hset(stateKey, 'done', i + 1);
     onProgress({ partitions: i + 1, of: range.count, actors });
@@ -87,17 +87,14 @@ export async function reindexType(
   return { type, fields, actors, partitions: range.count - start, removed, resumed };
 }
 
-/** Deletes partition p's sets of the type's fields that are no longer declared. */
-async function dropUndeclared(
-  d: ReindexDeps,
-  p: number,
-  type: string,
-  fields: readonly string[],
-): Promise<void> {
-  const prefix = `${d.keys.partition(p)}ix:${type}:`;
-  for await (const found of scanKeys(d.redis, `${prefix}*`)) {
-    const stale = found.filter((key) => !fields.includes(key.slice(prefix.length)));
-    if (stale.length > 0) await d.redis.del(...stale);
+/** Deletes the sets of the type's fields that are no longer declared, in every partition (one scan). */
+async function dropUndeclared(d: ReindexDeps, type: string, fields: readonly string[]): Promise<void> {
+  const marker = `}:ix:${type}:`;
+  for await (const found of scanKeys(d.redis, `${d.keys.tagOpener}*${marker}*`)) {
+    for (const key of found) {
+      // one key per call: on a Redis Cluster the partitions' keys are in different slots
+      if (!fields.includes(key.slice(key.indexOf(marker) + marker.length))) await d.redis.del(key);
+    }
   }
 }
 

@@ -13,17 +13,36 @@ import { scanKeys } from './fan-out.ts';
 /** Log buckets (or directory buckets) read per round trip. */
 const BUCKETS_PER_READ = 256;
 
-/** Lists in partition p's directory every actor with a log there; returns how many it saw. */
+/**
+ * The actors with a log of their own (a list key), by partition, from one scan of the namespace;
+ * idle actors' logs are in log buckets, which `listLoggedActors` reads itself.
+ */
+export async function listedLogKeys(redis: RedisClient, keys: Keys): Promise<Map<number, string[]>> {
+  const out = new Map<number, string[]>();
+  for await (const found of scanKeys(redis, `${keys.tagOpener}*}:ctx:*`)) {
+    for (const key of found) {
+      const close = key.indexOf('}:ctx:');
+      const p = Number(key.slice(keys.tagOpener.length, close));
+      const list = out.get(p) ?? [];
+      list.push(key.slice(close + '}:ctx:'.length));
+      out.set(p, list);
+    }
+  }
+  return out;
+}
+
+/**
+ * Lists in partition p's directory every actor with a log there: `listed` (its actors with a list
+ * key, from listedLogKeys) and those stowed in its log buckets. Returns how many it saw.
+ */
 export async function listLoggedActors(
   redis: RedisClient,
   keys: Keys,
   placement: Placement,
   p: number,
+  listed: readonly string[],
 ): Promise<number> {
-  const akeys = new Set<string>();
-  const prefix = keys.logPrefix(p);
-  for await (const found of scanKeys(redis, `${prefix}*`))
-    for (const key of found) akeys.add(key.slice(prefix.length));
+  const akeys = new Set<string>(listed);
   const count = placement.countAt(p);
   const logBuckets = logBucketsPer(count);
   for (let from = 0; from < logBuckets; from += BUCKETS_PER_READ) {

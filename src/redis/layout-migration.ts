@@ -7,7 +7,7 @@ import type { Keys } from './keys.ts';
 import { LAYOUT, namespaceLayout } from './meta.ts';
 import { readPlacement } from './placement-store.ts';
 import { withScripts } from './scripts.ts';
-import { listLoggedActors } from './directory-migration.ts';
+import { listLoggedActors, listedLogKeys } from './directory-migration.ts';
 import { scanKeys } from './fan-out.ts';
 import { assertNoWorkers } from './pool-migration.ts';
 
@@ -62,7 +62,10 @@ export async function migrateLayout(
       // workers of layout 4 do not keep the directory: actors they create meanwhile would be missed
       await assertNoWorkers(redis, keys, 'listing actors in the directory');
     }
-    for (let p = 0; p < placement.total; p++) out.listed += await listLoggedActors(redis, keys, placement, p);
+    const lists = await listedLogKeys(redis, keys);
+    for (let p = 0; p < placement.total; p++) {
+      out.listed += await listLoggedActors(redis, keys, placement, p, lists.get(p) ?? []);
+    }
     await redis.hset(keys.meta(), 'layout', LAYOUT);
   }
   const scripted = withScripts(redis);
