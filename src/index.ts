@@ -32,6 +32,10 @@ export type {
   SystemInfo,
   SystemInfoOptions,
 } from './client/info.ts';
+export type { TypeInfo } from './client/type-info.ts';
+export type { InspectOptions } from './client/inspect.ts';
+export type { BaseInfo, InspectReport, SegmentInfo } from './client/inspection.ts';
+export { TURN_MS_BOUNDS } from './protocol/turn-times.ts';
 export type { ActorRef, ReadOptions, RefOptions, TellOnceOptions, UntypedActor } from './client/ref.ts';
 // Types only: a value export would load the whole runtime into every process that imports troupe,
 // senders included; troupe.work() loads it when a worker starts. A Worker is only ever made by work().

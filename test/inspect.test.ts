@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { connect, type Troupe } from '../src/index.ts';
-import type { InspectReport } from '../src/cli/inspect-report.ts';
+import type { InspectReport } from '../src/client/inspection.ts';
 import { unpackStowed } from '../src/protocol/log.ts';
 import { partitionOf } from '../src/protocol/partition.ts';
 import { mergeActor, MergeLock } from '../src/runtime/merge.ts';
@@ -172,7 +172,7 @@ describe('troupe inspect', () => {
     const r = await report('counter', 'c-1', '--actors', ACTORS);
     const run = await cli('counter', 'c-1', '--actors', ACTORS, '--at', String(r.base.ts! - 1));
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /no history before .*pick a later --at, or set `static merge = \{ retainMs/);
+    assert.match(run.stderr, /no history before .*pick a later time, or set `static merge = \{ retainMs/);
   });
 
   it('prints text with the context and timestamps', async () => {

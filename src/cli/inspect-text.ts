@@ -1,4 +1,4 @@
-import type { BaseInfo, InspectReport, SegmentInfo } from './inspect-report.ts';
+import type { BaseInfo, InspectReport, SegmentInfo } from '../client/inspection.ts';
 import { toJson } from './json-output.ts';
 
 /** One line when short, indented when long: small contexts stay greppable, big ones stay readable. */

@@ -7,6 +7,9 @@ import { checkName, type Keys } from '../redis/keys.ts';
 import { encodeControl, type AbortOutcome, type ControlCommand } from '../protocol/control.ts';
 import { systemInfo, type SystemInfo, type SystemInfoOptions } from './info.ts';
 import { liveWorkers, pausedTypes, workerEvents, type WorkerEvent, type WorkerInfo } from './registry.ts';
+import type { RegisteredActor } from '../actor/registry.ts';
+import { inspectActor, type InspectOptions } from './inspect.ts';
+import type { InspectReport } from './inspection.ts';
 
 export type { WorkerEvent, WorkerInfo } from './registry.ts';
 
@@ -46,6 +49,8 @@ export class Admin {
       redis: RedisClient;
       keys: Keys;
       assertOpen: () => void;
+      /** The connection's class of a type, to fold contexts. */
+      classOf: (type: string) => RegisteredActor | undefined;
     },
   ) {}
 
@@ -102,6 +107,25 @@ export class Admin {
     this.deps.assertOpen();
     await this.deps.redis.srem(this.deps.keys.pausedTypes(), type);
     return this.broadcastPaused((w) => !w.paused.includes(type), options);
+  }
+
+  /**
+   * Everything Redis holds about one actor, read without writing anything (as `troupe inspect`
+   * prints it): its log's base and newest segments, retained history, merge state, mailbox and
+   * directory record. With its class among the connection's actors, also its context folded as
+   * `read()` does, as of `at` when given.
+   *
+   * @example
+   * ```ts
+   * const r = await troupe.admin.inspect('order', 'o-1', { last: 20 });
+   * console.log(r.context, r.mailbox, r.last.map((s) => s.time));
+   * ```
+   */
+  async inspect(type: string, id: string, options: InspectOptions = {}): Promise<InspectReport> {
+    checkName('actor type', type);
+    if (typeof id !== 'string' || id === '') throw new ConfigError('an actor id must be a non-empty string');
+    this.deps.assertOpen();
+    return inspectActor(this.deps.redis, this.deps.keys, type, id, this.deps.classOf(type), options);
   }
 
   /** The actor types paused now. */

@@ -6,6 +6,7 @@ import { fieldsOf, replies } from '../redis/replies.ts';
 import { compareEntryIds, deadLetterId } from '../protocol/dead-letter-id.ts';
 import { poolInfo, type PoolInfo } from './pool-info.ts';
 import { anySlotPipeline } from '../redis/fan-out.ts';
+import { typeInfos, type TypeInfo } from './type-info.ts';
 import {
   liveWorkers,
   pausedTypes as readPausedTypes,
@@ -138,6 +139,8 @@ export interface SystemInfo {
   mergesPending: number;
   /** The newest worker events first. */
   recentEvents: WorkerEvent[];
+  /** Every actor type found, sorted by name: its actors, mail, dead letters and turn times. */
+  types: TypeInfo[];
 }
 
 /** What `systemInfo` reads from. */
@@ -154,6 +157,8 @@ export interface SystemInfoOptions {
   sample?: number;
   /** How many of the newest dead letters to list (default 5). */
   deadLetters?: number;
+  /** How many of each partition's newest dead letters to count per type (default 100). */
+  deadLetterSample?: number;
   /** How many of the newest worker events to list (default 10). */
   events?: number;
 }
@@ -190,9 +195,11 @@ export async function systemInfo(deps: SystemInfoDeps, options: SystemInfoOption
   const pipe = anySlotPipeline(redis);
   pipe.time();
   const newestDead = options.deadLetters ?? 5;
+  const deadRead = Math.max(newestDead, options.deadLetterSample ?? 100);
   for (const p of parts) {
     pipe.xlen(keys.dead(p));
-    pipe.xrevrange(keys.dead(p), '+', '-', 'COUNT', newestDead);
+    pipe.xrevrange(keys.dead(p), '+', '-', 'COUNT', deadRead);
+    pipe.hgetall(keys.dirCount(p));
     pipe.get(keys.owner(p));
     pipe.get(keys.epoch(p));
     pipe.llen(keys.ready(p));
@@ -219,6 +226,8 @@ export async function systemInfo(deps: SystemInfoDeps, options: SystemInfoOption
   const at = Number(sec) * 1000 + Math.floor(Number(micro) / 1000);
   let deadCount = 0;
   const deadLetters: { entry: string; brief: DeadLetterBrief }[] = [];
+  const deadActors: string[] = [];
+  const dirCounts: Record<string, string>[] = [];
 
   let complete = true;
   /** akey -> [partition, state]; the first state found wins, in the order read below. */
@@ -231,8 +240,10 @@ export async function systemInfo(deps: SystemInfoDeps, options: SystemInfoOption
   const parkedLater: { p: number; akeys: string[]; unscanned: number }[] = [];
   for (const p of parts) {
     deadCount += next() as number;
-    for (const [entry, flat] of next() as [string, string[]][]) {
+    for (const [i, [entry, flat]] of (next() as [string, string[]][]).entries()) {
       const f = fieldsOf(flat);
+      deadActors.push(f.actor ?? '');
+      if (i >= newestDead) continue;
       deadLetters.push({
         entry,
         brief: {
@@ -244,6 +255,7 @@ export async function systemInfo(deps: SystemInfoDeps, options: SystemInfoOption
         },
       });
     }
+    dirCounts.push(next() as Record<string, string>);
     const owner = next() as string | null;
     const epoch = Number(next() ?? 0);
     const ready = next() as number;
@@ -325,7 +337,10 @@ export async function systemInfo(deps: SystemInfoDeps, options: SystemInfoOption
   const mailbox = busiest.reduce((n, b) => n + b.mailbox, 0);
   busiest.sort((a, b) => b.mailbox - a.mailbox || (a.actor < b.actor ? -1 : a.actor > b.actor ? 1 : 0));
 
-  const pools = await poolInfo(redis, keys, placement, partitionList, workers, at);
+  const [pools, types] = await Promise.all([
+    poolInfo(redis, keys, placement, partitionList, workers, at),
+    typeInfos(redis, keys, { counts: dirCounts, mail: busiest, deadActors, workers, pausedTypes }),
+  ]);
   const sum = (f: (p: PartitionInfo) => number) => partitionList.reduce((n, p) => n + f(p), 0);
   const mergesDue = sum((p) => p.mergesDue);
   return {
@@ -364,6 +379,7 @@ export async function systemInfo(deps: SystemInfoDeps, options: SystemInfoOption
     pausedTypes,
     mergesPending: mergesDue + workers.reduce((n, w) => n + w.mergesPending, 0),
     recentEvents,
+    types,
   };
 }
 

@@ -142,7 +142,12 @@ export class Troupe {
       keys,
       assertOpen: () => this.assertOpen(),
     });
-    this.admin = new Admin({ redis, keys, assertOpen: () => this.assertOpen() });
+    this.admin = new Admin({
+      redis,
+      keys,
+      assertOpen: () => this.assertOpen(),
+      classOf: (type) => this.registry.get(type),
+    });
   }
 
   /** A timed-out commit has an unknown outcome, which the worker handles by re-taking the partition. */

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { decodeTurnHistograms, encodeTurnHistograms } from './turn-times.ts';
 /**
  * A worker's entry in the registry (`troupe:<ns>:worker:<id>`, a hash its heartbeat rewrites and
  * that expires with it). Every value is a string in Redis; `readRegistryEntry` reads it back.
@@ -29,6 +30,12 @@ export interface RegistryEntry {
   pools: string[];
   /** Turns per second in each pool it serves, over its last heartbeat interval. */
   poolRates: Record<string, number>;
+  /**
+   * Per actor type, how many turns since the worker started took how long: counts over the buckets
+   * whose upper bounds (ms) are `TURN_MS_BOUNDS`, one more for longer turns. `admin.types()` adds
+   * them over the workers for percentiles. Empty for a worker of an older version.
+   */
+  turnMs: Record<string, number[]>;
   /** Written by the heartbeat, on the Redis clock (ms). */
   heartbeatAt: number;
   /** The entry is dropped if no heartbeat comes before this (ms, Redis clock). */
@@ -57,6 +64,8 @@ export function registryEntry(w: {
   pools: readonly string[];
   /** Turns per second of each pool since the previous entry. */
   poolRates: ReadonlyMap<string, number>;
+  /** Turn-duration counts per type since the worker started. */
+  turnTimes: ReadonlyMap<string, readonly number[]>;
 }): Record<string, string | number> {
   return {
     name: w.name,
@@ -76,6 +85,7 @@ export function registryEntry(w: {
     paused: w.paused.join(','),
     pools: w.pools.join(','),
     poolRates: [...w.poolRates].map(([pool, rate]) => `${pool}=${Math.round(rate * 100) / 100}`).join(','),
+    turnMs: encodeTurnHistograms(w.turnTimes),
   };
 }
 
@@ -112,6 +122,7 @@ export function readRegistryEntry(h: Record<string, string>): RegistryEntry {
     paused: list(h.paused),
     pools: list(h.pools),
     poolRates: parsePoolRates(h.poolRates),
+    turnMs: decodeTurnHistograms(h.turnMs),
     heartbeatAt: num(h.heartbeatAt),
     expiresAt: num(h.expiresAt),
   };

@@ -1,3 +1,4 @@
+import type { TurnTimes } from './turn-times.ts';
 import type { Placement } from '../protocol/placement.ts';
 import type { Context } from '@opentelemetry/api';
 import type { MergePolicy } from '../actor/actor.ts';
@@ -27,6 +28,8 @@ export interface TurnEnv {
   /** A message was dead-lettered without running (bad input); the worker logs it. */
   onRejected?: (rejection: Rejection) => void;
   observer?: WorkerObserver | undefined;
+  /** Every turn's duration, per type, for the registry entry. */
+  turnTimes: TurnTimes;
 }
 
 const NONE = Buffer.alloc(0);
@@ -261,13 +264,9 @@ class Batch {
   }
 
   private ended(msg: Envelope, outcome: TurnOutcome, err?: unknown, attempt?: number): void {
-    this.env.observer?.turnEnded?.(
-      this.actor.entry.type,
-      msg.method,
-      performance.now() - this.startedAt,
-      outcome,
-      this.actor.entry.pool,
-    );
+    const ms = performance.now() - this.startedAt;
+    this.env.turnTimes.record(this.actor.entry.type, ms);
+    this.env.observer?.turnEnded?.(this.actor.entry.type, msg.method, ms, outcome, this.actor.entry.pool);
     if (this.trace) {
       endTurnSpan(this.trace, outcome, err, attempt);
       this.trace = undefined;

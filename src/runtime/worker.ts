@@ -15,6 +15,7 @@ import { obey, type ControlTarget } from './worker-control.ts';
 import { checkNameFree } from './worker-name.ts';
 import { resolveWorkOptions, type ResolvedWorkOptions } from './worker-options.ts';
 import { PoolRates } from './pool-rates.ts';
+import { TurnTimes } from './turn-times.ts';
 import { Scheduler } from './scheduler.ts';
 import { placeWorkerTypes } from './worker-placement.ts';
 import type { TurnEnv } from './turn.ts';
@@ -73,6 +74,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private readonly log: Logger;
   private startedAt = 0;
   private readonly rates: PoolRates;
+  private readonly turnTimes = new TurnTimes();
   private placement: Placement;
   private readonly owned = new Map<number, Partition>();
   private readonly ownership: Ownership;
@@ -130,6 +132,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       maxMessageBytes: this.opts.maxMessageBytes,
       now: () => deps.clock.now(),
       observer: this.observer,
+      turnTimes: this.turnTimes,
       onHandlerError: (akey, env, err) => {
         this.log.warn({ err, actor: akey, method: env.method }, 'handler failed');
         this.emit('turn-failed', akey, env.method, err);
@@ -367,6 +370,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
           mergesPending: this.upkeep.pendingMerges,
           pools: this.pools,
           poolRates: this.rates.take(),
+          turnTimes: this.turnTimes.histograms,
         }),
       renewed: (s, r) => {
         if (r.mergesDue && !s.draining) void this.upkeep.mergeFlagged(s.p);

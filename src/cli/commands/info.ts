@@ -194,6 +194,26 @@ export function render(info: SystemInfo, redis: string, watchSeconds?: number): 
       (info.shards.length > 0 ? `   OUTBOX ${t.outbox}` : ''),
   );
 
+  out.push('', 'TYPES');
+  if (info.types.length === 0) out.push('  none yet: no actor has committed a turn');
+  else {
+    out.push(
+      ...table(
+        ['TYPE', 'ACTORS', 'MAIL', 'DEAD', 'TURNS', 'P50 MS', 'P99 MS', 'STATE'],
+        info.types.map((ty) => [
+          ty.type,
+          String(ty.actors),
+          String(ty.mailbox),
+          String(ty.deadLetters),
+          String(ty.turns),
+          ty.turnMs ? `≤${ty.turnMs.p50}` : '-',
+          ty.turnMs ? `≤${ty.turnMs.p99}` : '-',
+          ty.paused ? 'paused' : 'running',
+        ]),
+      ),
+    );
+  }
+
   out.push('', 'FULLEST MAILBOXES');
   if (info.busiest.length === 0) out.push('  none: every mailbox is empty');
   else {

@@ -1,6 +1,6 @@
 /**
- * What `troupe inspect` reports: built by commands/inspect.ts, printed by inspect-text.ts or as
- * JSON. Its own module so that the two import it rather than each other.
+ * What `admin.inspect()` and `troupe inspect` report about one actor (built by client/inspect.ts; the
+ * command line prints it as text or JSON).
  */
 import type { MergePolicy } from '../actor/actor.ts';
 
