@@ -12,6 +12,7 @@
 //   runtime   the worker: leases, claim, turn, commit, merge, timers
 //   client    connect(), refs, tell/ask, admin; starts a worker only through troupe.work()
 //   metrics   prometheus metrics of a worker  http      the HTTP ingress
+//   dashboard the web dashboard (its server; the page itself is in dashboard/public, not imported)
 //   cli       the `troupe` command line
 //   index.ts  the public surface
 //
@@ -31,6 +32,7 @@ const layers = [
   ['runtime'],
   ['client'],
   ['metrics', 'http'],
+  ['dashboard'],
   ['cli'],
   ['index.ts'],
 ];

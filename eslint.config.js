@@ -38,4 +38,24 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
+  {
+    // the dashboard page runs in a browser (its types are checked by src/dashboard/public/tsconfig.json)
+    files: ['src/dashboard/public/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'sessionStorage',
+          'fetch',
+          'AbortController',
+          'TextDecoderStream',
+          'FormData',
+          'URLSearchParams',
+          'ResizeObserver',
+          'HTMLElement',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );

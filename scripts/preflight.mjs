@@ -1,6 +1,7 @@
-// What the tests need from the machine beyond npm packages: redis-server and redis-cli, and Debian's
+// What the tests need from the machine beyond npm packages: redis-server and redis-cli, Debian's
 // python3 with python3-redis and python3-msgpack (the Python sender and the FCALL recipe run in the
-// tests). Run before `npm test` and by .ci/run. Missing pieces are installed with apt-get when this
+// tests), and Debian's chromium at /usr/bin/chromium (the dashboard's browser tests; never a
+// downloaded browser). Run before `npm test` and by .ci/run. Missing pieces are installed with apt-get when this
 // runs as root on Debian/Ubuntu; otherwise it stops with the one command that installs them, so the
 // Python tests are never skipped and never fail halfway through a run.
 import { spawnSync } from 'node:child_process';
@@ -19,6 +20,7 @@ function missingPackages() {
   if (!existsSync(PYTHON)) need.push('python3');
   if (!pyImports('redis')) need.push('python3-redis');
   if (!pyImports('msgpack')) need.push('python3-msgpack');
+  if (!existsSync('/usr/bin/chromium')) need.push('chromium');
   return need;
 }
 

@@ -12,6 +12,7 @@ import { migrateCommand } from './commands/migrate.ts';
 import { reindexCommand } from './commands/reindex.ts';
 import { sendCommand } from './commands/send.ts';
 import { serveCommand } from './commands/serve.ts';
+import { dashboardCommand } from './commands/dashboard.ts';
 import { setupCommand } from './commands/setup.ts';
 import { workerCommand } from './commands/worker.ts';
 
@@ -63,6 +64,7 @@ inspectCommand(program);
 infoCommand(program);
 deadLettersCommand(program);
 serveCommand(program);
+dashboardCommand(program);
 setupCommand(program);
 migrateCommand(program);
 actorsCommand(program);

@@ -8,7 +8,11 @@ const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
  * comparison takes the same time whatever the header holds: both sides are hashed to equal length
  * and compared with timingSafeEqual.
  */
-export function bearerAuth(token: string): (header: string | undefined) => void {
+export function bearerAuth(
+  token: string,
+  /** Where the token comes from, for the error messages. */
+  from = '--token or TROUPE_HTTP_TOKEN',
+): (header: string | undefined) => void {
   const expected = digest(token);
   return (header) => {
     const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header ?? '');
@@ -16,15 +20,14 @@ export function bearerAuth(token: string): (header: string | undefined) => void 
       throw new HttpError(
         401,
         'unauthorized',
-        'missing "Authorization: Bearer <token>" header: send the token the server was started with ' +
-          '(--token or TROUPE_HTTP_TOKEN)',
+        `missing "Authorization: Bearer <token>" header: send the token the server was started with (${from})`,
       );
     }
     if (!timingSafeEqual(digest(match[1]), expected)) {
       throw new HttpError(
         401,
         'unauthorized',
-        'wrong bearer token: send the token the server was started with (--token or TROUPE_HTTP_TOKEN)',
+        `wrong bearer token: send the token the server was started with (${from})`,
       );
     }
   };

@@ -330,8 +330,8 @@ class Batch {
       if (observer) {
         const wait = msg.sentAt > 0 ? this.env.now() - msg.sentAt : undefined;
         observer.turnStarted?.(actor.entry.type, msg.method, wait, actor.entry.pool);
-        this.startedAt = performance.now();
       }
+      this.startedAt = performance.now();
       this.trace = startTurnSpan(actor.entry.type, state.id, msg.method, msg.id, msg.tc);
       this.tc = undefined;
       let value: unknown;

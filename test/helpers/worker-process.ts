@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { waitFor } from './wait.ts';
 
-/** A real `troupe worker` process, with its stderr (pino JSON logs) collected for assertions. */
+/** A real `troupe` process (a worker, the dashboard), with its stderr (pino JSON logs) collected for assertions. */
 export interface WorkerProcess {
   proc: ChildProcess;
   pid: number;
@@ -19,11 +19,12 @@ export async function spawnWorker(
   actorsModule: string,
   extra: string[] = [],
 ): Promise<WorkerProcess> {
-  const proc = spawn(
-    process.execPath,
-    ['bin/troupe.mjs', '-r', url, '-n', namespace, 'worker', '-a', actorsModule, ...extra],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  return spawnTroupe(['-r', url, '-n', namespace, 'worker', '-a', actorsModule, ...extra], 'worker ready');
+}
+
+/** Runs `troupe <args>` and resolves once it logs `ready` (a pino msg). */
+export async function spawnTroupe(args: string[], ready: string): Promise<WorkerProcess> {
+  const proc = spawn(process.execPath, ['bin/troupe.mjs', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -45,9 +46,10 @@ export async function spawnWorker(
       return exit;
     },
   };
-  await waitFor('worker ready', () => {
-    if (proc.exitCode !== null) throw new Error(`worker exited early (${proc.exitCode}):\n${out}`);
-    return wp.logs('worker ready').length > 0;
+  await waitFor(ready, () => {
+    if (proc.exitCode !== null)
+      throw new Error(`troupe ${args.join(' ')} exited early (${proc.exitCode}):\n${out}`);
+    return wp.logs(ready).length > 0;
   });
   return wp;
 }

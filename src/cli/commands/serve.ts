@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { pino } from 'pino';
 import { ConfigError } from '../../errors.ts';
 import { buildHttpApp } from '../../http/app.ts';
@@ -6,7 +6,7 @@ import { closeRedis, connectRedis } from '../../redis/connection.ts';
 import { loadActors } from '../load-actors.ts';
 import { openNamespace } from '../namespace.ts';
 import { onParentExit } from '../parent-watch.ts';
-import { globalOptions, intOption } from '../options.ts';
+import { globalOptions, intOption, portOption } from '../options.ts';
 
 /** `troupe serve`: the HTTP ingress, so any service can tell and ask actors over HTTP. */
 export function serveCommand(program: Command): void {
@@ -100,15 +100,6 @@ So does the exit of the process that started it (npx, a shell script): no orphan
       process.on('SIGTERM', onSignal);
       onParentExit(() => onSignal('parent exited'), parent);
     });
-}
-
-/** Commander option parser for a TCP port: 0 (any free port) to 65535. */
-function portOption(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65_535) {
-    throw new InvalidArgumentError('expected a port number from 0 to 65535');
-  }
-  return n;
 }
 
 interface ServeOpts {
