@@ -112,6 +112,38 @@ it('Retry re-runs a dead letter, which succeeds once the actor can take it', asy
   assert.deepEqual(await ref.read(), { status: 'paid', card: 'visa', paid: 7 });
 });
 
+it('filters dead letters by reason, and "Purge all matching" takes only those, after asking', async () => {
+  // a client without the class sends a method Invoice does not have: the worker dead-letters it
+  const untyped = await connect({ redis: redis.url, namespace: ns });
+  try {
+    await untyped.ref('invoice', 'i-u1').tell('refund', 1);
+    await untyped.ref('invoice', 'i-u2').tell('refund', 2);
+  } finally {
+    await untyped.close();
+  }
+  await troupe.ref(Invoice, 'i-keep').tell('pay', 1);
+  for (const id of ['i-u1', 'i-u2', 'i-keep']) await deadRow(`invoice/${id}`).waitFor();
+
+  await page.getByLabel('Reason').selectOption('unknown-method');
+  await deadRow('invoice/i-keep').waitFor({ state: 'detached' });
+  assert.equal(await page.locator('#dead-letters tbody tr').count(), 2);
+  await page.getByRole('button', { name: 'Purge all matching' }).click();
+  const dialog = page.getByRole('dialog');
+  assert.match(await dialog.innerText(), /with reason unknown-method/);
+  await dialog.getByRole('button', { name: 'Purge all' }).click();
+  await deadRow('invoice/i-u1').waitFor({ state: 'detached' });
+  const left = await troupe.deadLetters.list();
+  assert.deepEqual(
+    left.map((d) => [d.actor, d.reason]),
+    [['invoice/i-keep', 'handler-error']],
+  );
+
+  await page.getByLabel('Reason').selectOption('');
+  await deadRow('invoice/i-keep').waitFor();
+  await troupe.deadLetters.purge({ all: true });
+  await deadRow('invoice/i-keep').waitFor({ state: 'detached' });
+});
+
 it('Pause and Resume change the type as admin.pausedTypes() sees it', async () => {
   const row = page.locator('#types tbody tr', { hasText: 'invoice' });
   await row.getByRole('button', { name: 'Pause' }).click();

@@ -12,6 +12,7 @@ import { connect } from '../src/index.ts';
 import { processAlive } from '../src/runtime/process-alive.ts';
 import { Counter } from './fixtures/actors.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
+import { launchChromium } from './helpers/browser.ts';
 import { ROOT, runProgram, type Run } from './helpers/run.ts';
 import { uniqueNamespace, waitFor } from './helpers/wait.ts';
 
@@ -187,6 +188,44 @@ it('SIGTERM to `npx troupe worker` stops the worker gracefully (no orphan keeps 
     if (pid !== undefined && processAlive(pid)) process.kill(pid, 'SIGKILL');
     await troupe.close();
   }
+});
+
+it('(5) the installed `troupe dashboard` serves its page, which runs in Chromium with no build step', async () => {
+  const ns = uniqueNamespace('dash');
+  ok(await troupeBin('-n', ns, 'setup'), 'troupe setup');
+  const bin = join(project, 'node_modules/.bin/troupe');
+  const dash = spawn(bin, ['-r', redis.url, '-n', ns, 'dashboard', '--port', '0', '-a', './actors.mjs'], {
+    cwd: project,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  dash.stderr.on('data', (d: Buffer) => (log += d.toString()));
+  const exited = new Promise<number | null>((r) => dash.on('exit', r));
+  const browser = await launchChromium();
+  try {
+    let address = '';
+    await waitFor(
+      'the dashboard to listen',
+      () => {
+        if (dash.exitCode !== null) throw new Error(`troupe dashboard exited (${dash.exitCode}):\n${log}`);
+        address = /"address":"([^"]+)"/.exec(log)?.[1] ?? '';
+        return address !== '';
+      },
+      60_000,
+    );
+    const page = await browser.newPage();
+    const failed: string[] = [];
+    page.on('response', (r) => void (r.status() >= 400 && failed.push(`${r.status()} ${r.url()}`)));
+    page.on('pageerror', (e) => failed.push(e.message));
+    await page.goto(address);
+    await page.getByRole('heading', { name: `Troupe ${ns}` }).waitFor();
+    await page.locator('#load canvas').first().waitFor();
+    assert.deepEqual(failed, [], 'every file the page loads is in the package or its dependencies');
+  } finally {
+    await browser.close();
+    dash.kill('SIGTERM');
+  }
+  assert.equal(await exited, 0, `a graceful stop:\n${log}`);
 });
 
 /** The counter's context, folded by this repository's Counter (the same type and fold as the consumer's). */
