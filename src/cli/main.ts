@@ -46,6 +46,7 @@ Examples:
   $ troupe serve --token s3cret -a ./src/actors.ts   HTTP ingress on 127.0.0.1:8080
   $ troupe -n shop -r redis://10.0.0.5:6379 ask cart u-42 total --timeout 5000
   $ troupe info --watch                        workers, owners, queues, dead letters; refreshed
+  $ troupe dashboard -a ./dist/actors.js       the same and more as a web page on 127.0.0.1:8080
   $ troupe workers                             the live workers and what each is doing
   $ troupe pause order / troupe resume order   hold one actor type's turns everywhere
   $ troupe shutdown <worker>                   stop one worker gracefully, from anywhere
