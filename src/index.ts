@@ -77,4 +77,5 @@ export {
   IndexRebuildingError,
 } from './errors.ts';
 export type { StandardSchemaV1 } from './actor/schema.ts';
+export type { RepeatRule, Schedule } from './protocol/repeat-record.ts';
 export { partitionOf } from './protocol/partition.ts';

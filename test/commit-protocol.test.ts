@@ -87,6 +87,10 @@ function sampleItem(): CommitItem {
   it.replies = [['client-a', Buffer.from('r1')]];
   it.dead = [['handler-error', 'boom', 3, Buffer.from('d1'), 1]];
   it.timers = [[1234, Buffer.from('t1')]];
+  it.repeats = [
+    ['set', 'tick', 5000, Buffer.from('f1'), Buffer.from('r1'), Buffer.alloc(0)],
+    ['next', 'nightly', 6000, Buffer.from('f2'), Buffer.from('r2'), Buffer.from('fired')],
+  ];
   it.retryAt = 99;
   it.retryRecord = 'm-1 2';
   it.dir = 3;
@@ -115,6 +119,7 @@ function expectedItems(
       merge_at: it.mergeAt,
       fresh: it.fresh,
       dir: it.dir,
+      reps: it.repeats.length > 0 || it.dir >= 2 ? 1 : 0,
       retry_at: it.retryAt,
       retry_record: it.retryRecord,
       mailbox: keys.mailbox(P, it.akey),
@@ -159,6 +164,15 @@ function expectedItems(
         held,
       })),
       timers: it.timers.map(([due, envelope]) => ({ due, envelope })),
+      repeats: it.repeats.map(([op, name, due, envelope, record, expect]) => ({
+        op,
+        name,
+        due,
+        envelope,
+        record,
+        expect,
+      })),
+      reps: it.repeats.length > 0 || it.dir >= 2 ? [{ rep_hash: keys.repeats(P, it.akey) }] : [],
     };
     args.push(...expand(argv, fields, lists));
     itemKeys.push(...expand(keyLayout, fields, lists));

@@ -1,5 +1,6 @@
 import { ConfigError, TroupeError } from '../errors.ts';
 import type { StandardSchemaV1 } from './schema.ts';
+import { checkRepeatName, checkRepeatRule, type RepeatRule } from './repeat-rule.ts';
 
 // The typing of handlers. Beside the class rather than in types.ts: the class's send() and ref()
 // use it, and it uses the class's own keys, so two files would import each other.
@@ -49,9 +50,16 @@ export interface TurnEffects {
   segments: unknown[];
   sends: { type: string; id: string; method: string; args: unknown[] }[];
   timers: { delayMs: number; method: string; args: unknown[] }[];
+  /** `this.repeat` and `this.cancel`, in call order; the last one per name wins. */
+  repeats: RepeatEffect[];
   /** `this.destroy()` was called: the commit deletes the actor's state first. */
   destroyed: boolean;
 }
+
+/** A `this.repeat(name, rule, method, ...args)` or a `this.cancel(name)`. */
+export type RepeatEffect =
+  | { op: 'set'; name: string; rule: RepeatRule; method: string; args: unknown[] }
+  | { op: 'cancel'; name: string };
 
 /**
  * Secondary indexes of an actor type: per field, a function of the context giving the value the
@@ -268,6 +276,46 @@ export abstract class Actor<C = unknown, S = unknown> {
       throw new ConfigError(`schedule: delayMs must be a number >= 0; got ${delayMs}`);
     }
     this.turn(this.state).timers.push({ delayMs, method, args });
+  }
+
+  /**
+   * A durable, named, recurring timer: `method(...args)` arrives in this actor's mailbox every
+   * `everyMs`, or at the times of a cron rule in a time zone (`tz`, default UTC), committed with
+   * this turn (a turn that throws sets nothing). A repeat of a name replaces it. Each firing is a
+   * normal turn (retries, dead letters), and the next firing is scheduled when it commits, so a
+   * slow or failing handler never makes firings pile up; after downtime a missed firing comes once,
+   * not once per period missed. It keeps firing through worker crashes, restarts and partition
+   * moves, until `cancel(name)`. See docs/schedules.md.
+   *
+   * @example
+   * ```ts
+   * start() {
+   *   this.repeat('tick', { everyMs: 60_000 }, 'tick');
+   *   this.repeat('nightly', { cron: '0 3 * * *', tz: 'Europe/Paris' }, 'compact');
+   * }
+   * ```
+   */
+  protected repeat(name: string, rule: RepeatRule, method: string, ...args: unknown[]): void {
+    checkRepeatName(name, 'repeat');
+    const checked = checkRepeatRule(rule);
+    if (typeof method !== 'string' || method === '') {
+      throw new ConfigError(`repeat: method must be the name of a handler; got ${String(method)}`);
+    }
+    this.turn(this.state).repeats.push({ op: 'set', name, rule: checked, method, args });
+  }
+
+  /**
+   * Stops the repeat named `name` (committed with this turn; a firing already in the mailbox still
+   * runs, and schedules no next one). Cancelling a name that is not set does nothing.
+   *
+   * @example
+   * ```ts
+   * stop() { this.cancel('tick'); }
+   * ```
+   */
+  protected cancel(name: string): void {
+    checkRepeatName(name, 'cancel');
+    this.turn(this.state).repeats.push({ op: 'cancel', name });
   }
 
   /** Appends a segment to the context log; `this.context` reflects it at once, Redis at commit. */

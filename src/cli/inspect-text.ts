@@ -60,6 +60,15 @@ export function renderInspect(r: InspectReport): string {
       ? 'not listed (no turn committed yet, or destroyed)'
       : `listed${Object.keys(r.indexed).length > 0 ? `; indexed as ${show(r.indexed)}` : ''}`,
   );
+  if (r.schedules.length === 0) out += row('repeats', 'none');
+  for (const [i, sc] of r.schedules.entries()) {
+    const rule =
+      'everyMs' in sc.rule ? `every ${sc.rule.everyMs} ms` : `cron ${sc.rule.cron} ${sc.rule.tz ?? 'UTC'}`;
+    out += row(
+      i === 0 ? 'repeats' : '',
+      `${sc.name}: ${sc.method}, ${rule}, next ${new Date(sc.next).toISOString()}`,
+    );
+  }
   if (r.folded) {
     out += row(r.at ? 'context at' : 'context', show(r.context));
     const upTo = r.folded.time ? `, up to seq ${r.folded.seq} stamped ${r.folded.time}` : '';

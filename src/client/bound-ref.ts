@@ -1,3 +1,4 @@
+import type { Schedule } from '../protocol/repeat-record.ts';
 import type { ReadOptions, TellOnceOptions } from './ref.ts';
 import type { Route, Sender } from './sender.ts';
 
@@ -6,6 +7,7 @@ export interface RefBackend {
   readonly sender: Sender;
   ask(method: string, args: unknown[], timeoutMs: number, at: Route): Promise<unknown>;
   read(type: string, id: string, opts?: ReadOptions): Promise<unknown>;
+  schedules(type: string, id: string): Promise<Schedule[]>;
 }
 
 /**
@@ -46,5 +48,9 @@ export class BoundRef {
 
   read(opts?: ReadOptions): Promise<unknown> {
     return this.backend.read(this.at.type, this.at.id, opts);
+  }
+
+  schedules(): Promise<Schedule[]> {
+    return this.backend.schedules(this.at.type, this.at.id);
   }
 }

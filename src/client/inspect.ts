@@ -8,6 +8,7 @@ import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import { readPlacement } from '../redis/placement-store.ts';
 import type { BaseInfo, InspectReport, SegmentInfo } from './inspection.ts';
+import { schedulesOf } from '../protocol/repeat-record.ts';
 
 /** Options of `admin.inspect()`. */
 export interface InspectOptions {
@@ -55,15 +56,16 @@ export async function inspectActor(
     .llen(keys.mailbox)
     .hexists(k.running(p), akey)
     .sismember(k.mergeDue(p), akey)
-    .hgetBuffer(keys.directory, id);
+    .hgetBuffer(keys.directory, id)
+    .hgetallBuffer(k.repeats(p, akey));
   // the whole history only when `at` may need to fold it
   const res = await (at === undefined ? reads : reads.lrangeBuffer(keys.history, 0, -1)).exec();
-  const [stowed, list, histLen, histHead, lockTtl, mailbox, running, due, record, histAll] = (res ?? []).map(
-    ([err, value]) => {
-      if (err) throw err;
-      return value;
-    },
-  ) as [
+  const [stowed, list, histLen, histHead, lockTtl, mailbox, running, due, record, repeats, histAll] = (
+    res ?? []
+  ).map(([err, value]) => {
+    if (err) throw err;
+    return value;
+  }) as [
     Buffer | null,
     Buffer[],
     number,
@@ -73,6 +75,7 @@ export async function inspectActor(
     number,
     number,
     Buffer | null,
+    Record<string, Buffer>,
     Buffer[] | undefined,
   ];
   const log = joinLog({ stowed, list });
@@ -106,6 +109,7 @@ export async function inspectActor(
     running: running === 1,
     mergeDue: due === 1,
     indexed: record === null ? null : indexedValues(record),
+    schedules: schedulesOf(repeats),
     policy: entry ? entry.merge : null,
     at: at === undefined ? null : { ts: at, time: new Date(at).toISOString() },
     context: null,

@@ -3,6 +3,7 @@
  * command line prints it as text or JSON).
  */
 import type { MergePolicy } from '../actor/actor.ts';
+import type { Schedule } from '../protocol/repeat-record.ts';
 
 /** A context log entry's header, as `troupe inspect` reports it. */
 export interface BaseInfo {
@@ -67,6 +68,8 @@ export interface InspectReport {
    * the last commit wrote them); null when not listed (no turn committed, or destroyed).
    */
   indexed: Record<string, string | number | boolean> | null;
+  /** Its repeats (`this.repeat`), soonest first, as `ref.schedules()` lists them. */
+  schedules: Schedule[];
   /** The type's merge policy, when --actors supplied the class. */
   policy: Required<MergePolicy> | null;
   /** The time --at asked for: `context` and `folded` are as of it. Null without --at (now). */

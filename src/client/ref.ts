@@ -1,3 +1,4 @@
+import type { Schedule } from '../protocol/repeat-record.ts';
 import type { ContextOf, MethodArgs, MethodName, MethodResult } from '../actor/types.ts';
 
 /** Options for one ref. */
@@ -78,6 +79,18 @@ export interface ActorRef<A> {
    * ```
    */
   read(options?: ReadOptions): Promise<ContextOf<A>>;
+  /**
+   * The actor's repeats (`this.repeat`), soonest first: name, when it fires next, rule and method.
+   * Read from Redis without a turn.
+   *
+   * @example
+   * ```ts
+   * for (const s of await troupe.ref(Report, 'daily').schedules()) {
+   *   console.log(s.name, new Date(s.next).toISOString(), s.rule);
+   * }
+   * ```
+   */
+  schedules(): Promise<Schedule[]>;
 }
 
 /** Options of `ref.tellOnce()`. */

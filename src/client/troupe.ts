@@ -18,6 +18,7 @@ import { withScripts, type ScriptedRedis } from '../redis/scripts.ts';
 // types only: the runtime is loaded by work(), so a process that only sends never loads it
 import type { Worker, WorkOptions } from '../runtime/worker.ts';
 import { Admin } from './admin.ts';
+import { schedulesOf, type Schedule } from '../protocol/repeat-record.ts';
 import { BoundRef, type RefBackend } from './bound-ref.ts';
 import { explainAskTimeout } from './ask-timeout.ts';
 import { DeadLetters } from './dead-letters.ts';
@@ -135,6 +136,7 @@ export class Troupe {
       sender: this.sender,
       ask: (method, args, timeoutMs, at) => this.ask(method, args, timeoutMs, at),
       read: (type, id, opts) => this.read(type, id, opts),
+      schedules: (type, id) => this.schedules(type, id),
     };
     this.deadLetters = new DeadLetters({
       redis,
@@ -301,6 +303,13 @@ export class Troupe {
       if (this.closed) throw err;
       throw await explainAskTimeout(err, this.redis, this.keys, { type: at.type, what, timeoutMs });
     }
+  }
+
+  private async schedules(type: string, id: string): Promise<Schedule[]> {
+    this.assertOpen();
+    if (!this.placements.known(type)) await this.placements.learn(type);
+    const p = this.placements.partitionOf(type, id);
+    return schedulesOf(await this.redis.hgetallBuffer(this.keys.repeats(p, actorKey(type, id))));
   }
 
   private async read(type: string, id: string, opts: ReadOptions = {}): Promise<unknown> {

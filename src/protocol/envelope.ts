@@ -47,6 +47,27 @@ export interface Envelope {
   ttl?: number;
   /** Milliseconds since the epoch when a delayed message (tellLater, schedule) falls due. */
   due?: number;
+  /**
+   * Set on a firing of a repeat (`this.repeat`): its name and rule, from which the firing's commit
+   * schedules the next one.
+   */
+  rp?: RepeatTag;
+}
+
+/** A repeat firing's name and rule, as its envelope carries them. */
+export interface RepeatTag {
+  name: string;
+  everyMs?: number;
+  cron?: string;
+  tz?: string;
+}
+
+/** The tag of a well-formed `rp`, else undefined (a malformed one schedules nothing). */
+function repeatTag(raw: unknown): RepeatTag | undefined {
+  if (!isRecord(raw) || typeof raw.name !== 'string' || raw.name === '') return undefined;
+  if (typeof raw.everyMs === 'number' && raw.everyMs > 0) return { name: raw.name, everyMs: raw.everyMs };
+  if (typeof raw.cron !== 'string') return undefined;
+  return { name: raw.name, cron: raw.cron, ...(typeof raw.tz === 'string' ? { tz: raw.tz } : {}) };
 }
 
 export function newMessageId(): string {
@@ -126,6 +147,10 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope {
   if (raw.tc !== undefined) {
     const tc = traceCarrier(raw.tc);
     if (tc) env.tc = tc;
+  }
+  if (raw.rp !== undefined) {
+    const rp = repeatTag(raw.rp);
+    if (rp) env.rp = rp;
   }
   return env;
 }

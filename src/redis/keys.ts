@@ -129,6 +129,13 @@ export class Keys {
   history(p: number, akey: string): string {
     return `${this.partition(p)}hist:${akey}`;
   }
+  /**
+   * An actor's repeats (hash): `m:<name>` -> the member of its next firing in the timers set,
+   * `r:<name>` -> its rule, method and due time (MessagePack), for listing.
+   */
+  repeats(p: number, akey: string): string {
+    return `${this.partition(p)}rep:${akey}`;
+  }
   /** The per-actor merge lock. */
   lock(p: number, akey: string): string {
     return `${this.partition(p)}lock:${akey}`;

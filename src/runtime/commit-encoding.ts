@@ -49,7 +49,9 @@ export function encodeCommit(
   const args: ScriptArg[] = [workerId, epoch, replyTtlMs, deadLettersKept(partitions), items.length];
   for (const it of items) {
     k.push(mailboxPrefix + it.akey, logPrefix + it.akey, keys.logBucketOf(p, it.akey, partitions));
-    args.push(it.akey, it.token, it.handled, it.mergeAt, it.fresh, it.dir);
+    // the repeats hash, when the batch sets or ends a repeat, or destroys the actor (and its repeats)
+    const reps = it.repeats.length > 0 || it.dir >= 2 ? 1 : 0;
+    args.push(it.akey, it.token, it.handled, it.mergeAt, it.fresh, it.dir, reps);
     if (it.dir > 0) {
       const slash = it.akey.indexOf('/');
       const type = it.akey.slice(0, slash);
@@ -63,6 +65,7 @@ export function encodeCommit(
     } else {
       args.push(0);
     }
+    if (reps) k.push(keys.repeats(p, it.akey));
     args.push(it.segments.length);
     for (const seg of it.segments) args.push(seg);
     // on a single Redis (no outbox) every send and reply is written where it goes
@@ -89,6 +92,8 @@ export function encodeCommit(
     }
     args.push(it.timers.length);
     for (const [due, envelope] of it.timers) args.push(due, envelope);
+    args.push(it.repeats.length);
+    for (const op of it.repeats) args.push(...op);
     args.push(it.retryAt, it.retryRecord);
   }
   return { keys: k, args };

@@ -31,6 +31,13 @@ export interface CommitItem {
   dead: [reason: DeadLetterReason, error: string, attempts: number, envelope: Buffer, held: number][];
   /** Messages for this actor to deliver later (this.schedule). */
   timers: [due: number, envelope: Buffer][];
+  /**
+   * Its repeats, in order: `set` (this.repeat) and `cancel`, and `next`, the next firing of a
+   * repeat whose firing this batch finished, set only if `expect` (that firing's envelope) is still
+   * the repeat's current one. An empty envelope with `next` ends the repeat (a cron rule that
+   * never fires again).
+   */
+  repeats: RepeatOp[];
   /** When > 0, the actor is parked until then for a retry of its message at `handled`; -1: paused. */
   retryAt: number;
   /** "<message id> <failed attempts>" while parked; otherwise the claimed record to clear, or ''. */
@@ -39,6 +46,15 @@ export interface CommitItem {
   succeeded: number;
   failed: number;
 }
+
+export type RepeatOp = [
+  op: 'set' | 'cancel' | 'next',
+  name: string,
+  due: number,
+  envelope: Buffer,
+  record: Buffer,
+  expect: Buffer,
+];
 
 /** An item that commits nothing yet: the batch fills it in. */
 export function emptyItem(akey: string, token: string, handled: number, mergeAt: number): CommitItem {
@@ -55,6 +71,7 @@ export function emptyItem(akey: string, token: string, handled: number, mergeAt:
     replies: [],
     dead: [],
     timers: [],
+    repeats: [],
     retryAt: 0,
     retryRecord: '',
     succeeded: 0,

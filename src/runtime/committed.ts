@@ -45,6 +45,7 @@ export function applyCommitted(
       d.timers.note(s.p, it.retryAt);
     }
     for (const [due] of it.timers) d.timers.note(s.p, due);
+    for (const [op, , due] of it.repeats) if (op !== 'cancel' && due > 0) d.timers.note(s.p, due);
     d.counters.turnsSucceeded += it.succeeded;
     d.counters.turnsFailed += it.failed;
     d.counted(s.pool, it.succeeded + it.failed);

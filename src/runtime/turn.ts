@@ -13,6 +13,7 @@ import { carrierOf } from '../tracing/carrier.ts';
 import { endTurnSpan, inTurn, startTurnSpan } from '../tracing/turn-span.ts';
 import type { ActiveActor } from './active-actor.ts';
 import { emptyItem, type CommitItem } from './commit-item.ts';
+import { nextFiringOp, repeatOps, type RepeatOwner } from './repeat-ops.ts';
 import type { Rejection } from './dead-letter-log.ts';
 import { withTimeout, type Outcome } from './handler-timeout.ts';
 import { errorInfo, prepare, priorFailures } from './prepare.ts';
@@ -109,6 +110,16 @@ class Batch {
     this.item.retryRecord = attempts;
   }
 
+  private owner(): RepeatOwner {
+    return { akey: this.actor.akey, type: this.actor.entry.type, id: this.actor.state.id };
+  }
+
+  /** `msg` is done: if it is a repeat's firing, its next one is scheduled with this commit. */
+  private fired(msg: Envelope, bytes: Buffer, ts: number): void {
+    const op = nextFiringOp(this.owner(), msg, bytes, ts);
+    if (op) this.item.repeats.push(op);
+  }
+
   private answer(msg: Envelope | undefined, error: { name: string; message: string; stack?: string }): void {
     if (msg?.replyTo && msg.corr)
       this.item.replies.push([msg.replyTo, encodeReply({ corr: msg.corr, ok: false, error })]);
@@ -148,27 +159,29 @@ class Batch {
    * Applies a handler's success to the item. Effects that cannot be encoded (or an index function
    * that throws) leave the item and the actor's seq as they were, and the error goes on.
    */
-  private succeed(msg: Envelope, value: unknown): void {
+  private succeed(msg: Envelope, bytes: Buffer, value: unknown): void {
     const { actor, item } = this;
     const seq = actor.seq;
     const segs = item.segments.length;
     const sends = item.sends.length;
     const timers = item.timers.length;
+    const repeats = item.repeats.length;
     const replies = item.replies.length;
     try {
-      this.record(msg, value, segs);
+      this.record(msg, bytes, value, segs);
     } catch (err) {
       actor.seq = seq;
       item.segments.length = segs;
       item.sends.length = sends;
       item.timers.length = timers;
+      item.repeats.length = repeats;
       item.replies.length = replies;
       throw err;
     }
   }
 
   /** Writes the turn's effects into the item; `segs` is where this turn's segments start. */
-  private record(msg: Envelope, value: unknown, segs: number): void {
+  private record(msg: Envelope, bytes: Buffer, value: unknown, segs: number): void {
     const { actor, item, env } = this;
     const effects = actor.state.effects!;
     const ts = env.now();
@@ -191,6 +204,9 @@ class Batch {
         this.out(msg, ts, `t${n}`, actor.entry.type, actor.state.id, t.method, t.args, due),
       ]);
     }
+    // a firing's next one first: a repeat or cancel of its name in this turn then overrides it
+    this.fired(msg, bytes, ts);
+    if (effects.repeats.length > 0) item.repeats.push(...repeatOps(this.owner(), effects.repeats, ts));
     const listed = !effects.destroyed || effects.segments.length > 0;
     const encodings = listed ? indexEncodings(actor.entry, actor.state.context) : this.encodings;
     if (msg.replyTo && msg.corr)
@@ -256,6 +272,8 @@ class Batch {
       pause ? 1 : 0,
     ]);
     this.answer(msg, info);
+    // a held firing is not done yet: its retry (or purge) decides
+    if (!pause) this.fired(msg, bytes, env.now());
     if (!pause) return false;
     item.handled = index;
     item.retryAt = -1;
@@ -278,7 +296,7 @@ class Batch {
     let stop: boolean;
     if (outcome.ok) {
       try {
-        this.succeed(msg, outcome.value);
+        this.succeed(msg, bytes, outcome.value);
         item.succeeded++;
         this.ended(msg, 'ok');
         stop = false;
@@ -317,6 +335,7 @@ class Batch {
         });
         item.failed++;
         item.dead.push([prepared.reason, prepared.error, 1, bytes, 0]);
+        if (prepared.env) this.fired(prepared.env, bytes, this.env.now());
         // an asker gets the reason now rather than a timeout
         this.answer(prepared.env, { name: 'DeadLetter', message: `${prepared.reason}: ${prepared.error}` });
         continue;
@@ -324,7 +343,7 @@ class Batch {
       const msg = prepared.env;
       const before = state.context;
       state.messageId = msg.id;
-      state.effects = { segments: [], sends: [], timers: [], destroyed: false };
+      state.effects = { segments: [], sends: [], timers: [], repeats: [], destroyed: false };
       state.abort = undefined;
       const observer = this.env.observer;
       if (observer) {

@@ -25,14 +25,16 @@
   ARGV[3] reply ttl in ms
   ARGV[4] max dead letters kept in the partition's stream (approximate)
   ARGV[5] number of items; then each item's ARGV, and from KEYS[12] on each item's KEYS:
-  item ARGV: akey token handled merge_at fresh dir #fields (field enc)* #segments segment* #sends (akey envelope)* #relays (partition akey envelope)* #replies payload* #reply_relays (client payload)* #dead (reason error attempts envelope held)* #timers (due envelope)* retry_at retry_record
-  item KEYS: mailbox log log_bucket dir_bucket* field_index* (destroy_history destroy_lock)* (send_mailbox send_ready send_wake)* reply*
+  item ARGV: akey token handled merge_at fresh dir reps #fields (field enc)* #segments segment* #sends (akey envelope)* #relays (partition akey envelope)* #replies payload* #reply_relays (client payload)* #dead (reason error attempts envelope held)* #timers (due envelope)* #repeats (op name due envelope record expect)* retry_at retry_record
+  item KEYS: mailbox log log_bucket dir_bucket* field_index* (destroy_history destroy_lock)* rep_hash* (send_mailbox send_ready send_wake)* reply*
   dir: 0 leaves the actor's directory record and index entries as they are; 1 lists it under the
   fields' encodings (enc, empty for none: see lib/directory.lua); 2 destroys it (this.destroy()):
   before its segments are written, its log, stowed log, history, merge lock and flag, directory
   record and index entries are deleted; 3 destroys it, then lists it. With dir > 0 the item names
   its directory bucket and one index per field (#fields is 0 when dir is 0), and with dir >= 2 its
   history and merge lock (the lock's removal fences a merge of the old log still in flight).
+  reps = 1: the item names the actor's repeats hash (rep_hash; lib/repeats.lua), which its #repeats ops
+  change (set, cancel, next) and a destroy empties, unscheduling every repeat of the actor.
   fresh = 1: the actor's log is empty, and a new log is born stowed in its log bucket (an empty base,
   then the segments) instead of in a list; if the bucket has a field for the actor after all, the
   segments go to the list as usual.
@@ -50,6 +52,7 @@
 -- @include lib/enqueue.lua
 -- @include lib/stowed.lua
 -- @include lib/directory.lua
+-- @include lib/repeats.lua
 if not holds_lease(KEYS[1], KEYS[2], ARGV[1], ARGV[2]) then return -1 end
 local reply_ttl = tonumber(ARGV[3])
 local stale, requeued = {}, {}
@@ -61,8 +64,9 @@ for _ = 1, tonumber(ARGV[5]) do
   local merge_at = tonumber(ARGV[i + 3])
   local fresh = ARGV[i + 4] == '1'
   local dir = tonumber(ARGV[i + 5])
-  local nfield = tonumber(ARGV[i + 6])
-  local fields_at = i + 7
+  local reps = ARGV[i + 6] == '1'
+  local nfield = tonumber(ARGV[i + 7])
+  local fields_at = i + 8
   i = fields_at + 2 * nfield
   local mailbox = KEYS[k]
   local log = KEYS[k + 1]
@@ -71,12 +75,16 @@ for _ = 1, tonumber(ARGV[5]) do
   k = dir_at
   if dir > 0 then k = k + 1 + nfield end
   if dir >= 2 then k = k + 2 end
+  -- used only when reps is set (by a destroy or a repeat op); otherwise it is the next key, unused
+  local repeats = KEYS[k]
+  if reps then k = k + 1 end
   if not live then stale[#stale + 1] = akey end
   if live and dir >= 2 then
     redis.call('DEL', log, KEYS[dir_at + nfield + 1], KEYS[dir_at + nfield + 2])
     redis.call('HDEL', log_bucket, akey)
     redis.call('SREM', KEYS[9], akey)
     unlist(KEYS[11], dir_at, nfield, fields_at, akey)
+    unschedule_all(repeats, KEYS[6])
   end
   if live and dir % 2 == 1 then list(KEYS[11], dir_at, nfield, fields_at, akey) end
   local nseg = tonumber(ARGV[i])
@@ -149,6 +157,13 @@ for _ = 1, tonumber(ARGV[5]) do
   for _ = 1, ntimer do
     if live then redis.call('ZADD', KEYS[6], tonumber(ARGV[i]), akey .. '\0' .. ARGV[i + 1]) end
     i = i + 2
+  end
+  local nrepeat = tonumber(ARGV[i]); i = i + 1
+  for _ = 1, nrepeat do
+    if live then
+      repeat_op(repeats, KEYS[6], akey, ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5])
+    end
+    i = i + 6
   end
   local retry_at, retry_record = tonumber(ARGV[i]), ARGV[i + 1]
   i = i + 2
