@@ -157,11 +157,13 @@ it('Pause and Resume change the type as admin.pausedTypes() sees it', async () =
 });
 
 it('the Actor box opens an actor and shows its context, segments and time slider', async () => {
+  await troupe.ref(Invoice, 'i-retry').ask('remind');
   await page.getByRole('textbox', { name: 'Actor' }).fill('invoice/i-retry');
   await page.getByRole('button', { name: 'Open' }).click();
   const context = page.getByLabel('Context', { exact: true });
   await context.waitFor();
   assert.deepEqual(JSON.parse(await context.innerText()), { status: 'paid', card: 'visa', paid: 7 });
+  assert.match(await page.locator('#actor .repeats').innerText(), /reminder: pay, every 3,600,000 ms, next/);
   const segments = page.locator('#actor article tbody tr');
   assert.equal(await segments.count(), 2, 'addCard and pay');
   assert.ok(await page.getByLabel('As of').isVisible(), 'the slider over what merges retain');

@@ -204,6 +204,22 @@ export function ActorView({ info, open }) {
           }
         </dl>
         ${report.note && html`<p class="muted">${report.note}</p>`}
+        ${
+          report.schedules.length > 0 &&
+          html`<h4>Repeats</h4>
+            <ul class="repeats">
+              ${report.schedules.map((r) => {
+                const rule =
+                  'everyMs' in r.rule
+                    ? `every ${num(r.rule.everyMs)} ms`
+                    : `cron ${r.rule.cron} (${r.rule.tz ?? 'UTC'})`;
+                const text = `: ${r.method}, ${rule}, next `;
+                return html`<li key=${r.name}>
+                  <strong>${r.name}</strong>${text}<time>${stamp(r.next)}</time>
+                </li>`;
+              })}
+            </ul>`
+        }
         <h4>Context</h4>
         <pre class="context" aria-label="Context">${json(report.context ?? report.base.ctx)}</pre>
         <${Slider} report=${report} address=${address} />
