@@ -78,4 +78,5 @@ export {
 } from './errors.ts';
 export type { StandardSchemaV1 } from './actor/schema.ts';
 export type { RepeatRule, Schedule } from './protocol/repeat-record.ts';
+export type { RateLimit } from './actor/flow-limits.ts';
 export { partitionOf } from './protocol/partition.ts';

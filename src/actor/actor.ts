@@ -1,6 +1,7 @@
 import { ConfigError, TroupeError } from '../errors.ts';
 import type { StandardSchemaV1 } from './schema.ts';
 import { checkRepeatName, checkRepeatRule, type RepeatRule } from './repeat-rule.ts';
+import type { RateLimit } from './flow-limits.ts';
 
 // The typing of handlers. Beside the class rather than in types.ts: the class's send() and ref()
 // use it, and it uses the class's own keys, so two files would import each other.
@@ -186,6 +187,30 @@ export abstract class Actor<C = unknown, S = unknown> {
    * that dead letter — strict order, at the price of a stopped actor.
    */
   static onDeadLetter?: 'continue' | 'pause';
+
+  /**
+   * At most this many turns of this type run at once, across every worker and every shard (a
+   * counter in Redis, taken before a batch runs and given back when its turns end; a crashed
+   * worker's slots come back within its lease). Other types are not slowed. Overridable per worker
+   * with `troupe.work({ limits: { <type>: { concurrency } } })`. See docs/flow-control.md.
+   *
+   * @example
+   * ```ts
+   * static override concurrency = 3; // the payment provider takes 3 calls at once
+   * ```
+   */
+  static concurrency?: number;
+
+  /**
+   * At most `turns` turns of this type start in any window of `perMs`, across every worker and
+   * every shard (the starts of the last window are kept in Redis, on its clock).
+   *
+   * @example
+   * ```ts
+   * static override rateLimit = { turns: 20, perMs: 1000 };
+   * ```
+   */
+  static rateLimit?: RateLimit;
 
   /**
    * Optional argument schemas per handler, with any Standard Schema library (zod, valibot, …),

@@ -4,6 +4,7 @@ import { checkName } from '../redis/keys.ts';
 import { Actor, actorTypeName, type MergePolicy, type RetryPolicy } from './actor.ts';
 import { arityOf, type Arity } from './arity.ts';
 import type { StandardSchemaV1 } from './schema.ts';
+import { checkFlowLimits, type FlowLimits } from './flow-limits.ts';
 import type { ActorClass } from './types.ts';
 
 export interface RegisteredActor {
@@ -27,6 +28,8 @@ export interface RegisteredActor {
   arity: ReadonlyMap<string, Arity>;
   /** Its secondary indexes (`static indexes`), in declaration order. */
   indexes: readonly IndexField[];
+  /** Its flow control (`static concurrency`, `static rateLimit`), before a worker's overrides. */
+  limits: FlowLimits;
 }
 
 /** One secondary index of a type: the field name and the function of the context it indexes. */
@@ -190,6 +193,7 @@ export class ActorRegistry {
       schemas: schemaMap(type, cls.schemas),
       pauseOnDeadLetter: onDeadLetter(type, cls.onDeadLetter),
       indexes: indexFields(type, cls.indexes),
+      limits: checkFlowLimits(`${type}: static`, cls.concurrency, cls.rateLimit),
     };
     this.byType.set(type, entry);
     return entry;

@@ -1,5 +1,6 @@
 import type { Actor, IndexDefinitions, MergePolicy, RetryPolicy } from './actor.ts';
 import type { StandardSchemaV1 } from './schema.ts';
+import type { RateLimit } from './flow-limits.ts';
 
 // The handler types live beside the class, whose send() and ref() use them and whose own keys they
 // exclude; they are re-exported here so the types of actors are found in one place.
@@ -17,6 +18,8 @@ export type ActorClass<A extends Actor<any, any> = Actor<any, any>> = (new () =>
   onDeadLetter?: 'continue' | 'pause';
   schemas?: Record<string, StandardSchemaV1>;
   indexes?: IndexDefinitions;
+  concurrency?: number;
+  rateLimit?: RateLimit;
 };
 
 /** The context type of an actor. */

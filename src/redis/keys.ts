@@ -207,6 +207,14 @@ export class Keys {
     return `${this.partition(p)}ix:${type}:${field}`;
   }
   /** The state of a type's indexes (hash: `building` -> the fields a reindex is rebuilding). */
+  /** An actor type's concurrency slots across the namespace (static concurrency): member -> expiry. */
+  limit(type: string): string {
+    return `${this.nsPrefix}limit:${type}`;
+  }
+  /** An actor type's turn starts of the last window (static rateLimit): member -> start time. */
+  rate(type: string): string {
+    return `${this.nsPrefix}rate:${type}`;
+  }
   indexState(type: string): string {
     return `${this.nsPrefix}index:${type}`;
   }

@@ -28,6 +28,9 @@ const SCRIPTS = [
   'relay',
   'copy_dead_letter',
   'reindex',
+  'limit_take',
+  'rate_take',
+  'limit_renew',
 ] as const;
 
 export type ScriptName = (typeof SCRIPTS)[number];

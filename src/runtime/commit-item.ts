@@ -42,6 +42,8 @@ export interface CommitItem {
   retryAt: number;
   /** "<message id> <failed attempts>" while parked; otherwise the claimed record to clear, or ''. */
   retryRecord: string;
+  /** The actor waits for its type's flow control (a slot or a turn start): nothing ran. */
+  waiting: boolean;
   /** Messages whose handler succeeded. */
   succeeded: number;
   failed: number;
@@ -74,9 +76,22 @@ export function emptyItem(akey: string, token: string, handled: number, mergeAt:
     repeats: [],
     retryAt: 0,
     retryRecord: '',
+    waiting: false,
     succeeded: 0,
     failed: 0,
   };
+}
+
+/**
+ * A batch that may not start yet (its type's concurrency or rate limit): its mail stays, and the
+ * actor is parked until `at`, when it is tried again, as after a retry backoff.
+ */
+export function waitingItem(akey: string, token: string, attempts: string, at: number): CommitItem {
+  const item = emptyItem(akey, token, 0, 0);
+  item.retryAt = at;
+  item.retryRecord = attempts;
+  item.waiting = true;
+  return item;
 }
 
 /**

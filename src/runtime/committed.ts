@@ -41,7 +41,7 @@ export function applyCommitted(
   for (const it of items) {
     if (staleSet.has(it.akey)) continue;
     if (it.retryAt > 0) {
-      d.counters.retries++;
+      if (!it.waiting) d.counters.retries++;
       d.timers.note(s.p, it.retryAt);
     }
     for (const [due] of it.timers) d.timers.note(s.p, due);

@@ -11,7 +11,8 @@ import type { Keys } from '../redis/keys.ts';
 import type { Replicas } from '../redis/replicas.ts';
 import { activate, type ActiveActor } from './active-actor.ts';
 import type { ActorUpkeep } from './actor-upkeep.ts';
-import { deadBatch, forwardBatch, type CommitItem } from './commit-item.ts';
+import { deadBatch, forwardBatch, waitingItem, type CommitItem } from './commit-item.ts';
+import type { FlowControl } from './flow-control.ts';
 import type { Logger } from '../logger.ts';
 import type { Ownership } from './ownership.ts';
 import { claimReady, type Claimed, type PartitionScriptDeps } from './partition-scripts.ts';
@@ -64,6 +65,8 @@ export interface SchedulerDeps {
   counters: TurnCounters;
   /** The worker, whose `committed` and `fenced` events are emitted from here. */
   events: EventEmitter<WorkerEvents>;
+  /** Concurrency slots and rate limits of limited types, across workers. */
+  flow: FlowControl;
 }
 
 /**
@@ -338,7 +341,42 @@ export class Scheduler {
     );
   }
 
+  /**
+   * Runs a batch; one of a limited type first asks for a concurrency slot and turn starts. Without
+   * them its actor waits parked in Redis (its mail kept, as during a retry backoff), so it holds no
+   * turn slot of this worker while it waits and other types are not slowed.
+   */
   private runOn(s: Partition, actor: ActiveActor, token: string, mail: Buffer[], attempts: string): void {
+    const limits = this.deps.flow.limitsOf(actor.entry);
+    if (limits.concurrency === 0 && !limits.rateLimit) {
+      this.runAdmitted(s, actor, token, mail, attempts, undefined);
+      return;
+    }
+    this.deps.flow.admit(actor.entry.type, limits, mail.length).then(
+      (a) => {
+        if (a.run === 0 && 'retryInMs' in a) {
+          this.queueCommit(s, waitingItem(actor.akey, token, attempts, this.deps.clock.now() + a.retryInMs));
+          return;
+        }
+        const slot = 'slot' in a ? a.slot : undefined;
+        this.runAdmitted(s, actor, token, a.run < mail.length ? mail.slice(0, a.run) : mail, attempts, slot);
+      },
+      (err: unknown) => {
+        this.ran(s);
+        this.finishItems(s, 1);
+        this.reset(s, err);
+      },
+    );
+  }
+
+  private runAdmitted(
+    s: Partition,
+    actor: ActiveActor,
+    token: string,
+    mail: Buffer[],
+    attempts: string,
+    slot: string | undefined,
+  ): void {
     actor.lastUsed = this.deps.clock.now();
     actor.busy = true;
     const started = performance.now();
@@ -347,9 +385,11 @@ export class Scheduler {
       result.then(
         (item) => {
           this.deps.counters.busyMs += performance.now() - started;
+          this.deps.flow.release(slot);
           this.queueCommit(s, item);
         },
         (err: unknown) => {
+          this.deps.flow.release(slot);
           // runBatch catches handler errors itself; reaching here is a bug in Troupe
           this.deps.log.error({ err, actor: actor.akey }, 'internal error running a batch');
           s.forget(actor.akey);
@@ -359,6 +399,7 @@ export class Scheduler {
       );
     } else {
       this.deps.counters.busyMs += performance.now() - started;
+      this.deps.flow.release(slot);
       this.queueCommit(s, result);
     }
   }

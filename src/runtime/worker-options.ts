@@ -1,3 +1,4 @@
+import { checkFlowLimits, type FlowLimits } from '../actor/flow-limits.ts';
 import { ConfigError } from '../errors.ts';
 import { checkName } from '../redis/keys.ts';
 import { defaultWorkerName } from './worker-name.ts';
@@ -11,10 +12,12 @@ export interface ResolvedPool {
   partitions: number | undefined;
 }
 
-export type ResolvedWorkOptions = Required<Omit<WorkOptions, 'observer' | 'pools'>> &
+export type ResolvedWorkOptions = Required<Omit<WorkOptions, 'observer' | 'pools' | 'limits'>> &
   Pick<WorkOptions, 'observer'> & {
     /** In priority order; when not given, the pools of the worker's classes. */
     pools: ResolvedPool[];
+    /** The `limits` option, checked: per type, what overrides the class's statics. */
+    limits: Map<string, Partial<FlowLimits>>;
   };
 
 function resolvePools(
@@ -65,7 +68,25 @@ export function resolveWorkOptions(options: WorkOptions, classPools: readonly st
     mergeConcurrency: positive('mergeConcurrency', options.mergeConcurrency ?? 2),
     maxMessageBytes: positive('maxMessageBytes', options.maxMessageBytes ?? 1024 * 1024),
     observer: options.observer,
+    limits: resolveLimits(options.limits),
   };
   if (opts.leaseMs < 300) throw new ConfigError(`leaseMs must be at least 300; got ${opts.leaseMs}`);
   return opts;
+}
+
+function resolveLimits(limits: WorkOptions['limits']): Map<string, Partial<FlowLimits>> {
+  const out = new Map<string, Partial<FlowLimits>>();
+  if (limits === undefined) return out;
+  if (typeof limits !== 'object' || limits === null) {
+    throw new ConfigError('limits must be an object of actor types, e.g. { report: { concurrency: 1 } }');
+  }
+  for (const [type, l] of Object.entries(limits)) {
+    checkName('limits: actor type', type);
+    const checked = checkFlowLimits(`work({ limits }).${type}:`, l?.concurrency, l?.rateLimit);
+    out.set(type, {
+      ...(l?.concurrency !== undefined ? { concurrency: checked.concurrency } : {}),
+      ...(l?.rateLimit !== undefined ? { rateLimit: checked.rateLimit } : {}),
+    });
+  }
+  return out;
 }

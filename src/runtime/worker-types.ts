@@ -1,4 +1,5 @@
 /** The public shapes of a worker: its options, counters and events. */
+import type { RateLimit } from '../actor/flow-limits.ts';
 
 /** A pool a worker serves, with its own limits (see `WorkOptions.pools`). */
 export interface PoolOptions {
@@ -48,6 +49,17 @@ export interface WorkOptions {
   maxMessageBytes?: number | undefined;
   /** Told of every turn, activation, merge and lease move: what metrics are built from. */
   observer?: WorkerObserver | undefined;
+  /**
+   * Flow control per actor type, over the class's `static concurrency` and `static rateLimit`
+   * (docs/flow-control.md). The limits hold across every worker: give every worker of a type the
+   * same ones.
+   *
+   * @example
+   * ```ts
+   * await troupe.work({ limits: { report: { concurrency: 1 }, mailer: { rateLimit: { turns: 10, perMs: 1000 } } } });
+   * ```
+   */
+  limits?: Record<string, { concurrency?: number; rateLimit?: RateLimit }> | undefined;
 }
 
 /** How a message's turn ended: done, to be tried again after a backoff, or dead-lettered. */

@@ -16,6 +16,7 @@ import { checkNameFree } from './worker-name.ts';
 import { resolveWorkOptions, type ResolvedWorkOptions } from './worker-options.ts';
 import { PoolRates } from './pool-rates.ts';
 import { TurnTimes } from './turn-times.ts';
+import { FlowControl } from './flow-control.ts';
 import { Scheduler } from './scheduler.ts';
 import { placeWorkerTypes } from './worker-placement.ts';
 import type { TurnEnv } from './turn.ts';
@@ -75,6 +76,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private startedAt = 0;
   private readonly rates: PoolRates;
   private readonly turnTimes = new TurnTimes();
+  private readonly flow: FlowControl;
   private placement: Placement;
   private readonly owned = new Map<number, Partition>();
   private readonly ownership: Ownership;
@@ -201,6 +203,16 @@ export class Worker extends EventEmitter<WorkerEvents> {
       fired: (s) => this.scheduler.onWake(s.p),
       fenced: (s) => this.ownership.lose(s, 'fenced at fire'),
     });
+    this.flow = new FlowControl({
+      scripted: deps.scripted,
+      commands: deps.commands,
+      keys: deps.keys,
+      clock: deps.clock,
+      log: this.log,
+      workerId: this.id,
+      leaseMs: this.opts.leaseMs,
+      overrides: this.opts.limits,
+    });
     this.scheduler = new Scheduler({
       commands: deps.commands,
       keys: deps.keys,
@@ -224,6 +236,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       refreshPlacement: () => this.refreshPlacement(),
       timers: this.timers,
       upkeep: this.upkeep,
+      flow: this.flow,
       counters: this.counters,
       events: this,
     });
@@ -303,6 +316,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.timers.stop();
     await this.ownership.stop(async () => {
       await this.scheduler.whenIdle();
+      this.flow.stop();
       await this.relay.whenIdle();
       await this.upkeep.drain();
     });
