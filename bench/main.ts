@@ -24,13 +24,14 @@ import { activation } from './scenarios/activation.ts';
 import { ask } from './scenarios/ask.ts';
 import { cold } from './scenarios/cold.ts';
 import { index } from './scenarios/index.ts';
+import { flow } from './scenarios/flow.ts';
 import { cpuTarget } from './scenarios/cpu-target.ts';
 import { latency } from './scenarios/latency.ts';
 import { memory } from './scenarios/memory.ts';
 import { shards } from './scenarios/shards.ts';
 import { throughput } from './scenarios/throughput.ts';
 
-const SCENARIOS: Scenario[] = [throughput, cold, latency, activation, memory, ask, shards, index];
+const SCENARIOS: Scenario[] = [throughput, cold, latency, activation, memory, ask, shards, index, flow];
 
 const HELP = `Usage: npm run bench -- [options]
 

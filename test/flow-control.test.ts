@@ -7,6 +7,7 @@ import { connect, type Troupe } from '../src/index.ts';
 import { Free, Mailer, Report } from './fixtures/limited-actors.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
 import { uniqueNamespace, waitFor } from './helpers/wait.ts';
+import { maxOverlap } from './helpers/overlap.ts';
 import { spawnWorker, type WorkerProcess } from './helpers/worker-process.ts';
 
 const FIXTURE = 'test/fixtures/limited-actors.ts';
@@ -43,20 +44,6 @@ async function system(names: string[]): Promise<{ ns: string; troupe: Troupe; pr
     procs.push(w);
   }
   return { ns, troupe, procs };
-}
-
-/** The most intervals that overlap at one moment. */
-function maxOverlap(runs: [number, number][]): number {
-  const edges = runs.flatMap(([s, e]) => [
-    [s, 1],
-    [e, -1],
-  ]);
-  // an end and a start at the same ms do not overlap
-  edges.sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
-  let now = 0;
-  let most = 0;
-  for (const [, d] of edges) most = Math.max(most, (now += d!));
-  return most;
 }
 
 async function runsOf(troupe: Troupe, cls: typeof Report | typeof Mailer | typeof Free, ids: string[]) {
