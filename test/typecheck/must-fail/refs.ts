@@ -1,6 +1,6 @@
 // Every line marked `must-fail` has to be a compile error; every other line must compile.
 // test/typecheck.test.ts runs tsc on this file and checks both.
-import { connect } from '../../../src/index.ts';
+import { connect, type RateLimit, type Schedule } from '../../../src/index.ts';
 import { Counter } from '../../fixtures/actors.ts';
 import { Order } from '../../fixtures/orders.ts';
 
@@ -36,4 +36,20 @@ await orders.count({ where: { total: { gte: 'a' } } }); // must-fail: a number's
 await orders.count({ where: { vip: { gt: 1 } } }); // must-fail: booleans have no range
 await c.tell('destroy'); // must-fail: destroy is a protected helper, not a handler
 
-export { n, ctx, s, wrong, paid };
+const schedules: Schedule[] = await c.schedules();
+await c.tell('repeat', 'tick', { everyMs: 1_000 }, 'add'); // must-fail: repeat is a protected helper
+await c.tell('cancel', 'tick'); // must-fail: cancel is a protected helper
+export class Ticking extends Counter {
+  static override concurrency = 3;
+  static override rateLimit = { turns: 20, perMs: 1_000 };
+  start(): void {
+    this.repeat('tick', { everyMs: 1_000 }, 'add', 1);
+    this.repeat('n', { cron: '0 3 * * *', tz: 'Europe/Paris' }, 'add', 1);
+    this.cancel('tick');
+    this.repeat('bad', { cron: 5 }, 'add'); // must-fail: cron is a string
+  }
+}
+const badLimit: RateLimit = { turns: 20 }; // must-fail: a rate limit needs perMs
+await troupe.work({ limits: { counter: { concurrency: 1, rateLimit: { turns: 5, perMs: 100 } } } });
+
+export { n, ctx, s, wrong, paid, schedules, badLimit };
