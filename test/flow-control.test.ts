@@ -156,3 +156,26 @@ it('troupe.work({ limits }) overrides a class’s limits; bad limits are a Confi
     await worker.stop();
   }
 });
+
+it('actors of a limited type get their slots in the order they first asked', async () => {
+  // one partition: the actors are claimed, and so first ask, in the order their mail came
+  const ns = uniqueNamespace('flow-q');
+  const troupe = await connect({ redis: redis.url, namespace: ns, actors: [Report], partitions: 1 });
+  clients.push(troupe);
+  const worker = await troupe.work({ name: 'flow-q', limits: { report: { concurrency: 1 } } });
+  try {
+    const ids = Array.from({ length: 6 }, (_, i) => `q-${i}`);
+    for (const id of ids) await troupe.ref(Report, id).tell('work', 60);
+    await waitFor('every report', async () => (await runsOf(troupe, Report, ids)).length === ids.length);
+    const starts = await Promise.all(
+      ids.map(async (id) => (await troupe.ref(Report, id).read()).runs[0]![0]),
+    );
+    assert.deepEqual(
+      [...starts].sort((a, b) => a - b),
+      starts,
+      `started in the order they asked: ${JSON.stringify(starts)}`,
+    );
+  } finally {
+    await worker.stop();
+  }
+});

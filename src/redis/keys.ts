@@ -211,6 +211,14 @@ export class Keys {
   limit(type: string): string {
     return `${this.nsPrefix}limit:${type}`;
   }
+  /** The actors of a type waiting for a concurrency slot, in order: akey -> when it first asked. */
+  limitQueue(type: string): string {
+    return `${this.nsPrefix}limit-queue:${type}`;
+  }
+  /** When each actor in the type's queue last asked for a slot (one that stops asking leaves it). */
+  limitSeen(type: string): string {
+    return `${this.nsPrefix}limit-seen:${type}`;
+  }
   /** An actor type's turn starts of the last window (static rateLimit): member -> start time. */
   rate(type: string): string {
     return `${this.nsPrefix}rate:${type}`;

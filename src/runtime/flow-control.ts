@@ -52,16 +52,17 @@ export class FlowControl {
     return limits;
   }
 
-  /** Asks Redis whether a batch of `n` messages of `type` may start now. */
-  async admit(type: string, limits: FlowLimits, n: number): Promise<Admission> {
+  /** Asks Redis whether a batch of `n` messages of actor `akey` (of `type`) may start now. */
+  async admit(type: string, akey: string, limits: FlowLimits, n: number): Promise<Admission> {
     const { scripted, keys, leaseMs } = this.deps;
     const member = `${this.deps.workerId}/${nanoid(10)}`;
     let slot: string | undefined;
     if (limits.concurrency > 0) {
       const took = await scripted.run(
         'limit_take',
-        [keys.limit(type)],
-        [limits.concurrency, member, leaseMs],
+        [keys.limit(type), keys.limitQueue(type), keys.limitSeen(type)],
+        // a waiting actor asks again within ~100 ms, or within the lease after a takeover
+        [limits.concurrency, member, leaseMs, akey, 3 * leaseMs],
       );
       if (took !== 1) return { run: 0, retryInMs: SLOT_WAIT_MS + Math.floor(Math.random() * SLOT_WAIT_MS) };
       slot = member;

@@ -352,7 +352,7 @@ export class Scheduler {
       this.runAdmitted(s, actor, token, mail, attempts, undefined);
       return;
     }
-    this.deps.flow.admit(actor.entry.type, limits, mail.length).then(
+    this.deps.flow.admit(actor.entry.type, actor.akey, limits, mail.length).then(
       (a) => {
         if (a.run === 0 && 'retryInMs' in a) {
           this.queueCommit(s, waitingItem(actor.akey, token, attempts, this.deps.clock.now() + a.retryInMs));

@@ -1,20 +1,51 @@
 --[[
   limit_take: take one of an actor type's concurrency slots (static concurrency), across every
-  worker and shard: the slots are a sorted set in the namespace's slot, member -> expiry (Redis
-  clock, ms). A worker renews the slots it holds while their turns run; a worker that dies holds
-  none once its lease has run out. The worker removes its member (ZREM) when the turn ends.
+  worker and shard, in the order the actors first asked. The slots are a sorted set in the
+  namespace's slot, member -> expiry (Redis clock, ms); a worker renews the slots it holds while
+  their turns run (limit_renew.lua), one that dies holds none once its lease has run out, and the
+  worker removes its member (ZREM) when the turn ends. An actor refused a slot joins the type's
+  queue (member -> when it first asked) and asks again shortly; a free slot goes to the first
+  `free` actors of the queue, so a newcomer does not overtake actors waiting. An actor that stops
+  asking (its mail gone, its type paused) leaves the queue once it has not asked for `stale` ms.
 
   KEYS[1]  slots   {troupe:<ns>}:limit:<type> (sorted set: member -> expiry ms)
+  KEYS[2]  queue   {troupe:<ns>}:limit-queue:<type> (sorted set: akey -> first asked, µs)
+  KEYS[3]  seen    {troupe:<ns>}:limit-seen:<type> (sorted set: akey -> last asked, µs)
   ARGV[1]  limit   how many turns of the type may run at once
-  ARGV[2]  member  <worker>/<batch token>
+  ARGV[2]  member  <worker>/<random>
   ARGV[3]  ttl     ms the slot lasts unless renewed (the worker's lease)
+  ARGV[4]  akey    the actor asking
+  ARGV[5]  stale   ms after which an actor that has not asked again leaves the queue
 
-  Returns: 1 when the slot is taken; 0 when every slot is held.
+  Returns: 1 when the slot is taken; 0 when the actor must wait (it is in the queue).
 ]]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+-- the queue orders by microseconds: two actors asking within one ms keep their order
+local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local ttl = tonumber(ARGV[3])
+local akey = ARGV[4]
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[2])
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]) * 2)
+local stale_before = now_us - tonumber(ARGV[5]) * 1000
+local gone = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', stale_before)
+for _, a in ipairs(gone) do redis.call('ZREM', KEYS[2], a) end
+if #gone > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', stale_before) end
+local free = tonumber(ARGV[1]) - redis.call('ZCARD', KEYS[1])
+local rank = redis.call('ZRANK', KEYS[2], akey)
+local waiting = redis.call('ZCARD', KEYS[2])
+local turn = free > 0 and ((rank and rank < free) or (not rank and waiting < free))
+local keep = math.max(ttl, tonumber(ARGV[5])) * 2
+if not turn then
+  redis.call('ZADD', KEYS[2], 'NX', now_us, akey)
+  redis.call('ZADD', KEYS[3], now_us, akey)
+  redis.call('PEXPIRE', KEYS[2], keep)
+  redis.call('PEXPIRE', KEYS[3], keep)
+  return 0
+end
+if rank then
+  redis.call('ZREM', KEYS[2], akey)
+  redis.call('ZREM', KEYS[3], akey)
+end
+redis.call('ZADD', KEYS[1], now + ttl, ARGV[2])
+redis.call('PEXPIRE', KEYS[1], keep)
 return 1
