@@ -31,6 +31,8 @@ const SCRIPTS = [
   'limit_take',
   'rate_take',
   'limit_renew',
+  'limit_give',
+  'limit_poke',
 ] as const;
 
 export type ScriptName = (typeof SCRIPTS)[number];

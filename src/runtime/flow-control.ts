@@ -13,8 +13,12 @@ import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
 
-/** How long a batch that found every slot taken waits before its actor is tried again, plus jitter. */
-const SLOT_WAIT_MS = 50;
+/**
+ * How long an actor that found every slot taken waits before it asks again, plus up to a quarter
+ * more. A slot given back wakes the first waiting actors at once (limit_poke.lua); asking again is
+ * for a slot that came back otherwise (a crashed worker's, expired), so it need not be often.
+ */
+const SLOT_WAIT_MS = 1_000;
 
 export interface FlowControlDeps {
   scripted: ScriptedRedis;
@@ -26,14 +30,16 @@ export interface FlowControlDeps {
   leaseMs: number;
   /** The worker's `limits` option, over the classes' statics. */
   overrides: ReadonlyMap<string, Partial<FlowLimits>>;
+  /** The partition of an actor, to wake a waiting one where it is parked. */
+  partitionOf: (type: string, id: string) => number;
 }
 
 /** What a batch may do: run its first `run` messages (holding `slot`), or wait `retryInMs`. */
 export type Admission = { run: number; slot: string | undefined } | { run: 0; retryInMs: number };
 
 export class FlowControl {
-  /** Slots held: member -> type. */
-  private readonly held = new Map<string, string>();
+  /** Slots held: member -> its type and the type's concurrency. */
+  private readonly held = new Map<string, { type: string; limit: number }>();
   private readonly byType = new Map<string, FlowLimits>();
   private timer: unknown;
   private stopped = false;
@@ -61,12 +67,13 @@ export class FlowControl {
       const took = await scripted.run(
         'limit_take',
         [keys.limit(type), keys.limitQueue(type), keys.limitSeen(type)],
-        // a waiting actor asks again within ~100 ms, or within the lease after a takeover
+        // a waiting actor asks again within ~1.25 s, or within the lease after a takeover
         [limits.concurrency, member, leaseMs, akey, 3 * leaseMs],
       );
-      if (took !== 1) return { run: 0, retryInMs: SLOT_WAIT_MS + Math.floor(Math.random() * SLOT_WAIT_MS) };
+      if (took !== 1)
+        return { run: 0, retryInMs: SLOT_WAIT_MS + Math.floor((Math.random() * SLOT_WAIT_MS) / 4) };
       slot = member;
-      this.held.set(member, type);
+      this.held.set(member, { type, limit: limits.concurrency });
       this.renewSoon();
     }
     if (!limits.rateLimit) return { run: n, slot };
@@ -86,16 +93,28 @@ export class FlowControl {
     return { run: 0, retryInMs: granted[1] };
   }
 
-  /** The batch holding `slot` has run its turns. */
+  /** The batch holding `slot` has run its turns: the slot goes to the first actor waiting, woken now. */
   release(slot: string | undefined): void {
     if (slot === undefined) return;
-    const type = this.held.get(slot);
-    if (type === undefined) return;
+    const held = this.held.get(slot);
+    if (held === undefined) return;
     this.held.delete(slot);
-    this.deps.commands.zrem(this.deps.keys.limit(type), slot).catch((err: unknown) => {
-      // it expires with the lease anyway
-      this.deps.log.warn({ err, type }, 'could not give back a concurrency slot');
-    });
+    const { scripted, keys, clock } = this.deps;
+    const { type, limit } = held;
+    scripted
+      .run('limit_give', [keys.limit(type), keys.limitQueue(type)], [limit, slot])
+      .then((next) =>
+        Promise.all(
+          (next as string[]).map((akey) => {
+            const p = this.deps.partitionOf(type, akey.slice(akey.indexOf('/') + 1));
+            return scripted.run('limit_poke', [keys.timers(p), keys.timerWake(p)], [akey, clock.now()]);
+          }),
+        ),
+      )
+      .catch((err: unknown) => {
+        // the slot expires with the lease anyway, and waiting actors ask again on their own
+        this.deps.log.warn({ err, type }, 'could not give back a concurrency slot');
+      });
   }
 
   /** Gives back every slot and renews no more (the worker stops). */
@@ -118,7 +137,7 @@ export class FlowControl {
 
   private async renew(): Promise<void> {
     const byType = new Map<string, string[]>();
-    for (const [slot, type] of this.held) byType.set(type, [...(byType.get(type) ?? []), slot]);
+    for (const [slot, { type }] of this.held) byType.set(type, [...(byType.get(type) ?? []), slot]);
     await Promise.all(
       [...byType].map(([type, slots]) =>
         this.deps.scripted

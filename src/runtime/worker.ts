@@ -212,6 +212,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       workerId: this.id,
       leaseMs: this.opts.leaseMs,
       overrides: this.opts.limits,
+      partitionOf: (type, id) => this.placement.partitionOf(type, id),
     });
     this.scheduler = new Scheduler({
       commands: deps.commands,
