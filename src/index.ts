@@ -1,7 +1,8 @@
 /**
  * Troupe: an actor-model runtime on Redis. This file is the whole public surface.
  */
-export { Actor, type IndexDefinitions, type MergePolicy, type RetryPolicy } from './actor/actor.ts';
+export { Actor } from './actor/actor.ts';
+export type { IndexDefinitions, MergePolicy, RetryPolicy } from './actor/policies.ts';
 export type { ActorClass, Address, ContextOf, MethodArgs, MethodName, MethodResult } from './actor/types.ts';
 export { connect } from './client/connect.ts';
 export { Troupe, type ConnectOptions } from './client/troupe.ts';

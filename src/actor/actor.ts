@@ -2,6 +2,8 @@ import { ConfigError, TroupeError } from '../errors.ts';
 import type { StandardSchemaV1 } from './schema.ts';
 import { checkRepeatName, checkRepeatRule, type RepeatRule } from './repeat-rule.ts';
 import type { RateLimit } from './flow-limits.ts';
+import { binding, type ActorBinding, type TurnEffects } from './binding.ts';
+import type { IndexDefinitions, MergePolicy, RetryPolicy } from './policies.ts';
 
 // The typing of handlers. Beside the class rather than in types.ts: the class's send() and ref()
 // use it, and it uses the class's own keys, so two files would import each other.
@@ -35,68 +37,6 @@ export interface Address<A = unknown> {
   /** Phantom: carries the actor type for the compiler only. */
   readonly __actor?: A;
 }
-
-/** When an actor type's context log is merged; see `Actor.merge`. */
-export interface MergePolicy {
-  /** Merge once the log holds this many segments (0: never merge on count). */
-  segments?: number;
-  /** Merge once the log's segments take this many bytes (0: never merge on size). */
-  bytes?: number;
-  /** Keep merged segments this long, so `read({ at })` can look back that far (default 0). */
-  retainMs?: number;
-}
-
-/** What a handler did during one turn; filled by the Actor helpers, read by the runtime. */
-export interface TurnEffects {
-  segments: unknown[];
-  sends: { type: string; id: string; method: string; args: unknown[] }[];
-  timers: { delayMs: number; method: string; args: unknown[] }[];
-  /** `this.repeat` and `this.cancel`, in call order; the last one per name wins. */
-  repeats: RepeatEffect[];
-  /** `this.destroy()` was called: the commit deletes the actor's state first. */
-  destroyed: boolean;
-}
-
-/** A `this.repeat(name, rule, method, ...args)` or a `this.cancel(name)`. */
-export type RepeatEffect =
-  | { op: 'set'; name: string; rule: RepeatRule; method: string; args: unknown[] }
-  | { op: 'cancel'; name: string };
-
-/**
- * Secondary indexes of an actor type: per field, a function of the context giving the value the
- * actor is found under (`undefined` or `null`: not in that index). See `Actor.indexes`.
- */
-export type IndexDefinitions<C = never> = Record<
-  string,
-  (ctx: C) => string | number | boolean | null | undefined
->;
-
-/** How a type's failing handlers are retried before their message goes to the dead letters. */
-export interface RetryPolicy {
-  /** Attempts in all, the first included (default 3; 1 means no retry). */
-  attempts?: number;
-  /** Wait before the first retry, doubled each time (default 100 ms). */
-  backoffMs?: number;
-  /** Longest wait between attempts (default 30 000 ms). */
-  maxBackoffMs?: number;
-  /** Random spread of each wait, as a fraction of it (default 0.2). */
-  jitter?: number;
-  /** Per-method overrides. */
-  methods?: Record<string, Omit<RetryPolicy, 'methods'>>;
-}
-
-/** Runtime state bound to an actor instance. Internal: not exported from the package. */
-export interface ActorBinding {
-  id: string;
-  context: unknown;
-  messageId: string;
-  effects: TurnEffects | undefined;
-  /** The turn's abort controller, made on first use: most turns never look at `this.signal`. */
-  abort: AbortController | undefined;
-  apply: (ctx: unknown, seg: unknown) => unknown;
-}
-
-export const binding = Symbol('troupe.binding');
 
 /**
  * The base class of every actor. `C` is the context (state) type, `S` the segment type appended to

@@ -1,7 +1,8 @@
 import { ConfigError } from '../errors.ts';
 import { DEFAULT_POOL } from '../protocol/placement.ts';
 import { checkName } from '../redis/keys.ts';
-import { Actor, actorTypeName, type MergePolicy, type RetryPolicy } from './actor.ts';
+import { Actor, actorTypeName } from './actor.ts';
+import type { MergePolicy, RetryPolicy } from './policies.ts';
 import { arityOf, type Arity } from './arity.ts';
 import type { StandardSchemaV1 } from './schema.ts';
 import { checkFlowLimits, type FlowLimits } from './flow-limits.ts';

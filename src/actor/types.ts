@@ -1,4 +1,5 @@
-import type { Actor, IndexDefinitions, MergePolicy, RetryPolicy } from './actor.ts';
+import type { Actor } from './actor.ts';
+import type { IndexDefinitions, MergePolicy, RetryPolicy } from './policies.ts';
 import type { StandardSchemaV1 } from './schema.ts';
 import type { RateLimit } from './flow-limits.ts';
 

@@ -2,7 +2,7 @@
  * What `admin.inspect()` and `troupe inspect` report about one actor (built by client/inspect.ts; the
  * command line prints it as text or JSON).
  */
-import type { MergePolicy } from '../actor/actor.ts';
+import type { MergePolicy } from '../actor/policies.ts';
 import type { Schedule } from '../protocol/repeat-record.ts';
 
 /** A context log entry's header, as `troupe inspect` reports it. */

@@ -1,4 +1,5 @@
-import { binding, type Actor, type ActorBinding } from '../actor/actor.ts';
+import type { Actor } from '../actor/actor.ts';
+import { binding, type ActorBinding } from '../actor/binding.ts';
 import type { RegisteredActor } from '../actor/registry.ts';
 import { foldLog, joinLog, type StoredLog } from '../protocol/log.ts';
 

@@ -37,6 +37,9 @@ export interface FlowControlDeps {
 /** What a batch may do: run its first `run` messages (holding `slot`), or wait `retryInMs`. */
 export type Admission = { run: number; slot: string | undefined } | { run: 0; retryInMs: number };
 
+/** What a batch of a limited type does now: run `mail` holding `slot`, or park its actor until `until`. */
+export type Gate = { mail: Buffer[]; slot: string | undefined } | { until: number };
+
 export class FlowControl {
   /** Slots held: member -> its type and the type's concurrency. */
   private readonly held = new Map<string, { type: string; limit: number }>();
@@ -47,7 +50,7 @@ export class FlowControl {
   constructor(private readonly deps: FlowControlDeps) {}
 
   /** The type's limits: the worker's override, else the class's. */
-  limitsOf(entry: RegisteredActor): FlowLimits {
+  private limitsOf(entry: RegisteredActor): FlowLimits {
     let limits = this.byType.get(entry.type);
     if (!limits) {
       const o = this.deps.overrides.get(entry.type);
@@ -58,8 +61,20 @@ export class FlowControl {
     return limits;
   }
 
+  /** Whether the type has a limit at all (a batch of one that has none runs without asking). */
+  limited(entry: RegisteredActor): boolean {
+    return isLimited(this.limitsOf(entry));
+  }
+
+  /** Asks Redis how much of a batch of a limited type may run now. */
+  async gate(entry: RegisteredActor, akey: string, mail: Buffer[]): Promise<Gate> {
+    const a = await this.admit(entry.type, akey, this.limitsOf(entry), mail.length);
+    if ('retryInMs' in a) return { until: this.deps.clock.now() + a.retryInMs };
+    return { mail: a.run < mail.length ? mail.slice(0, a.run) : mail, slot: a.slot };
+  }
+
   /** Asks Redis whether a batch of `n` messages of actor `akey` (of `type`) may start now. */
-  async admit(type: string, akey: string, limits: FlowLimits, n: number): Promise<Admission> {
+  private async admit(type: string, akey: string, limits: FlowLimits, n: number): Promise<Admission> {
     const { scripted, keys, leaseMs } = this.deps;
     const member = `${this.deps.workerId}/${nanoid(10)}`;
     let slot: string | undefined;

@@ -2,7 +2,7 @@
  * The commit ops of repeats (`this.repeat`, `this.cancel`) and of a repeat's firing, which
  * schedules the next one when it is done (lib/repeats.lua applies them).
  */
-import type { RepeatEffect } from '../actor/actor.ts';
+import type { RepeatEffect } from '../actor/binding.ts';
 import { nextDue, type RepeatRule } from '../actor/repeat-rule.ts';
 import { encodeRepeatRecord } from '../protocol/repeat-record.ts';
 import {

@@ -319,11 +319,7 @@ export class Scheduler {
       partitions: this.deps.scripts.placement().countAt(s.p),
     })
       .then(({ stored }) => activateFrom(stored))
-      .catch((err: unknown) => {
-        this.ran(s);
-        this.finishItems(s, 1);
-        this.reset(s, err);
-      });
+      .catch((err: unknown) => this.dropBatch(s, err));
   }
 
   /** Every message of the batch to the dead letters, each one logged (rate-limited). */
@@ -347,25 +343,16 @@ export class Scheduler {
    * turn slot of this worker while it waits and other types are not slowed.
    */
   private runOn(s: Partition, actor: ActiveActor, token: string, mail: Buffer[], attempts: string): void {
-    const limits = this.deps.flow.limitsOf(actor.entry);
-    if (limits.concurrency === 0 && !limits.rateLimit) {
+    if (!this.deps.flow.limited(actor.entry)) {
       this.runAdmitted(s, actor, token, mail, attempts, undefined);
       return;
     }
-    this.deps.flow.admit(actor.entry.type, actor.akey, limits, mail.length).then(
-      (a) => {
-        if (a.run === 0 && 'retryInMs' in a) {
-          this.queueCommit(s, waitingItem(actor.akey, token, attempts, this.deps.clock.now() + a.retryInMs));
-          return;
-        }
-        const slot = 'slot' in a ? a.slot : undefined;
-        this.runAdmitted(s, actor, token, a.run < mail.length ? mail.slice(0, a.run) : mail, attempts, slot);
-      },
-      (err: unknown) => {
-        this.ran(s);
-        this.finishItems(s, 1);
-        this.reset(s, err);
-      },
+    this.deps.flow.gate(actor.entry, actor.akey, mail).then(
+      (g) =>
+        'until' in g
+          ? this.queueCommit(s, waitingItem(actor.akey, token, attempts, g.until))
+          : this.runAdmitted(s, actor, token, g.mail, attempts, g.slot),
+      (err: unknown) => this.dropBatch(s, err),
     );
   }
 
@@ -402,6 +389,13 @@ export class Scheduler {
       this.deps.flow.release(slot);
       this.queueCommit(s, result);
     }
+  }
+
+  /** A Redis error before a batch could run: its outcome is unknown, so the partition starts afresh. */
+  private dropBatch(s: Partition, err: unknown): void {
+    this.ran(s);
+    this.finishItems(s, 1);
+    this.reset(s, err);
   }
 
   /** A batch's turns have run (or it never ran): its capacity is free for claims. */

@@ -1,7 +1,7 @@
 import type { TurnTimes } from './turn-times.ts';
 import type { Placement } from '../protocol/placement.ts';
 import type { Context } from '@opentelemetry/api';
-import type { MergePolicy } from '../actor/actor.ts';
+import type { MergePolicy } from '../actor/policies.ts';
 import { NonRetryableError } from '../errors.ts';
 import type { Envelope, TraceCarrier } from '../protocol/envelope.ts';
 import { encodeEnvelope, ENVELOPE_VERSION } from '../protocol/envelope.ts';
