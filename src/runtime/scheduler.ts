@@ -1,29 +1,17 @@
 import type { EventEmitter } from 'node:events';
-import type { RedisClient } from '../redis/client.ts';
 import { nanoid } from 'nanoid';
-import type { ActorRegistry } from '../actor/registry.ts';
-import type { Clock } from '../clock.ts';
-import type { DeadLetterReason } from '../protocol/dead-letter-reasons.ts';
-import type { StoredLog } from '../protocol/log.ts';
-import { readStoredLog } from '../redis/context-log.ts';
-import { DEFAULT_POOL, type Placement } from '../protocol/placement.ts';
-import type { Keys } from '../redis/keys.ts';
 import type { Replicas } from '../redis/replicas.ts';
-import { activate, type ActiveActor } from './active-actor.ts';
 import type { ActorUpkeep } from './actor-upkeep.ts';
-import { deadBatch, forwardBatch, waitingItem, type CommitItem } from './commit-item.ts';
-import type { FlowControl } from './flow-control.ts';
-import type { Logger } from '../logger.ts';
+import type { CommitItem } from './commit-item.ts';
+import { BatchStart, type BatchStartDeps } from './batch-start.ts';
 import type { Ownership } from './ownership.ts';
-import { claimReady, type Claimed, type PartitionScriptDeps } from './partition-scripts.ts';
+import { claimReady, type Claimed } from './partition-scripts.ts';
 import type { ClaimTicket, Partition } from './partition.ts';
 import { Capacity } from './capacity.ts';
 import { flushCommits, type CommitFlushDeps } from './commit-flush.ts';
 import { PoolShares } from './pool-shares.ts';
 import type { TimerFiring } from './timers.ts';
-import { runBatch, type TurnEnv } from './turn.ts';
-import type { ResolvedWorkOptions } from './worker-options.ts';
-import type { TurnCounters, WorkerEvents } from './worker-types.ts';
+import type { WorkerEvents } from './worker-types.ts';
 
 /**
  * The most a partition's claim may take is at least this, even when many partitions wait: a claim
@@ -41,32 +29,16 @@ interface ClaimedBatch {
   token: string;
 }
 
-export interface SchedulerDeps {
-  commands: RedisClient;
-  keys: Keys;
-  registry: ActorRegistry;
-  clock: Clock;
-  log: Logger;
-  opts: ResolvedWorkOptions;
-  scripts: PartitionScriptDeps;
-  turnEnv: TurnEnv;
-  owned: Map<number, Partition>;
+export interface SchedulerDeps extends BatchStartDeps {
   ownership: Ownership;
-  /** Where actor types live now: mail in a partition of the wrong pool is forwarded. */
-  placement: () => Placement;
-  /** Reads the placement again, for mail of a type this worker has not seen placed. */
-  refreshPlacement: () => Promise<void>;
   timers: TimerFiring;
   upkeep: ActorUpkeep;
   /** Relays partition p's outbox (a Redis Cluster's commits leave cross-slot sends there). */
   relay: (p: number) => void;
   /** Replicas a commit waits for before it counts, if any. */
   replicas: Replicas | undefined;
-  counters: TurnCounters;
   /** The worker, whose `committed` and `fenced` events are emitted from here. */
   events: EventEmitter<WorkerEvents>;
-  /** Concurrency slots and rate limits of limited types, across workers. */
-  flow: FlowControl;
 }
 
 /**
@@ -83,6 +55,7 @@ export class Scheduler {
   private pumpQueued = false;
   private readonly pools: PoolShares;
   private readonly flushDeps: CommitFlushDeps;
+  private readonly batches: BatchStart;
 
   constructor(private readonly deps: SchedulerDeps) {
     const pools = new PoolShares(deps.opts.pools, deps.opts.concurrency);
@@ -109,6 +82,14 @@ export class Scheduler {
       finish: (s, n) => this.finishItems(s, n),
       reset: (s, err) => this.reset(s, err),
     };
+    this.batches = new BatchStart(deps, {
+      commit: (s, item) => this.queueCommit(s, item),
+      dropped: (s, err) => this.dropBatch(s, err),
+      broken: (s) => {
+        this.ran(s);
+        this.finishItems(s, 1);
+      },
+    });
     this.capacity = new Capacity(deps.opts.concurrency, {
       rank: (b) => pools.rank(b.s.pool),
       mayRun: (b) => pools.mayRun(b.s.pool),
@@ -255,139 +236,7 @@ export class Scheduler {
         this.finishItems(next.s, 1);
         continue;
       }
-      this.startActor(next.s, next.c, next.token);
-    }
-  }
-
-  private startActor(s: Partition, c: Claimed, token: string): void {
-    const { akey, mail, attempts } = c;
-    const cached = s.actor(akey);
-    if (cached) {
-      this.runOn(s, cached, token, mail, attempts);
-      return;
-    }
-    const slash = akey.indexOf('/');
-    const type = akey.slice(0, slash);
-    if (this.deps.placement().recordedPool(type) === undefined && s.pool !== DEFAULT_POOL) {
-      // mail in a pool's partition for a type this worker has not seen placed: it was placed since
-      this.deps
-        .refreshPlacement()
-        .catch((err: unknown) => this.deps.log.warn({ err }, 'could not read the placement'))
-        .finally(() => this.placeActor(s, c, token, type, slash));
-      return;
-    }
-    this.placeActor(s, c, token, type, slash);
-  }
-
-  /** Runs a batch of an actor not in memory here, or forwards it to the partition of its type's pool. */
-  private placeActor(s: Partition, c: Claimed, token: string, type: string, slash: number): void {
-    const { akey, mail, attempts } = c;
-    const home = this.deps.placement().partitionOf(type, akey.slice(slash + 1));
-    if (home !== s.p) {
-      this.queueCommit(s, forwardBatch(akey, token, mail, attempts, home));
-      return;
-    }
-    const entry = this.deps.registry.get(type);
-    if (!entry) {
-      const known = this.deps.registry.types().join(', ');
-      const why = `no actor class of type "${type}" is registered in this worker (known: ${known})`;
-      this.queueCommit(s, this.deadBatch(akey, token, mail, 'unknown-type', why, attempts));
-      return;
-    }
-    const started = performance.now();
-    const activateFrom = (log: StoredLog): void => {
-      let actor: ActiveActor;
-      try {
-        actor = activate(entry, akey.slice(slash + 1), log, this.deps.clock.now());
-      } catch (err) {
-        this.queueCommit(s, this.deadBatch(akey, token, mail, 'context-unreadable', String(err), attempts));
-        return;
-      }
-      this.deps.counters.activations++;
-      this.deps.opts.observer?.activated?.(type, performance.now() - started);
-      if (this.deps.owned.get(s.p) === s) s.keep(actor);
-      this.runOn(s, actor, token, mail, attempts);
-    };
-    // the claim brought the log of an actor not in memory; one passivated since asks for it now
-    if (c.log) {
-      activateFrom(c.log);
-      return;
-    }
-    readStoredLog(this.deps.commands, this.deps.keys, {
-      p: s.p,
-      akey,
-      partitions: this.deps.scripts.placement().countAt(s.p),
-    })
-      .then(({ stored }) => activateFrom(stored))
-      .catch((err: unknown) => this.dropBatch(s, err));
-  }
-
-  /** Every message of the batch to the dead letters, each one logged (rate-limited). */
-  private deadBatch(
-    akey: string,
-    token: string,
-    mail: Buffer[],
-    reason: DeadLetterReason,
-    error: string,
-    attempts: string,
-  ): CommitItem {
-    const note = this.deps.turnEnv.onRejected;
-    return deadBatch(akey, token, mail, reason, error, attempts, (messageId) =>
-      note?.({ reason, actor: akey, messageId, error }),
-    );
-  }
-
-  /**
-   * Runs a batch; one of a limited type first asks for a concurrency slot and turn starts. Without
-   * them its actor waits parked in Redis (its mail kept, as during a retry backoff), so it holds no
-   * turn slot of this worker while it waits and other types are not slowed.
-   */
-  private runOn(s: Partition, actor: ActiveActor, token: string, mail: Buffer[], attempts: string): void {
-    if (!this.deps.flow.limited(actor.entry)) {
-      this.runAdmitted(s, actor, token, mail, attempts, undefined);
-      return;
-    }
-    this.deps.flow.gate(actor.entry, actor.akey, mail).then(
-      (g) =>
-        'until' in g
-          ? this.queueCommit(s, waitingItem(actor.akey, token, attempts, g.until))
-          : this.runAdmitted(s, actor, token, g.mail, attempts, g.slot),
-      (err: unknown) => this.dropBatch(s, err),
-    );
-  }
-
-  private runAdmitted(
-    s: Partition,
-    actor: ActiveActor,
-    token: string,
-    mail: Buffer[],
-    attempts: string,
-    slot: string | undefined,
-  ): void {
-    actor.lastUsed = this.deps.clock.now();
-    actor.busy = true;
-    const started = performance.now();
-    const result = runBatch(actor, token, mail, attempts, this.deps.turnEnv);
-    if (result instanceof Promise) {
-      result.then(
-        (item) => {
-          this.deps.counters.busyMs += performance.now() - started;
-          this.deps.flow.release(slot);
-          this.queueCommit(s, item);
-        },
-        (err: unknown) => {
-          this.deps.flow.release(slot);
-          // runBatch catches handler errors itself; reaching here is a bug in Troupe
-          this.deps.log.error({ err, actor: actor.akey }, 'internal error running a batch');
-          s.forget(actor.akey);
-          this.ran(s);
-          this.finishItems(s, 1);
-        },
-      );
-    } else {
-      this.deps.counters.busyMs += performance.now() - started;
-      this.deps.flow.release(slot);
-      this.queueCommit(s, result);
+      this.batches.start(next.s, next.c, next.token);
     }
   }
 
