@@ -20,7 +20,8 @@ import { FlowControl } from './flow-control.ts';
 import { Scheduler } from './scheduler.ts';
 import { placeWorkerTypes } from './worker-placement.ts';
 import type { TurnEnv } from './turn.ts';
-import { Ownership, type OwnershipHooks } from './ownership.ts';
+import { Ownership } from './ownership.ts';
+import { ownershipHooks, type OwnershipParts } from './worker-hooks.ts';
 import type { Partition } from './partition.ts';
 import { TimerFiring } from './timers.ts';
 import { OutboxRelay } from './outbox-relay.ts';
@@ -158,7 +159,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         clock: deps.clock,
         logger: this.log,
       },
-      this.ownershipHooks(),
+      ownershipHooks(() => this.ownershipParts()),
     );
     this.waker = new Waker(
       deps.blocking,
@@ -336,40 +337,18 @@ export class Worker extends EventEmitter<WorkerEvents> {
     return new Promise((r) => this.stopWaiters.push(r));
   }
 
-  // ---- partitions gained and lost ------------------------------------------------------------
-
-  private ownershipHooks(): OwnershipHooks {
+  private ownershipParts(): OwnershipParts {
     return {
-      acquired: (s) => {
-        // what its previous owner committed and did not relay yet
-        if (this.onCluster) this.relay.relay(s.p);
-        this.observer?.leaseMoved?.('acquired', s.p);
-        this.emit('acquired', s.p, s.epoch);
-      },
-      gained: () => {
-        this.waker.sync();
-        this.scheduler.pump();
-        this.timers.arm();
-      },
-      // stop listening to its wakes: its next owner claims what they announce
-      draining: () => this.waker.sync(),
-      released: (p) => {
-        this.observer?.leaseMoved?.('released', p);
-        this.emit('released', p);
-      },
-      lost: (s, reason) => {
-        s.forgetAll();
-        this.waker.sync();
-        this.log.warn({ partition: s.p, reason }, 'partition lost');
-        this.observer?.leaseMoved?.('lost', s.p);
-        this.emit('lost', s.p, reason);
-      },
-      paused: (types) => {
-        this.log.info({ paused: types }, 'paused actor types changed');
-        // renew now: it puts actors of resumed types back on the ready queue; the heartbeat
-        // after it tells `troupe pause` this worker applies the new set
-        this.ownership.tick();
-      },
+      relay: this.relay,
+      waker: this.waker,
+      scheduler: this.scheduler,
+      timers: this.timers,
+      upkeep: this.upkeep,
+      ownership: this.ownership,
+      onCluster: this.onCluster,
+      observer: this.observer,
+      log: this.log,
+      events: this,
       placed: (placement) => {
         this.placement = placement;
       },
@@ -387,15 +366,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
           poolRates: this.rates.take(),
           turnTimes: this.turnTimes.histograms,
         }),
-      renewed: (s, r) => {
-        if (r.mergesDue && !s.draining) void this.upkeep.mergeFlagged(s.p);
-        if (r.nextTimer >= 0) this.timers.note(s.p, r.nextTimer);
-        if (r.outbox) this.relay.relay(s.p);
-        if (r.ready && !s.expectingWork) {
-          // a wake token can be taken by a worker that just handed the partition over
-          this.scheduler.onWake(s.p);
-        }
-      },
     };
   }
 
