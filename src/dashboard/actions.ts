@@ -6,6 +6,7 @@ import type { Hono } from 'hono';
 import type { AllDeadLetters } from '../client/dead-letter-entries.ts';
 import type { Troupe } from '../client/troupe.ts';
 import { HttpError } from '../http/errors.ts';
+import { listActors } from '../http/actor-listing.ts';
 import { actorsQuery } from '../http/request.ts';
 import { DEAD_LETTER_REASONS } from '../protocol/dead-letter-reasons.ts';
 import { checkName } from '../redis/keys.ts';
@@ -73,15 +74,7 @@ export function actionRoutes(api: Hono, { troupe, changed }: ActionDeps): void {
 
   api.get('/actors/:type{[^/]+}', async (c) => {
     const type = checkName('actor type', c.req.param('type'));
-    const query = actorsQuery(new URL(c.req.url).searchParams);
-    const actors = troupe.actors(type);
-    const options = query.where ? { where: query.where as never } : {};
-    const ids: string[] = [];
-    for await (const id of actors.ids(options)) {
-      if (ids.length === query.limit) return c.json({ ok: true, ids, truncated: true });
-      ids.push(id);
-    }
-    return c.json({ ok: true, ids, truncated: false });
+    return c.json(await listActors(troupe, type, actorsQuery(new URL(c.req.url).searchParams)));
   });
 }
 

@@ -6,6 +6,7 @@ import type { Troupe } from '../client/troupe.ts';
 import { ConfigError, HandlerError, TimeoutError } from '../errors.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import { bearerAuth } from './auth.ts';
+import { listActors } from './actor-listing.ts';
 import { bodyTooLarge, errorResponse, HttpError, toHttpError } from './errors.ts';
 import { checkName } from '../redis/keys.ts';
 import {
@@ -158,16 +159,7 @@ export function buildHttpApp(options: HttpAppOptions): HttpApp {
   app.get('/actors/:type{[^/]*}', async (c) => {
     const url = new URL(c.req.url);
     const type = checkName('actor type', decodeURIComponent(c.req.param('type')));
-    const query = actorsQuery(url.searchParams);
-    const actors = troupe.actors(type);
-    const options = query.where ? { where: query.where as never } : {};
-    if (query.count) return c.json({ ok: true, count: await actors.count(options) });
-    const ids: string[] = [];
-    for await (const id of actors.ids(options)) {
-      if (ids.length === query.limit) return c.json({ ok: true, ids, truncated: true });
-      ids.push(id);
-    }
-    return c.json({ ok: true, ids, truncated: false });
+    return c.json(await listActors(troupe, type, actorsQuery(url.searchParams)));
   });
 
   return {

@@ -4,7 +4,7 @@ import { buildDashboard } from '../../dashboard/app.ts';
 import { ConfigError } from '../../errors.ts';
 import { loadActors } from '../load-actors.ts';
 import { openNamespace } from '../namespace.ts';
-import { onParentExit } from '../parent-watch.ts';
+import { stopOnSignals } from '../parent-watch.ts';
 import { portOption } from '../options.ts';
 
 /** Addresses only this machine reaches: there the dashboard may run without a token. */
@@ -58,24 +58,16 @@ SIGINT or SIGTERM stops it; so does the exit of the process that started it.`,
         'dashboard ready',
       );
 
-      let signals = 0;
-      const onSignal = (signal: string) => {
-        if (++signals > 1) process.exit(130);
-        logger.info({ signal }, 'stopping');
-        // the live streams end first, or closing would wait for them
-        dashboard
-          .stop()
-          .then(() => server.close())
-          .then(() => troupe.close())
-          .then(() => process.exit(0))
-          .catch((err: unknown) => {
-            logger.error({ err }, 'stopping failed');
-            process.exit(1);
-          });
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      onParentExit(() => onSignal('parent exited'), parent);
+      // the live streams end first, or closing would wait for them
+      stopOnSignals(
+        () =>
+          dashboard
+            .stop()
+            .then(() => server.close())
+            .then(() => troupe.close()),
+        logger,
+        parent,
+      );
     });
 }
 

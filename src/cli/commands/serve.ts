@@ -5,7 +5,7 @@ import { buildHttpApp } from '../../http/app.ts';
 import { closeRedis, connectRedis } from '../../redis/connection.ts';
 import { loadActors } from '../load-actors.ts';
 import { openNamespace } from '../namespace.ts';
-import { onParentExit } from '../parent-watch.ts';
+import { stopOnSignals } from '../parent-watch.ts';
 import { globalOptions, intOption, portOption } from '../options.ts';
 
 /** `troupe serve`: the HTTP ingress, so any service can tell and ask actors over HTTP. */
@@ -79,26 +79,15 @@ So does the exit of the process that started it (npx, a shell script): no orphan
       if (!opts.auth)
         logger.warn({}, 'authentication is off (--no-auth): anyone who reaches the port can send');
 
-      let signals = 0;
-      const onSignal = (signal: string) => {
-        if (++signals > 1) {
-          logger.warn({ signal }, 'second signal: exiting at once');
-          process.exit(130);
-        }
-        logger.info({ signal }, 'stopping gracefully');
-        server
-          .close()
-          .then(() => troupe.close())
-          .then(() => closeRedis(health))
-          .then(() => process.exit(0))
-          .catch((err: unknown) => {
-            logger.error({ err }, 'graceful stop failed');
-            process.exit(1);
-          });
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      onParentExit(() => onSignal('parent exited'), parent);
+      stopOnSignals(
+        () =>
+          server
+            .close()
+            .then(() => troupe.close())
+            .then(() => closeRedis(health)),
+        logger,
+        parent,
+      );
     });
 }
 

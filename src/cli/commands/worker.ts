@@ -9,7 +9,7 @@ import { untilDrained } from '../burst.ts';
 import { showWorkerTitle } from '../process-title.ts';
 import { loadActors } from '../load-actors.ts';
 import { openNamespace } from '../namespace.ts';
-import { onParentExit } from '../parent-watch.ts';
+import { stopOnSignals } from '../parent-watch.ts';
 import { globalOptions, intOption } from '../options.ts';
 
 export function workerCommand(program: Command): void {
@@ -103,32 +103,16 @@ shell script), so a supervisor's SIGTERM to "npx troupe worker" never leaves an 
         { namespace: troupe.namespace, types: actors.map((a) => a.type ?? a.name) },
         'worker ready',
       );
-      const exitGracefully = () => {
-        title.stopping();
-        return troupe
-          .close()
-          .then(() => metricsServer?.close())
-          .then(() => process.exit(0))
-          .catch((err: unknown) => {
-            logger.error({ err }, 'graceful stop failed');
-            process.exit(1);
-          });
-      };
-      let signals = 0;
-      const onSignal = (signal: string) => {
-        signals++;
-        if (signals > 1) {
-          logger.warn({ signal }, 'second signal: exiting at once');
-          process.exit(130);
-        }
-        logger.info({ signal }, 'stopping gracefully');
-        void exitGracefully();
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      onParentExit(() => onSignal('parent exited'), parent);
+      const exitGracefully = stopOnSignals(
+        () => {
+          title.stopping();
+          return troupe.close().then(() => metricsServer?.close());
+        },
+        logger,
+        parent,
+      );
       // `troupe shutdown <worker>` stops the worker itself; then the process has nothing left to do
-      worker.once('stopped', () => void exitGracefully());
+      worker.once('stopped', exitGracefully);
       if (opts.burst) {
         // signals above still stop it gracefully while it works
         const { redis: probe } = await connectRedis(g.redis, { maxRetriesPerRequest: 1 });
