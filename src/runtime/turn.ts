@@ -116,6 +116,7 @@ class Batch {
 
   /** `msg` is done: if it is a repeat's firing, its next one is scheduled with this commit. */
   private fired(msg: Envelope, bytes: Buffer, ts: number): void {
+    if (!msg.rp) return;
     const op = nextFiringOp(this.owner(), msg, bytes, ts);
     if (op) this.item.repeats.push(op);
   }
