@@ -179,3 +179,25 @@ it('actors of a limited type get their slots in the order they first asked', asy
     await worker.stop();
   }
 });
+
+it('a type with both limits keeps both: at most 2 at once and 3 starts per 500 ms', async () => {
+  const ns = uniqueNamespace('flow-both');
+  const troupe = await connect({ redis: redis.url, namespace: ns, actors: [Report], partitions: 4 });
+  clients.push(troupe);
+  const limits = { report: { concurrency: 2, rateLimit: { turns: 3, perMs: 500 } } };
+  const worker = await troupe.work({ name: 'flow-both', limits });
+  try {
+    const ids = Array.from({ length: 9 }, (_, i) => `b-${i}`);
+    for (const id of ids) await troupe.ref(Report, id).tell('work', 120);
+    await waitFor('every report', async () => (await runsOf(troupe, Report, ids)).length === ids.length);
+    const runs = await runsOf(troupe, Report, ids);
+    assert.equal(maxOverlap(runs), 2, 'two at once, never three');
+    const starts = runs.map(([s]) => s).sort((a, b) => a - b);
+    // as above: granted on Redis's clock, started a few ms later
+    for (let i = 0; i + 3 < starts.length; i++) {
+      assert.ok(starts[i + 3]! - starts[i]! >= 460, `4 starts within ${starts[i + 3]! - starts[i]!} ms`);
+    }
+  } finally {
+    await worker.stop();
+  }
+});

@@ -39,7 +39,7 @@ export const flow: Scenario = {
       cpu,
       notes: [
         `${formatCount(n)} add(1) messages to 1,000 actors of one type: one sender process (the README's path), one worker process (concurrency 64, other options default); every context checked.`,
-        'The limits are given as troupe.work({ limits }) (the same as static concurrency / rateLimit on the class). A batch of a limited type takes a slot (limit_take.lua) and, with a rate limit, its turn starts (rate_take.lua) before it runs; one without parks its actor until it may.',
+        'The limits are given as troupe.work({ limits }) (the same as static concurrency / rateLimit on the class). A batch of a limited type takes a slot and, with a rate limit, its turn starts in one script call (limit_take.lua; rate_take.lua when it has only a rate limit) before it runs; one without parks its actor until it may.',
       ],
     };
   },

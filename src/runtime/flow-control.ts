@@ -1,8 +1,9 @@
 /**
  * Flow control across workers (docs/flow-control.md): before a batch of a limited type runs, the
- * worker takes a concurrency slot (limit_take.lua) and turn starts (rate_take.lua) from Redis, in
- * the namespace's slot, so the limits hold over every worker and shard. Slots are given back when
- * the batch's turns end and renewed while they run; a crashed worker's slots expire with its lease.
+ * worker takes a concurrency slot and turn starts from Redis in one call (limit_take.lua, or
+ * rate_take.lua for a type with only a rate limit), in the namespace's slot, so the limits hold over
+ * every worker and shard. Slots are given back when the batch's turns end and renewed while they
+ * run; a crashed worker's slots expire with its lease.
  */
 import { nanoid } from 'nanoid';
 import { isLimited, NO_LIMITS, type FlowLimits } from '../actor/flow-limits.ts';
@@ -73,39 +74,36 @@ export class FlowControl {
     return { mail: a.run < mail.length ? mail.slice(0, a.run) : mail, slot: a.slot };
   }
 
-  /** Asks Redis whether a batch of `n` messages of actor `akey` (of `type`) may start now. */
+  /**
+   * Asks Redis whether a batch of `n` messages of actor `akey` (of `type`) may start now: one script
+   * call, whichever limits the type has (limit_take.lua takes the rate's starts with the slot).
+   */
   private async admit(type: string, akey: string, limits: FlowLimits, n: number): Promise<Admission> {
     const { scripted, keys, leaseMs } = this.deps;
     const member = `${this.deps.workerId}/${nanoid(10)}`;
-    let slot: string | undefined;
-    if (limits.concurrency > 0) {
-      const took = await scripted.run(
-        'limit_take',
-        [keys.limit(type), keys.limitQueue(type), keys.limitSeen(type)],
-        // a waiting actor asks again within ~1.25 s, or within the lease after a takeover
-        [limits.concurrency, member, leaseMs, akey, 3 * leaseMs],
-      );
-      if (took !== 1)
-        return { run: 0, retryInMs: SLOT_WAIT_MS + Math.floor((Math.random() * SLOT_WAIT_MS) / 4) };
-      slot = member;
-      this.held.set(member, { type, limit: limits.concurrency });
-      this.renewSoon();
+    const rate = limits.rateLimit;
+    if (limits.concurrency === 0) {
+      if (!rate) return { run: n, slot: undefined };
+      const [run, waitMs] = (await scripted.run(
+        'rate_take',
+        [keys.rate(type)],
+        [rate.turns, rate.perMs, n, member],
+      )) as [number, number];
+      return run > 0 ? { run, slot: undefined } : { run: 0, retryInMs: waitMs };
     }
-    if (!limits.rateLimit) return { run: n, slot };
-    const { turns, perMs } = limits.rateLimit;
-    let granted: [number, number];
-    try {
-      granted = (await scripted.run('rate_take', [keys.rate(type)], [turns, perMs, n, member])) as [
-        number,
-        number,
-      ];
-    } catch (err) {
-      if (slot) this.release(slot);
-      throw err;
+    const [took, starts, waitMs] = (await scripted.run(
+      'limit_take',
+      [keys.limit(type), keys.limitQueue(type), keys.limitSeen(type), ...(rate ? [keys.rate(type)] : [])],
+      // a waiting actor asks again within ~1.25 s, or within the lease after a takeover
+      [limits.concurrency, member, leaseMs, akey, 3 * leaseMs, ...(rate ? [rate.turns, rate.perMs, n] : [])],
+    )) as [number, number, number];
+    if (took !== 1) {
+      const retryInMs = waitMs > 0 ? waitMs : SLOT_WAIT_MS + Math.floor((Math.random() * SLOT_WAIT_MS) / 4);
+      return { run: 0, retryInMs };
     }
-    if (granted[0] > 0) return { run: granted[0], slot };
-    if (slot) this.release(slot);
-    return { run: 0, retryInMs: granted[1] };
+    this.held.set(member, { type, limit: limits.concurrency });
+    this.renewSoon();
+    return { run: rate ? starts : n, slot: member };
   }
 
   /** The batch holding `slot` has run its turns: the slot goes to the first actor waiting, woken now. */
