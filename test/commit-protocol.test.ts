@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Keys } from '../src/redis/keys.ts';
-import { source } from '../src/redis/scripts.ts';
+import { packLuaTable } from '../src/redis/lua-table.ts';
+import { source, type ScriptArg } from '../src/redis/scripts.ts';
 import { deadLettersKept, encodeCommit } from '../src/runtime/commit-encoding.ts';
 import { emptyItem, type CommitItem } from '../src/runtime/commit-item.ts';
 import { encodeClaim } from '../src/runtime/partition-scripts.ts';
@@ -193,12 +194,14 @@ describe('commit.lua and its encoder agree', () => {
 
   it('on the fixed ARGV', () => {
     assert.match(lua, /ARGV\[5\] number of items/);
+    assert.match(lua, /ARGV\[6\] the items' arguments, one after the other, as one MessagePack array/);
+    assert.equal(call.args.length, 6);
     assert.deepEqual(call.args.slice(0, 5), ['w-1', 7, 60_000, deadLettersKept(PARTITIONS), items.length]);
   });
 
   it('on each item, field by field', () => {
     const want = expectedItems(lua, items, false);
-    assert.deepEqual(call.args.slice(5), want.args);
+    assert.deepEqual(call.args[5], packLuaTable(want.args as ScriptArg[]));
     assert.deepEqual(call.keys.slice(fixed.size), want.keys);
   });
 
@@ -206,7 +209,7 @@ describe('commit.lua and its encoder agree', () => {
     const relayed = encodeCommit(keys, PARTITIONS, P, 'w-1', 7, 60_000, items, true);
     const want = expectedItems(lua, items, true);
     assert.deepEqual(relayed.keys.slice(0, fixed.size), call.keys.slice(0, fixed.size));
-    assert.deepEqual(relayed.args.slice(5), want.args);
+    assert.deepEqual(relayed.args[5], packLuaTable(want.args as ScriptArg[]));
     assert.deepEqual(relayed.keys.slice(fixed.size), want.keys);
     // the sample's send to partition 5 and its reply name no key outside partition P's slot
     const tag = `{troupe:${keys.ns}:${P}}`;

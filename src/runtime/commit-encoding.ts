@@ -1,9 +1,10 @@
 /**
  * commit.lua's KEYS and ARGV, written here once: the script's header names the same layout, and
  * test/commit-protocol.test.ts fails when the two disagree. Every key the script touches is
- * declared, in the order the items come.
+ * declared, in the order the items come; the items' arguments go packed in one (lua-table.ts).
  */
 import type { Keys } from '../redis/keys.ts';
+import { packLuaTable } from '../redis/lua-table.ts';
 import type { ScriptArg, ScriptCall } from '../redis/scripts.ts';
 import type { CommitItem } from './commit-item.ts';
 
@@ -46,7 +47,7 @@ export function encodeCommit(
     keys.outbox(p),
     keys.dirCount(p),
   ];
-  const args: ScriptArg[] = [workerId, epoch, replyTtlMs, deadLettersKept(partitions), items.length];
+  const args: ScriptArg[] = [];
   for (const it of items) {
     k.push(mailboxPrefix + it.akey, logPrefix + it.akey, keys.logBucketOf(p, it.akey, partitions));
     // the repeats hash, when the batch sets or ends a repeat, or destroys the actor (and its repeats)
@@ -96,5 +97,6 @@ export function encodeCommit(
     for (const op of it.repeats) args.push(...op);
     args.push(it.retryAt, it.retryRecord);
   }
-  return { keys: k, args };
+  const fixed = [workerId, epoch, replyTtlMs, deadLettersKept(partitions), items.length];
+  return { keys: k, args: [...fixed, packLuaTable(args)] };
 }

@@ -24,7 +24,10 @@
   ARGV[2] epoch
   ARGV[3] reply ttl in ms
   ARGV[4] max dead letters kept in the partition's stream (approximate)
-  ARGV[5] number of items; then each item's ARGV, and from KEYS[12] on each item's KEYS:
+  ARGV[5] number of items
+  ARGV[6] the items' arguments, one after the other, as one MessagePack array of strings (numbers
+          in decimal; src/redis/lua-table.ts), unpacked into the table A; from KEYS[12] on each
+          item's KEYS:
   item ARGV: akey token handled merge_at fresh dir reps #fields (field enc)* #segments segment* #sends (akey envelope)* #relays (partition akey envelope)* #replies payload* #reply_relays (client payload)* #dead (reason error attempts envelope held)* #timers (due envelope)* #repeats (op name due envelope record expect)* retry_at retry_record
   item KEYS: mailbox log log_bucket dir_bucket* field_index* (destroy_history destroy_lock)* rep_hash* (send_mailbox send_ready send_wake)* reply*
   dir: 0 leaves the actor's directory record and index entries as they are; 1 lists it under the
@@ -56,16 +59,17 @@
 if not holds_lease(KEYS[1], KEYS[2], ARGV[1], ARGV[2]) then return -1 end
 local reply_ttl = tonumber(ARGV[3])
 local stale, requeued = {}, {}
-local i, k = 6, 12
+local A = cmsgpack.unpack(ARGV[6])
+local i, k = 1, 12
 for _ = 1, tonumber(ARGV[5]) do
-  local akey = ARGV[i]
-  local live = redis.call('HGET', KEYS[4], akey) == ARGV[i + 1]
-  local handled = tonumber(ARGV[i + 2])
-  local merge_at = tonumber(ARGV[i + 3])
-  local fresh = ARGV[i + 4] == '1'
-  local dir = tonumber(ARGV[i + 5])
-  local reps = ARGV[i + 6] == '1'
-  local nfield = tonumber(ARGV[i + 7])
+  local akey = A[i]
+  local live = redis.call('HGET', KEYS[4], akey) == A[i + 1]
+  local handled = tonumber(A[i + 2])
+  local merge_at = tonumber(A[i + 3])
+  local fresh = A[i + 4] == '1'
+  local dir = tonumber(A[i + 5])
+  local reps = A[i + 6] == '1'
+  local nfield = tonumber(A[i + 7])
   local fields_at = i + 8
   i = fields_at + 2 * nfield
   local mailbox = KEYS[k]
@@ -83,18 +87,18 @@ for _ = 1, tonumber(ARGV[5]) do
     redis.call('DEL', log, KEYS[dir_at + nfield + 1], KEYS[dir_at + nfield + 2])
     redis.call('HDEL', log_bucket, akey)
     redis.call('SREM', KEYS[9], akey)
-    unlist(KEYS[11], dir_at, nfield, fields_at, akey)
+    unlist(KEYS[11], dir_at, nfield, A, fields_at, akey)
     unschedule_all(repeats, KEYS[6])
   end
-  if live and dir % 2 == 1 then list(KEYS[11], dir_at, nfield, fields_at, akey) end
-  local nseg = tonumber(ARGV[i])
+  if live and dir % 2 == 1 then list(KEYS[11], dir_at, nfield, A, fields_at, akey) end
+  local nseg = tonumber(A[i])
   i = i + 1
   if live and nseg > 0 then
     local segments = nseg
     local born_stowed = false
     if fresh then
       local entries = { '' }
-      for j = i, i + nseg - 1 do entries[#entries + 1] = ARGV[j] end
+      for j = i, i + nseg - 1 do entries[#entries + 1] = A[j] end
       born_stowed = redis.call('HSETNX', log_bucket, akey, table.concat(pack_stowed(entries, {}))) == 1
     end
     if not born_stowed then
@@ -103,7 +107,7 @@ for _ = 1, tonumber(ARGV[5]) do
       local at, len = i, 0
       while at <= last do
         local upto = math.min(at + 999, last)
-        len = redis.call('RPUSH', log, unpack(ARGV, at, upto))
+        len = redis.call('RPUSH', log, unpack(A, at, upto))
         at = upto + 1
       end
       segments = len - 1
@@ -117,55 +121,55 @@ for _ = 1, tonumber(ARGV[5]) do
     if merge_at > 0 and segments >= merge_at then redis.call('SADD', KEYS[9], akey) end
   end
   i = i + nseg
-  local nsend = tonumber(ARGV[i]); i = i + 1
+  local nsend = tonumber(A[i]); i = i + 1
   for _ = 1, nsend do
-    if live then enqueue(KEYS[k], KEYS[k + 1], KEYS[k + 2], ARGV[i], ARGV[i + 1]) end
+    if live then enqueue(KEYS[k], KEYS[k + 1], KEYS[k + 2], A[i], A[i + 1]) end
     i = i + 2
     k = k + 3
   end
-  local nrelay = tonumber(ARGV[i]); i = i + 1
+  local nrelay = tonumber(A[i]); i = i + 1
   for _ = 1, nrelay do
-    if live then redis.call('XADD', KEYS[10], '*', 'p', ARGV[i], 'a', ARGV[i + 1], 'e', ARGV[i + 2]) end
+    if live then redis.call('XADD', KEYS[10], '*', 'p', A[i], 'a', A[i + 1], 'e', A[i + 2]) end
     i = i + 3
   end
-  local nreply = tonumber(ARGV[i]); i = i + 1
+  local nreply = tonumber(A[i]); i = i + 1
   for _ = 1, nreply do
     if live then
       local rk = KEYS[k]
-      redis.call('RPUSH', rk, ARGV[i])
+      redis.call('RPUSH', rk, A[i])
       redis.call('PEXPIRE', rk, reply_ttl)
     end
     i = i + 1
     k = k + 1
   end
-  local nreply_relay = tonumber(ARGV[i]); i = i + 1
+  local nreply_relay = tonumber(A[i]); i = i + 1
   for _ = 1, nreply_relay do
-    if live then redis.call('XADD', KEYS[10], '*', 'c', ARGV[i], 'r', ARGV[i + 1]) end
+    if live then redis.call('XADD', KEYS[10], '*', 'c', A[i], 'r', A[i + 1]) end
     i = i + 2
   end
-  local ndead = tonumber(ARGV[i]); i = i + 1
+  local ndead = tonumber(A[i]); i = i + 1
   for _ = 1, ndead do
     if live then
-      local id = redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[4], '*', 'actor', akey, 'reason', ARGV[i],
-        'error', ARGV[i + 1], 'attempts', ARGV[i + 2], 'worker', ARGV[1], 'envelope', ARGV[i + 3],
-        'held', ARGV[i + 4])
-      if ARGV[i + 4] == '1' then redis.call('HSET', KEYS[8], akey, id) end
+      local id = redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[4], '*', 'actor', akey, 'reason', A[i],
+        'error', A[i + 1], 'attempts', A[i + 2], 'worker', ARGV[1], 'envelope', A[i + 3],
+        'held', A[i + 4])
+      if A[i + 4] == '1' then redis.call('HSET', KEYS[8], akey, id) end
     end
     i = i + 5
   end
-  local ntimer = tonumber(ARGV[i]); i = i + 1
+  local ntimer = tonumber(A[i]); i = i + 1
   for _ = 1, ntimer do
-    if live then redis.call('ZADD', KEYS[6], tonumber(ARGV[i]), akey .. '\0' .. ARGV[i + 1]) end
+    if live then redis.call('ZADD', KEYS[6], tonumber(A[i]), akey .. '\0' .. A[i + 1]) end
     i = i + 2
   end
-  local nrepeat = tonumber(ARGV[i]); i = i + 1
+  local nrepeat = tonumber(A[i]); i = i + 1
   for _ = 1, nrepeat do
     if live then
-      repeat_op(repeats, KEYS[6], akey, ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5])
+      repeat_op(repeats, KEYS[6], akey, A[i], A[i + 1], A[i + 2], A[i + 3], A[i + 4], A[i + 5])
     end
     i = i + 6
   end
-  local retry_at, retry_record = tonumber(ARGV[i]), ARGV[i + 1]
+  local retry_at, retry_record = tonumber(A[i]), A[i + 1]
   i = i + 2
   if live then
     redis.call('LTRIM', mailbox, handled, -1)

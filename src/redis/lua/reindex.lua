@@ -34,7 +34,7 @@ while a <= #ARGV do
   if redis.sha1hex(seen) ~= ARGV[a + 1] then
     changed[#changed + 1] = akey
   elseif redis.call('HEXISTS', KEYS[k + 2], id) == 1 then
-    list(KEYS[1], k + 2, n, a + 2, akey)
+    list(KEYS[1], k + 2, n, ARGV, a + 2, akey)
   end
   k = k + 3 + n
   a = a + 2 + 2 * n

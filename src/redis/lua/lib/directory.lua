@@ -1,7 +1,8 @@
 -- The directory and secondary indexes of one actor, written by the commit (docs/indexes.md).
 -- KEYS[d] is the actor's directory bucket and KEYS[d + f] the sorted set of index field f, for
--- f = 1 .. n; ARGV[a + 2f - 2] names field f and ARGV[a + 2f - 1] is its value's encoding (empty:
--- not indexed). A record lists the actor's indexed fields and encodings, packed as stowed entries.
+-- f = 1 .. n; args[a + 2f - 2] names field f and args[a + 2f - 1] is its value's encoding (empty:
+-- not indexed), args being the script's ARGV or a table unpacked from it. A record lists the
+-- actor's indexed fields and encodings, packed as stowed entries.
 
 -- akey "<type>/<id>": types never hold '/'
 local function split_akey(akey)
@@ -19,13 +20,13 @@ local function record_of(blob)
 end
 
 -- Takes the actor out of the directory and every declared index.
-local function unlist(count_key, d, n, a, akey)
+local function unlist(count_key, d, n, args, a, akey)
   local type, id = split_akey(akey)
   local old = redis.call('HGET', KEYS[d], id)
   if not old then return end
   local was = record_of(old)
   for f = 1, n do
-    local enc = was[ARGV[a + 2 * f - 2]]
+    local enc = was[args[a + 2 * f - 2]]
     if enc then redis.call('ZREM', KEYS[d + f], enc .. id) end
   end
   redis.call('HDEL', KEYS[d], id)
@@ -33,7 +34,7 @@ local function unlist(count_key, d, n, a, akey)
 end
 
 -- Lists the actor under the encodings given, moving its entries where a value changed.
-local function list(count_key, d, n, a, akey)
+local function list(count_key, d, n, args, a, akey)
   local type, id = split_akey(akey)
   if n == 0 then
     -- a type without indexes: the record is empty, and listing it once is all there is to do
@@ -44,7 +45,7 @@ local function list(count_key, d, n, a, akey)
   local was = record_of(old)
   local record = {}
   for f = 1, n do
-    local field, enc = ARGV[a + 2 * f - 2], ARGV[a + 2 * f - 1]
+    local field, enc = args[a + 2 * f - 2], args[a + 2 * f - 1]
     if enc == '' then enc = nil end
     local prev = was[field]
     if prev ~= enc then
