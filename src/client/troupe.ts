@@ -1,4 +1,4 @@
-import type { RedisOptions } from 'ioredis';
+import type { ClusterOptions, RedisOptions } from 'ioredis';
 import { nanoid } from 'nanoid';
 import { actorTypeName, type Actor } from '../actor/actor.ts';
 import type { ActorRegistry } from '../actor/registry.ts';
@@ -153,9 +153,9 @@ export class Troupe {
   }
 
   /** A timed-out commit has an unknown outcome, which the worker handles by re-taking the partition. */
-  private open(extra: RedisOptions = {}): RedisClient {
+  private open(extra: RedisOptions = {}, clusterExtra: ClusterOptions = {}): RedisClient {
     const commandTimeout = this.options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS;
-    return openRedis(this.options.redis, { commandTimeout, ...extra }, this.options.logger);
+    return openRedis(this.options.redis, { commandTimeout, ...extra }, this.options.logger, clusterExtra);
   }
 
   private openBlocking(): RedisClient {
@@ -238,7 +238,8 @@ export class Troupe {
     // before any connection opens: a namespace in another layout is refused, naming the fix
     await requireLayout(this.redis, this.keys, 'a worker');
     const { Worker } = await import('../runtime/worker.ts');
-    const commands = this.open({ enableAutoPipelining: true });
+    // on a single Redis the worker's script calls cork the socket per tick instead (redis/cork.ts)
+    const commands = this.open({ enableAutoPipelining: false }, { enableAutoPipelining: true });
     await installSendFunctions(commands, this.options.logger ?? silentLogger);
     const blocking = this.openBlocking();
     // on a cluster, one subscriber connection per shard: each partition's channels are in its slot

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { RedisClient } from './client.ts';
+import { corkPerTick } from './cork.ts';
 
 /**
  * Lua scripts live as .lua files beside this module. `-- @include lib/x.lua` lines are inlined at
@@ -77,7 +78,8 @@ export interface ScriptedRedis {
 }
 
 /**
- * Defines every script on the client as an ioredis command: ioredis sends a script's first call on
+ * Defines every script on the client as an ioredis command (on a single Redis without
+ * auto-pipelining, the calls of one tick leave in one write: cork.ts): ioredis sends a script's first call on
  * each socket as EVAL and later ones as EVALSHA, so calls on one connection run in the order made,
  * even on a server that has not seen the script yet (a client falling back to EVAL after NOSCRIPT
  * would let a later call overtake an earlier one). On a Redis Cluster they are routed by their first
@@ -88,9 +90,11 @@ export function withScripts(redis: RedisClient): ScriptedRedis {
     // no fixed key count: a script's KEYS grow with its batch (every key it touches is declared)
     redis.defineCommand(info.command, { lua: info.lua });
   }
+  const cork = corkPerTick(redis);
   const call = (method: string, keys: string[], args: ScriptArg[]): Promise<unknown> => {
     const fn = (redis as unknown as Record<string, (...a: ScriptArg[]) => Promise<unknown>>)[method];
     if (!fn) throw new Error(`script ${method} is not defined`);
+    cork?.();
     return fn.call(redis, keys.length, ...keys, ...args);
   };
   return {
