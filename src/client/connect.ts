@@ -28,10 +28,13 @@ export async function connect(options: ConnectOptions = {}): Promise<Troupe> {
   let redis: RedisClient;
   let input: RedisInput;
   try {
+    // on a single Redis, script calls (tells among them) cork the socket per tick instead
+    // (redis/cork.ts); a cluster auto-pipelines its plain commands
     ({ redis, input } = await connectRedis(
       options.redis,
-      { enableAutoPipelining: true, commandTimeout: options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS },
+      { enableAutoPipelining: false, commandTimeout: options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS },
       options.logger,
+      { enableAutoPipelining: true },
     ));
   } catch (cause) {
     throw new ConfigError(

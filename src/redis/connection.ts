@@ -193,14 +193,16 @@ export async function connectRedis(
   input: RedisInput,
   extra: RedisOptions = {},
   logger: Logger = silentLogger,
+  /** On a cluster only (a URL may turn out to be one). */
+  clusterExtra: ClusterOptions = {},
 ): Promise<{ redis: RedisClient; input: RedisInput }> {
-  let redis = openRedis(input, extra, logger);
+  let redis = openRedis(input, extra, logger, clusterExtra);
   try {
     await redis.ping();
     const resolved = await resolveRedis(input, redis);
     if (resolved === input) return { redis, input };
     redis.disconnect();
-    redis = openRedis(resolved, extra, logger);
+    redis = openRedis(resolved, extra, logger, clusterExtra);
     await redis.ping();
     return { redis, input: resolved };
   } catch (err) {
