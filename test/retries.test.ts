@@ -29,6 +29,11 @@ it('retries a failing handler with backoff until it succeeds, applying its turn 
   assert.deepEqual((await f.read()).items, [1, 2, 3], 'later mail waited for the retried message');
   assert.equal(worker.stats().retries, 2);
   assert.equal((await troupe.deadLetters.list()).length, 0);
+  // the retry record goes with the attempt that succeeded, and none is written for later turns
+  const client = redis.client();
+  const p = partitionOf('flaky', 'f-1', troupe.partitions);
+  assert.equal(await client.hget(troupe.keys.attempts(p), 'flaky/f-1'), null);
+  client.disconnect();
   await troupe.close();
 });
 

@@ -180,7 +180,8 @@ for _ = 1, tonumber(ARGV[5]) do
     elseif retry_at < 0 then
       redis.call('HSET', KEYS[7], akey, retry_record)
     else
-      redis.call('HDEL', KEYS[7], akey)
+      -- retry_record is what the claim found ('' for none), and no one else writes it meanwhile
+      if retry_record ~= '' then redis.call('HDEL', KEYS[7], akey) end
       if redis.call('EXISTS', mailbox) == 1 then
         redis.call('RPUSH', KEYS[3], akey)
         requeued[#requeued + 1] = akey
