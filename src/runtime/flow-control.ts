@@ -10,7 +10,6 @@ import { isLimited, NO_LIMITS, type FlowLimits } from '../actor/flow-limits.ts';
 import type { RegisteredActor } from '../actor/registry.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
-import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
 
@@ -23,7 +22,6 @@ const SLOT_WAIT_MS = 1_000;
 
 export interface FlowControlDeps {
   scripted: ScriptedRedis;
-  commands: RedisClient;
   keys: Keys;
   clock: Clock;
   log: Logger;

@@ -206,7 +206,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
     });
     this.flow = new FlowControl({
       scripted: deps.scripted,
-      commands: deps.commands,
       keys: deps.keys,
       clock: deps.clock,
       log: this.log,

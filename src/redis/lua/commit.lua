@@ -52,6 +52,7 @@
            { akeys requeued, in order }, length of the outbox }.
 ]]
 -- @include lib/fence.lua
+-- @include lib/announce.lua
 -- @include lib/enqueue.lua
 -- @include lib/stowed.lua
 -- @include lib/directory.lua

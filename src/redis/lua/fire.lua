@@ -23,6 +23,7 @@
   Returns: -1 when fenced; otherwise { fired, due ms of the next entry or -1 }.
 ]]
 -- @include lib/fence.lua
+-- @include lib/announce.lua
 -- @include lib/enqueue.lua
 if not holds_lease(KEYS[1], KEYS[2], ARGV[1], ARGV[2]) then return -1 end
 local mailboxes = {}

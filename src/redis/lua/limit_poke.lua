@@ -10,10 +10,10 @@
 
   Returns: 1 when a parked actor's timer was brought forward, else 0.
 ]]
+-- @include lib/announce.lua
 local member = ARGV[1] .. '\0'
 local due = redis.call('ZSCORE', KEYS[1], member)
 if not due or tonumber(due) <= tonumber(ARGV[2]) then return 0 end
 redis.call('ZADD', KEYS[1], 'XX', tonumber(ARGV[2]), member)
-local sent = redis.pcall('SPUBLISH', KEYS[2], ARGV[2])
-if type(sent) == 'table' and sent.err then redis.call('PUBLISH', KEYS[2], ARGV[2]) end
+announce(KEYS[2], ARGV[2])
 return 1

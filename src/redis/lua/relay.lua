@@ -16,6 +16,7 @@
 
   Returns: the number of entries applied (the others were applied before).
 ]]
+-- @include lib/announce.lua
 -- @include lib/enqueue.lua
 local function after(a, b)
   local am, as = string.match(a, '^(%d+)-(%d+)$')

@@ -15,6 +15,7 @@
 
   Returns: 1 when resumed; 0 when the actor is not paused on that dead letter.
 ]]
+-- @include lib/announce.lua
 -- @include lib/enqueue.lua
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[1])

@@ -9,5 +9,6 @@
 
   Returns: the mailbox length after the append.
 ]]
+-- @include lib/announce.lua
 -- @include lib/enqueue.lua
 return enqueue(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2])

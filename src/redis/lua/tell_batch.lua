@@ -12,6 +12,7 @@
 
   Returns: the number of messages appended.
 ]]
+-- @include lib/announce.lua
 -- @include lib/enqueue.lua
 local n = #ARGV / 2
 for i = 1, n do

@@ -13,7 +13,7 @@
 
   Returns: 1.
 ]]
+-- @include lib/announce.lua
 redis.call('ZADD', KEYS[1], tonumber(ARGV[3]), ARGV[1] .. '\0' .. ARGV[2])
-local sent = redis.pcall('SPUBLISH', KEYS[2], ARGV[3])
-if type(sent) == 'table' and sent.err then redis.call('PUBLISH', KEYS[2], ARGV[3]) end
+announce(KEYS[2], ARGV[3])
 return 1

@@ -14,6 +14,7 @@
   Returns: the mailbox length after the append, or 0 when the id was already accepted within its
   window (nothing appended).
 ]]
+-- @include lib/announce.lua
 -- @include lib/enqueue.lua
 if not redis.call('SET', KEYS[4], ARGV[1], 'NX', 'PX', ARGV[3]) then return 0 end
 return enqueue(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2])

@@ -1,13 +1,12 @@
 -- Tell the partition's owner there is mail. At most one token waits in the wake list (claim.lua
 -- deletes it), so a busy partition costs one signal per claim, not one per message. Each new token
--- is announced on a channel named like the wake key, which the owner subscribes to: a sharded
--- channel (same slot as the partition) on Redis 7+, a plain one on Redis 6. The message is the
+-- is announced on a channel named like the wake key, which the owner subscribes to (announce.lua,
+-- included before this file). The message is the
 -- actor that made the partition ready, so the owner's claim can name its mailbox in KEYS.
 local function wake_owner(wake, akey)
   if redis.call('LLEN', wake) == 0 then
     redis.call('RPUSH', wake, '1')
-    local sent = redis.pcall('SPUBLISH', wake, akey)
-    if type(sent) == 'table' and sent.err then redis.call('PUBLISH', wake, akey) end
+    announce(wake, akey)
   end
 end
 
