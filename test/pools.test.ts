@@ -126,6 +126,8 @@ describe('pools', () => {
         'the forwarded ping',
         async () => (await troupe.ref(Critical, 'early').read()).pings === 1,
       );
+      // the event follows the commit's reply, which can come after a read of its result
+      await waitFor('both commits reported', () => committed.length >= 2);
       // moved (one commit in the default pool's partition), then run in critical's (after 0..1)
       assert.equal(committed.length, 2, String(committed));
       assert.ok(committed[0]! < 2 && committed[1]! >= 2, String(committed));
