@@ -53,6 +53,8 @@ export class Scheduler {
   private pumpFrom = 0;
   private stopping = false;
   private pumpQueued = false;
+  /** Partitions with a commit due at the next check phase. */
+  private readonly toFlush: Partition[] = [];
   private readonly pools: PoolShares;
   private readonly flushDeps: CommitFlushDeps;
   private readonly batches: BatchStart;
@@ -258,8 +260,13 @@ export class Scheduler {
   private queueCommit(s: Partition, item: CommitItem): void {
     this.ran(s);
     if (!s.queueCommit(item)) return;
-    // batches that finish in the same turn of the event loop share one commit
-    setImmediate(() => void flushCommits(this.flushDeps, s));
+    // batches of a partition that finish in the same turn of the event loop share one commit, and
+    // the commits of all partitions leave from one task, so a corked socket sends them in one write
+    this.toFlush.push(s);
+    if (this.toFlush.length > 1) return;
+    setImmediate(() => {
+      for (const p of this.toFlush.splice(0)) void flushCommits(this.flushDeps, p);
+    });
   }
 
   private finishItems(s: Partition, n: number): void {
