@@ -35,6 +35,9 @@ export interface TroupeSenderJob {
   askRate?: number;
 }
 
+/** Asks in the first this many ms warm the processes up and are not recorded. */
+const WARMUP_MS = 1_000;
+
 const job = jobOf<TroupeSenderJob>();
 const readme = job.rate === undefined && (job.path ?? 'readme') === 'readme';
 // the README's client names its actor classes; the other paths send by type name, as a service
@@ -114,11 +117,13 @@ async function openLoop(rate: number): Promise<void> {
   await Promise.all(pending);
 }
 
-/** Asks `value` of a separate actor on a timetable for `ms`; round trips in µs, the first 20 not counted. */
+/** Asks `value` of a separate actor on a timetable for `ms`; round trips in µs, those of the warm-up not counted. */
 async function askLoop(rate: number, ms: number): Promise<{ count: number; histogram: string }> {
   const histogram = newHistogram();
   const target = troupe.ref<typeof BenchCounter>('bench-counter', 'asked');
   const count = Math.max(1, Math.floor((rate * ms) / 1000));
+  // the first second's asks meet code not yet compiled by the JIT and a heap still growing
+  const warm = Math.floor(rate * (WARMUP_MS / 1000));
   const pending: Promise<void>[] = [];
   const start = nowMs();
   for (let i = 0; i < count; i++) {
@@ -127,7 +132,7 @@ async function askLoop(rate: number, ms: number): Promise<{ count: number; histo
     const t = nowMs();
     pending.push(
       target.ask('value').then(() => {
-        if (i >= 20) histogram.recordValue(Math.max(1, Math.round((nowMs() - t) * 1000)));
+        if (i >= warm) histogram.recordValue(Math.max(1, Math.round((nowMs() - t) * 1000)));
       }),
     );
   }

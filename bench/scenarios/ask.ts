@@ -74,7 +74,7 @@ export const ask: Scenario = {
       measurements,
       cpu: [idle.cpu, loaded.cpu],
       notes: [
-        `${ASK_RATE} asks/s to one actor for ${seconds} s per run, the first 20 not recorded; the load is tells to 1,000 other actors from the same client.`,
+        `${ASK_RATE} asks/s to one actor for ${seconds} s per run, those of the first second not recorded (a warm-up); the load is tells to 1,000 other actors from the same client.`,
         `No peer here: BullMQ's nearest equivalent (Job.waitUntilFinished over QueueEvents) is not measured. Asks per run: ${formatCount(measurements[0]?.detail?.asksPerRun ? (measurements[0].detail.asksPerRun as number[])[0]! : 0)}.`,
       ],
     };
