@@ -49,7 +49,10 @@ function newBatch(keys: Keys, p: number): Batch {
 
 /**
  * Coalesces the tells issued in one tick into one `tell_batch` call per partition: a sender that
- * fires many tells at once costs Redis one script run per partition instead of one per message.
+ * fires many tells at once costs Redis one script run per partition instead of one per message. On
+ * a single Redis the partitions of one tick go together in `tell_many` calls: at moderate rates the
+ * tells of a tick mostly go to different partitions, and a script call each cost more than the
+ * messages (measured at 20k msgs/s to 1k actors: ~1 call per message).
  *
  * Calls go out in order on one connection, so on a single Redis each actor's mail keeps its order.
  * A Redis Cluster client re-sends a call that was redirected (a slot moved: MOVED, ASK, TRYAGAIN)
@@ -108,7 +111,35 @@ export class TellBatcher {
 
   private flush(): void {
     this.scheduled = false;
-    for (const p of [...this.waiting.keys()]) this.sendFrom(p);
+    if (this.ordered) {
+      for (const p of [...this.waiting.keys()]) this.sendFrom(p);
+      return;
+    }
+    // a single Redis: the partitions with one batch each go together in tell_many calls; the others
+    // keep their jobs in order, each a call of its own (per partition the connection keeps order)
+    const queues = [...this.waiting.values()];
+    this.waiting.clear();
+    let group: Batch[] = [];
+    let messages = 0;
+    let bytes = 0;
+    for (const queue of queues) {
+      const only = queue.length === 1 ? queue[0]! : undefined;
+      if (!only || 'run' in only) {
+        for (const job of queue) void this.send(job);
+        continue;
+      }
+      const n = only.args.length / 2;
+      if (group.length > 0 && (messages + n > MAX_MESSAGES || bytes + only.bytes > MAX_BYTES)) {
+        void this.sendMany(group);
+        group = [];
+        messages = bytes = 0;
+      }
+      group.push(only);
+      messages += n;
+      bytes += only.bytes;
+    }
+    if (group.length === 1) void this.send(group[0]!);
+    else if (group.length > 1) void this.sendMany(group);
   }
 
   /** Sends p's waiting batches: all of them, or (ordered) the first, if none is in flight. */
@@ -130,7 +161,6 @@ export class TellBatcher {
     });
   }
 
-  /** Settles once both the script and the WAIT for replicas have, whichever fails first. */
   private async send(job: Job): Promise<void> {
     if ('run' in job) {
       const [outcome] = await Promise.allSettled([job.run()]);
@@ -138,15 +168,33 @@ export class TellBatcher {
       else job.settle.resolve(outcome.value);
       return;
     }
-    const batch = job;
-    // sent in the same tick as the script, so the WAIT follows it on the connection
+    await this.sendBatches([job], this.scripted.run('tell_batch', job.keys, job.args), job.args.length / 2);
+  }
+
+  /** The batches of several partitions in one tell_many call (a single Redis only). */
+  private async sendMany(group: Batch[]): Promise<void> {
+    const keys: string[] = [];
+    const args: (string | number | Buffer)[] = [];
+    for (const b of group) {
+      for (const k of b.keys) keys.push(k);
+      args.push(b.args.length / 2);
+      for (const a of b.args) args.push(a);
+    }
+    await this.sendBatches(group, this.scripted.run('tell_many', keys, args), args.length - group.length);
+  }
+
+  /** Settles the batches once both the script and the WAIT for replicas have, whichever fails first. */
+  private async sendBatches(batches: Batch[], script: Promise<unknown>, args: number): Promise<void> {
+    // called in the same tick as the script, so the WAIT follows it on the connection
     const [run, wait] = await Promise.allSettled([
-      this.scripted.run('tell_batch', batch.keys, batch.args),
-      replicated(this.replicas, batch.keys[0]!, `${batch.args.length / 2} message(s)`),
+      script,
+      replicated(this.replicas, batches[0]!.keys[0]!, `${args / 2} message(s)`),
     ]);
-    if (run.status === 'rejected') batch.settle.reject(run.reason);
-    else if (wait.status === 'rejected') batch.settle.reject(wait.reason);
-    else batch.settle.resolve(run.value);
+    for (const batch of batches) {
+      if (run.status === 'rejected') batch.settle.reject(run.reason);
+      else if (wait.status === 'rejected') batch.settle.reject(wait.reason);
+      else batch.settle.resolve(batch.args.length / 2);
+    }
   }
 }
 

@@ -11,6 +11,7 @@ import { corkPerTick } from './cork.ts';
 const SCRIPTS = [
   'tell',
   'tell_batch',
+  'tell_many',
   'tell_once',
   'tell_later',
   'claim',
