@@ -130,7 +130,7 @@ export class TellBatcher {
       }
       const n = only.args.length / 2;
       if (group.length > 0 && (messages + n > MAX_MESSAGES || bytes + only.bytes > MAX_BYTES)) {
-        void this.sendMany(group);
+        void this.sendGroup(group);
         group = [];
         messages = bytes = 0;
       }
@@ -138,8 +138,7 @@ export class TellBatcher {
       messages += n;
       bytes += only.bytes;
     }
-    if (group.length === 1) void this.send(group[0]!);
-    else if (group.length > 1) void this.sendMany(group);
+    if (group.length > 0) void this.sendGroup(group);
   }
 
   /** Sends p's waiting batches: all of them, or (ordered) the first, if none is in flight. */
@@ -168,11 +167,12 @@ export class TellBatcher {
       else job.settle.resolve(outcome.value);
       return;
     }
-    await this.sendBatches([job], this.scripted.run('tell_batch', job.keys, job.args), job.args.length / 2);
+    await this.settleBatches([job], this.scripted.run('tell_batch', job.keys, job.args));
   }
 
-  /** The batches of several partitions in one tell_many call (a single Redis only). */
-  private async sendMany(group: Batch[]): Promise<void> {
+  /** One partition's batch as tell_batch, the batches of several together in one tell_many call. */
+  private async sendGroup(group: Batch[]): Promise<void> {
+    if (group.length === 1) return this.send(group[0]!);
     const keys: string[] = [];
     const args: (string | number | Buffer)[] = [];
     for (const b of group) {
@@ -180,15 +180,17 @@ export class TellBatcher {
       args.push(b.args.length / 2);
       for (const a of b.args) args.push(a);
     }
-    await this.sendBatches(group, this.scripted.run('tell_many', keys, args), args.length - group.length);
+    await this.settleBatches(group, this.scripted.run('tell_many', keys, args));
   }
 
   /** Settles the batches once both the script and the WAIT for replicas have, whichever fails first. */
-  private async sendBatches(batches: Batch[], script: Promise<unknown>, args: number): Promise<void> {
+  private async settleBatches(batches: Batch[], script: Promise<unknown>): Promise<void> {
+    let messages = 0;
+    for (const b of batches) messages += b.args.length / 2;
     // called in the same tick as the script, so the WAIT follows it on the connection
     const [run, wait] = await Promise.allSettled([
       script,
-      replicated(this.replicas, batches[0]!.keys[0]!, `${args / 2} message(s)`),
+      replicated(this.replicas, batches[0]!.keys[0]!, `${messages} message(s)`),
     ]);
     for (const batch of batches) {
       if (run.status === 'rejected') batch.settle.reject(run.reason);
