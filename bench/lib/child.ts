@@ -120,11 +120,19 @@ export function nowMs(): number {
   return performance.timeOrigin + performance.now();
 }
 
-/** In a child: says it is ready, and resolves when the runner says go. */
-export function readyThenGo(): Promise<void> {
-  const go = new Promise<void>((resolve) => {
+/**
+ * In a child: says it is ready, and resolves when the runner says go. A sender given `warm` runs it
+ * when the runner says warm (before go: see `warmUp`) and reports `warmed` once it is done.
+ */
+export function readyThenGo(warm?: () => Promise<void>): Promise<void> {
+  const go = new Promise<void>((resolve, reject) => {
     const onMessage = (m: unknown) => {
-      if ((m as { kind?: string } | null)?.kind !== 'go') return;
+      const kind = (m as { kind?: string } | null)?.kind;
+      if (kind === 'warm' && warm) {
+        warm().then(() => report({ kind: 'warmed' }), reject);
+        return;
+      }
+      if (kind !== 'go') return;
       process.off('message', onMessage);
       resolve();
     };
@@ -132,6 +140,23 @@ export function readyThenGo(): Promise<void> {
   });
   report({ kind: 'ready' });
   return go;
+}
+
+/**
+ * In the runner, before the measured window of a closed-loop run: the sender sends `messages` to
+ * actors of their own and the worker reports `warm` once it has handled them all, so the window
+ * measures processes past their start (code compiled by the JIT, heaps grown), as in a service
+ * that has been up a while, not the first second of a fresh one. Nothing when `messages` is 0.
+ */
+export async function warmUp(
+  sender: Child,
+  worker: Child,
+  messages: number,
+  timeoutMs = 120_000,
+): Promise<void> {
+  if (messages <= 0) return;
+  sender.send({ kind: 'warm' });
+  await Promise.all([sender.next('warmed', timeoutMs), worker.next('warm', timeoutMs)]);
 }
 
 /** In a child: reports `done()` to the runner every `everyMs` while it changes; returns the stop. */

@@ -20,6 +20,8 @@ export interface BullmqProducerJob {
   rate?: number;
   /** Latency run: the first jobs warm both processes up and are not recorded. */
   warmup?: number;
+  /** Throughput run: jobs added first, to actors of their own (w0, w1, …), outside the window. */
+  prewarm?: number;
   chunk?: number;
 }
 
@@ -28,13 +30,15 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 async function bulk(
   queue: Queue<BullmqJobData>,
   job: BullmqProducerJob,
+  prefix = '',
+  messages = job.messages,
 ): Promise<{ first: number; last: number }> {
   const chunk = job.chunk ?? 1_000;
   const first = nowMs();
-  for (let from = 0; from < job.messages; from += chunk) {
-    const jobs = Array.from({ length: Math.min(chunk, job.messages - from) }, (_, k) => ({
+  for (let from = 0; from < messages; from += chunk) {
+    const jobs = Array.from({ length: Math.min(chunk, messages - from) }, (_, k) => ({
       name: 'm',
-      data: { actor: (from + k) % job.actors },
+      data: { actor: prefix ? `${prefix}${(from + k) % job.actors}` : (from + k) % job.actors },
     }));
     await queue.addBulk(jobs);
   }
@@ -86,7 +90,8 @@ async function main(): Promise<void> {
   });
   try {
     await queue.waitUntilReady();
-    await readyThenGo();
+    const prewarm = job.rate === undefined ? (job.prewarm ?? 0) : 0;
+    await readyThenGo(prewarm > 0 ? () => bulk(queue, job, 'w', prewarm).then(() => undefined) : undefined);
     const sent = job.rate === undefined ? await bulk(queue, job) : await timetable(queue, job, job.rate);
     report({ kind: 'sent', ...sent });
   } finally {

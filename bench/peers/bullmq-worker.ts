@@ -14,15 +14,18 @@ export interface BullmqWorkerJob {
   url: string;
   prefix: string;
   queue: string;
-  /** Completions (plus failures) to wait for. */
+  /** Completions (plus failures) to wait for, after the warm-up's. */
   messages: number;
+  /** Warm-up jobs first: `warm` is reported once they are completed, and they are not counted. */
+  prewarm?: number;
   mode: 'state' | 'trivial';
   concurrency: number;
   latency: boolean;
 }
 
 export interface BullmqJobData {
-  actor: number;
+  /** A number, or w<n> for a warm-up job's actor. */
+  actor: number | string;
   /** Latency runs: nowMs() at send. */
   t?: number;
   /** Latency runs: a warm-up job, not recorded. */
@@ -47,12 +50,14 @@ async function main(): Promise<void> {
       }
     : () => Promise.resolve();
 
-  let done = 0;
+  // below zero while the warm-up runs
+  let done = -(job.prewarm ?? 0);
   let failed = 0;
   let last = 0;
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => (finish = resolve));
   const settle = () => {
+    if (done + failed === 0 && job.prewarm) report({ kind: 'warm' });
     if (done + failed === job.messages) {
       last = nowMs();
       finish();
@@ -82,7 +87,7 @@ async function main(): Promise<void> {
 
   await worker.waitUntilReady();
   report({ kind: 'ready' });
-  const stopProgress = reportProgress(() => done);
+  const stopProgress = reportProgress(() => Math.max(0, done));
   await finished;
   stopProgress();
   report({

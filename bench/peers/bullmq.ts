@@ -66,6 +66,7 @@ export async function bullmqThroughput(o: {
   actors: number;
   mode: 'state' | 'trivial';
   concurrency?: number;
+  prewarm?: number;
   onProgress?: (done: number) => void;
 }): Promise<PeerThroughput> {
   const name = `bullmq ${o.mode}`;
@@ -76,14 +77,20 @@ export async function bullmqThroughput(o: {
     mode: o.mode,
     concurrency,
     latency: false,
+    ...(o.prewarm ? { prewarm: o.prewarm } : {}),
   };
-  const producerJob: BullmqProducerJob = { ...base(o), messages: o.messages, actors: o.actors };
+  const producerJob: BullmqProducerJob = {
+    ...base(o),
+    messages: o.messages,
+    actors: o.actors,
+    ...(o.prewarm ? { prewarm: o.prewarm } : {}),
+  };
   // 2,000 jobs/s past the first two minutes
   const { sent, done, cpu } = await runJobs(
     name,
     workerJob,
     producerJob,
-    120_000 + o.messages / 2,
+    120_000 + (o.messages + (o.prewarm ?? 0)) / 2,
     o.onProgress,
   );
   const ms = done.last - sent.first;
@@ -166,6 +173,7 @@ async function runJobs(
     total: workerJob.messages,
     unit: 'jobs',
     limitMs,
+    ...(workerJob.prewarm ? { prewarm: workerJob.prewarm } : {}),
     ...(onProgress ? { onProgress } : {}),
   });
   checkJobs(name, res.done, workerJob.messages);

@@ -5,10 +5,12 @@
  * lands inside the timed window. The calling process only waits on IPC messages.
  *
  * Protocol: the worker sends `ready`, `progress {done}` (at most every 100 ms) and `done {last}`;
- * the producer sends `ready`, then `sent {first, last}` once every message is handed to Redis. Both
+ * the producer sends `ready`, then `sent {first, last}` once every message is handed to Redis. With
+ * `prewarm`, the producer first sends that many warm-up messages on `warm` and reports `warmed`, and
+ * the worker reports `warm` once it has handled them; its progress and `done` count only the rest. Both
  * then stay up until stopped, so their CPU is read from /proc when the window closes, as Troupe's.
  */
-import { spawnChild, type Child, type ChildMessage } from '../lib/child.ts';
+import { spawnChild, warmUp, type Child, type ChildMessage } from '../lib/child.ts';
 import { startCpuMeter, type CpuMeter, type CpuUse } from '../lib/cpu.ts';
 
 export interface PairRun {
@@ -22,6 +24,8 @@ export interface PairRun {
   total: number;
   unit: string;
   limitMs: number;
+  /** Warm-up messages the producer sends and the worker handles before the window (child.ts `warmUp`). */
+  prewarm?: number;
   onProgress?: (done: number) => void;
 }
 
@@ -65,6 +69,7 @@ export async function runPair(o: PairRun): Promise<PairResult> {
     const producer = spawnChild(o.producer.module, o.producer.job);
     children.push(producer);
     await producer.next('ready', 60_000);
+    await warmUp(producer, worker, o.prewarm ?? 0, o.limitMs);
     meter = await startCpuMeter(o.url, [
       { role: 'sender', pid: producer.proc.pid },
       { role: 'worker', pid: worker.proc.pid },

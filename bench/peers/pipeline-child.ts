@@ -18,6 +18,8 @@ export interface PipelineChildJob {
   prefix: string;
   messages: number;
   actors: number;
+  /** Warm-up messages first, to actors of their own (w0, w1, …), outside the window. */
+  prewarm?: number;
 }
 
 const BATCH = 1_000;
@@ -31,23 +33,31 @@ function results(res: [Error | null, unknown][] | null): unknown[] {
   });
 }
 
-async function produce(redis: Redis, job: PipelineChildJob, queue: string) {
+async function produce(
+  redis: Redis,
+  job: PipelineChildJob,
+  queue: string,
+  prefix = '',
+  messages = job.messages,
+) {
   const first = nowMs();
-  for (let from = 0; from < job.messages; from += BATCH) {
+  for (let from = 0; from < messages; from += BATCH) {
     const p = redis.pipeline();
-    for (let i = from; i < Math.min(from + BATCH, job.messages); i++)
-      p.rpush(queue, `${i % job.actors}:${i}`);
+    for (let i = from; i < Math.min(from + BATCH, messages); i++)
+      p.rpush(queue, `${prefix}${i % job.actors}:${i}`);
     results(await p.exec());
   }
   return { first, last: nowMs() };
 }
 
 async function consume(redis: Redis, job: PipelineChildJob, queue: string) {
+  const prewarm = job.prewarm ?? 0;
+  const total = prewarm + job.messages;
   let done = 0;
-  const stopProgress = reportProgress(() => done);
+  const stopProgress = reportProgress(() => Math.max(0, done - prewarm));
   try {
     let batch = await redis.lpop(queue, BATCH);
-    while (done < job.messages) {
+    while (done < total) {
       if (!batch || batch.length === 0) {
         const one = await redis.blpop(queue, 1);
         batch = one ? [one[1]] : null;
@@ -56,12 +66,15 @@ async function consume(redis: Redis, job: PipelineChildJob, queue: string) {
       const p = redis.pipeline();
       // Messages are "<actor>:<seq>"; the whole message is the segment appended to the actor's log.
       for (const m of batch) p.rpush(`${job.prefix}:ctx:${m.slice(0, m.indexOf(':'))}`, m);
+      const warming = done < prewarm;
       done += batch.length;
-      if (done < job.messages) p.lpop(queue, BATCH);
+      if (done < total) p.lpop(queue, BATCH);
       const out = results(await p.exec());
-      batch = done < job.messages ? (out[out.length - 1] as string[] | null) : null;
+      // the producer sends no measured message before the runner has this
+      if (warming && done >= prewarm) report({ kind: 'warm' });
+      batch = done < total ? (out[out.length - 1] as string[] | null) : null;
     }
-    return { last: nowMs(), consumed: done };
+    return { last: nowMs(), consumed: done - prewarm };
   } finally {
     stopProgress();
   }
@@ -78,7 +91,10 @@ async function main(): Promise<void> {
       report({ kind: 'done', ...(await consume(redis, job, queue)) });
       return;
     }
-    await readyThenGo();
+    const prewarm = job.prewarm ?? 0;
+    await readyThenGo(
+      prewarm > 0 ? () => produce(redis, job, queue, 'w', prewarm).then(() => undefined) : undefined,
+    );
     report({ kind: 'sent', ...(await produce(redis, job, queue)) });
   } finally {
     await redis.quit();

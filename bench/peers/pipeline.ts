@@ -53,6 +53,7 @@ export async function pipelineThroughput(o: {
   prefix: string;
   messages: number;
   actors: number;
+  prewarm?: number;
   onProgress?: (done: number) => void;
 }): Promise<PeerThroughput> {
   const job = (role: PipelineChildJob['role']): PipelineChildJob => ({
@@ -61,6 +62,7 @@ export async function pipelineThroughput(o: {
     prefix: o.prefix,
     messages: o.messages,
     actors: o.actors,
+    ...(o.prewarm ? { prewarm: o.prewarm } : {}),
   });
   const { sent, done, cpu } = await runPair({
     name: 'redis pipeline',
@@ -70,6 +72,7 @@ export async function pipelineThroughput(o: {
     total: o.messages,
     unit: 'messages',
     limitMs: 120_000 + o.messages / 10, // 10,000 messages/s past the first two minutes
+    ...(o.prewarm ? { prewarm: o.prewarm } : {}),
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
   });
   await checkLogs(o);

@@ -8,6 +8,9 @@
  * - 'reused': refs built once, up front, by type name, with `window` tells in flight (a sliding
  *   window): the cheapest way the public API offers, to show what the sender path costs.
  *
+ * A closed loop may warm up first (`prewarm`): the same loop to actors of their own, on the runner's
+ * word, before the measured window opens.
+ *
  * Open loop (`rate`): sends on a fixed timetable whatever the worker does, so queueing shows in
  * the latency. Tells are pipelined on one connection either way, so each actor's messages keep
  * their order.
@@ -33,6 +36,11 @@ export interface TroupeSenderJob {
   warmup?: number;
   /** Open loop: asks to one more actor, at this many per second beside the tells, timed round trip. */
   askRate?: number;
+  /**
+   * Closed loop: tells sent the same way to actors of their own (w0, w1, …, as many as `actors`)
+   * when the runner says warm, before the measured ones (child.ts `warmUp`).
+   */
+  prewarm?: number;
 }
 
 /** Asks in the first this many ms warm the processes up and are not recorded. */
@@ -48,20 +56,24 @@ const troupe = await connect({
   ...(readme ? { actors: [BenchCounter] } : {}),
 });
 const type = job.rate === undefined ? 'bench-counter' : 'bench-timed';
-const refs = readme
-  ? []
-  : Array.from({ length: job.actors }, (_, i) => troupe.ref<typeof BenchCounter>(type, `a${i}`));
+const refsOf = (prefix: string) =>
+  readme
+    ? []
+    : Array.from({ length: job.actors }, (_, i) => troupe.ref<typeof BenchCounter>(type, `${prefix}${i}`));
+const refs = refsOf('a');
 const timed = refs as unknown as { tell(m: 'addStamped', n: number, t: number): Promise<void> }[];
 
-await readyThenGo();
+const closedLoopOf = (prefix: string, messages: number) =>
+  readme ? readmeLoop(prefix, messages) : closedLoop(prefix === 'a' ? refs : refsOf(prefix), messages);
+const prewarm = job.rate === undefined ? (job.prewarm ?? 0) : 0;
+await readyThenGo(prewarm > 0 ? () => closedLoopOf('w', prewarm) : undefined);
 
 const first = nowMs();
 report({ kind: 'started', first });
 const asks =
   job.askRate === undefined ? undefined : askLoop(job.askRate, (job.messages / (job.rate ?? 1)) * 1000);
 if (job.rate !== undefined) await openLoop(job.rate);
-else if (readme) await readmeLoop();
-else await closedLoop();
+else await closedLoopOf('a', job.messages);
 const last = nowMs();
 const askHistogram = await asks;
 report({ kind: 'sent', last, messages: job.messages, ...(askHistogram ? { asks: askHistogram } : {}) });
@@ -69,21 +81,21 @@ await troupe.close();
 await holdUntilStopped();
 
 /** The README's path, as a user writes it: a ref per message, a window of tells awaited at once. */
-async function readmeLoop(): Promise<void> {
-  for (let from = 0; from < job.messages; from += job.window) {
+async function readmeLoop(prefix: string, messages: number): Promise<void> {
+  for (let from = 0; from < messages; from += job.window) {
     const window: Promise<void>[] = [];
-    for (let i = from; i < Math.min(from + job.window, job.messages); i++) {
-      window.push(troupe.ref(BenchCounter, `a${i % job.actors}`).tell('add', 1));
+    for (let i = from; i < Math.min(from + job.window, messages); i++) {
+      window.push(troupe.ref(BenchCounter, `${prefix}${i % job.actors}`).tell('add', 1));
     }
     await Promise.all(window);
   }
 }
 
-async function closedLoop(): Promise<void> {
+async function closedLoop(refs: ReturnType<typeof refsOf>, messages: number): Promise<void> {
   let inflight = 0;
   let wake: (() => void) | undefined;
   let failed: Error | undefined;
-  for (let i = 0; i < job.messages; i++) {
+  for (let i = 0; i < messages; i++) {
     while (inflight >= job.window) await new Promise<void>((r) => (wake = r));
     if (failed) throw failed;
     inflight++;

@@ -9,7 +9,7 @@
 import { connect, type WorkOptions } from '../../src/index.ts';
 import { BenchCounter, BenchTimedCounter, type CounterCtx } from '../actors.ts';
 import { percentiles, type LatencyRun } from '../lib/latency.ts';
-import { spawnChild, type Child, type ChildMessage } from '../lib/child.ts';
+import { spawnChild, warmUp, type Child, type ChildMessage } from '../lib/child.ts';
 import { startCpuMeter, type CpuMeter, type CpuUse } from '../lib/cpu.ts';
 import type { TroupeSenderJob } from './troupe-sender.ts';
 import type { TroupeWorkerJob } from './troupe-worker.ts';
@@ -27,6 +27,8 @@ export interface TroupeRun {
   path?: 'readme' | 'reused';
   /** Keep the CPU window open until every actor is passivated (the cold scenario). */
   passivate?: boolean;
+  /** Closed loop: messages sent to warm-up actors before the measured window (child.ts `warmUp`). */
+  prewarm?: number;
 }
 
 export interface Throughput {
@@ -90,6 +92,7 @@ async function run(
   let meter: CpuMeter | undefined;
   try {
     const expect = o.messages + askCount(o, rate, askRate);
+    const prewarm = rate === undefined ? (o.prewarm ?? 0) : 0;
     const workerJob: TroupeWorkerJob = {
       url: o.url,
       namespace: o.namespace,
@@ -97,6 +100,7 @@ async function run(
       latency: rate !== undefined,
       ...(o.passivate ? { passivate: true } : {}),
       ...(o.work ? { work: o.work } : {}),
+      ...(prewarm > 0 ? { prewarm } : {}),
     };
     const worker = spawnChild(new URL('./troupe-worker.ts', import.meta.url), workerJob);
     children.push(worker);
@@ -113,10 +117,12 @@ async function run(
       window: WINDOW[o.path ?? 'readme'],
       ...(rate !== undefined ? { rate, warmup: o.warmup ?? 0 } : {}),
       ...(askRate !== undefined ? { askRate } : {}),
+      ...(prewarm > 0 ? { prewarm } : {}),
     };
     const sender = spawnChild(new URL('./troupe-sender.ts', import.meta.url), senderJob);
     children.push(sender);
     await sender.next('ready', 60_000);
+    await warmUp(sender, worker, prewarm);
     meter = await startCpuMeter(o.url, [
       { role: 'sender', pid: sender.proc.pid },
       { role: 'worker', pid: worker.proc.pid },

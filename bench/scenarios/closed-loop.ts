@@ -29,7 +29,15 @@ export type RunSystem = (
 export interface Load {
   messages: number;
   actors: number;
+  /**
+   * Messages sent to warm-up actors of their own before the measured window, the same way by every
+   * system (child.ts `warmUp`): the window then measures warm processes, not their first second.
+   */
+  prewarm?: number;
 }
+
+/** A fifth of a run's messages go first as its warm-up. */
+export const prewarmOf = (messages: number): number => Math.floor(messages / 5);
 
 export function troupeSystem(load: Load, options: Partial<TroupeRun> = {}): RunSystem {
   return async (url, namespace, onProgress) => {

@@ -12,7 +12,7 @@
  */
 import type { Measurement, Scenario, TargetCheck } from '../lib/scenario.ts';
 import { formatCount, formatRatio } from '../lib/timing.ts';
-import { bullmqSystem, inTurns, pipelineSystem, rowsOf, troupeSystem } from './closed-loop.ts';
+import { bullmqSystem, inTurns, pipelineSystem, prewarmOf, rowsOf, troupeSystem } from './closed-loop.ts';
 import { BULLMQ_TRIVIAL, PIPELINE, shortCount, TROUPE } from './systems.ts';
 
 /** Issue 13's target: cold messages at this many times BullMQ's trivial jobs. */
@@ -57,7 +57,7 @@ export const cold: Scenario = {
   title: 'Cold actors: N messages to N distinct actors (activate, turn, commit, passivate each)',
   async run(ctx) {
     const n = ctx.quick ? 5_000 : 40_000;
-    const load = { messages: n, actors: n };
+    const load = { messages: n, actors: n, prewarm: prewarmOf(n) };
     const kase = `${shortCount(n)} actors, 1 msg each`;
     const runs = await inTurns(ctx, `cold, ${shortCount(n)}`, n, [
       [TROUPE, troupeSystem(load, { passivate: true, work: { idleMs: IDLE_MS } })],
@@ -71,6 +71,7 @@ export const cold: Scenario = {
       cpu,
       notes: [
         `${formatCount(n)} messages, message i to actor i: one sender process (the README's path, windows of 1,000), one worker process (idleMs ${IDLE_MS}, other options default); every context checked.`,
+        `Every system first sends ${formatCount(prewarmOf(n))} warm-up messages the same way, to as many actors of their own, outside the timed and CPU window (Troupe's warm-up actors are passivated before it opens).`,
         `msgs/s: first send → last commit. Troupe's CPU window runs on until every actor is passivated: ${passivations(measurements)}.`,
         `${BULLMQ_TRIVIAL}: a job per message, processor does nothing, concurrency 100. ${PIPELINE}: RPUSH to a queue, LPOP batches, RPUSH each to its actor's list.`,
       ],

@@ -23,6 +23,7 @@ import {
   bullmqSystem,
   inTurns,
   pipelineSystem,
+  prewarmOf,
   rowsOf,
   troupeSystem,
   type Load,
@@ -102,7 +103,7 @@ export const throughput: Scenario = {
     const measurements: Measurement[] = [];
     const cpu: CpuRow[] = [];
     for (const actors of cases) {
-      const load = { messages, actors };
+      const load = { messages, actors, prewarm: prewarmOf(messages) };
       const kase = `${shortCount(actors)} actors`;
       const rows = rowsOf('throughput', kase, load, await inTurns(ctx, kase, messages, systemsFor(load)));
       measurements.push(...rows.measurements);
@@ -120,6 +121,7 @@ export const throughput: Scenario = {
       cpu,
       notes: [
         `${formatCount(messages)} messages per run, from one sender process to one worker process (Troupe: 1 worker, BullMQ: 1 worker at concurrency 100).`,
+        `Every system first sends ${formatCount(prewarmOf(messages))} warm-up messages the same way, to actors of their own, outside the timed and CPU window: it measures processes past their first second (JIT, heap growth), as in a service that has been up a while.`,
         `${TROUPE}: the README's sender — connect({ actors: [Counter] }), troupe.ref(Counter, id).tell('add', 1) per message, awaited in windows of 1,000. ${TROUPE_REUSED}: refs built once by type name, 2,000 tells in flight (a sliding window).`,
         `${BULLMQ_STATE} lost updates per run (of ${formatCount(messages)}): ${lost.join('; ')} — with more actors than jobs in flight, two jobs of one actor rarely overlap, so the race shows with few actors.`,
         `${PIPELINE}: RPUSH to a queue, LPOP batches, RPUSH each to its actor's list — the Redis work alone, no delivery guarantee.`,
