@@ -124,7 +124,7 @@ export function nowMs(): number {
  * In a child: says it is ready, and resolves when the runner says go. A sender given `warm` runs it
  * when the runner says warm (before go: see `warmUp`) and reports `warmed` once it is done.
  */
-export function readyThenGo(warm?: () => Promise<void>): Promise<void> {
+export function readyThenGo(warm?: () => Promise<unknown>): Promise<void> {
   const go = new Promise<void>((resolve, reject) => {
     const onMessage = (m: unknown) => {
       const kind = (m as { kind?: string } | null)?.kind;

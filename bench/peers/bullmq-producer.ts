@@ -90,8 +90,8 @@ async function main(): Promise<void> {
   });
   try {
     await queue.waitUntilReady();
-    const prewarm = job.rate === undefined ? (job.prewarm ?? 0) : 0;
-    await readyThenGo(prewarm > 0 ? () => bulk(queue, job, 'w', prewarm).then(() => undefined) : undefined);
+    const prewarm = job.prewarm ?? 0;
+    await readyThenGo(prewarm > 0 ? () => bulk(queue, job, 'w', prewarm) : undefined);
     const sent = job.rate === undefined ? await bulk(queue, job) : await timetable(queue, job, job.rate);
     report({ kind: 'sent', ...sent });
   } finally {

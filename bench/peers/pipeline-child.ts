@@ -92,9 +92,7 @@ async function main(): Promise<void> {
       return;
     }
     const prewarm = job.prewarm ?? 0;
-    await readyThenGo(
-      prewarm > 0 ? () => produce(redis, job, queue, 'w', prewarm).then(() => undefined) : undefined,
-    );
+    await readyThenGo(prewarm > 0 ? () => produce(redis, job, queue, 'w', prewarm) : undefined);
     report({ kind: 'sent', ...(await produce(redis, job, queue)) });
   } finally {
     await redis.quit();

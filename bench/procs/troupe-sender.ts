@@ -65,7 +65,7 @@ const timed = refs as unknown as { tell(m: 'addStamped', n: number, t: number): 
 
 const closedLoopOf = (prefix: string, messages: number) =>
   readme ? readmeLoop(prefix, messages) : closedLoop(prefix === 'a' ? refs : refsOf(prefix), messages);
-const prewarm = job.rate === undefined ? (job.prewarm ?? 0) : 0;
+const prewarm = job.prewarm ?? 0;
 await readyThenGo(prewarm > 0 ? () => closedLoopOf('w', prewarm) : undefined);
 
 const first = nowMs();
